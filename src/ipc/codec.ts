@@ -1,0 +1,267 @@
+/**
+ * The codec: a {@linkcode Snapshot} plus momentum, sequence and send time in, one
+ * framed FlatBuffer out; framed or bare FlatBuffer bytes in, a plain typed
+ * {@linkcode MetricsFrame} out.
+ *
+ * @example
+ * ```ts
+ * import { decodeMetrics, FrameEncoder } from "./codec.ts";
+ * import { initialMomentum } from "../momentum/momentum.ts";
+ * const encoder = new FrameEncoder();
+ * const snapshot = {
+ *   cpuUsage: 12.5, memoryUsage: 40, memoryTotal: 17179869184, diskUsage: 61,
+ *   temperature: null, timestamp: Date.now(), topProcesses: [],
+ * };
+ * const wire = encoder.encode(snapshot, initialMomentum(), 1, Date.now() * 1000);
+ * decodeMetrics(wire.subarray(4)).cpuUsage; // 12.5
+ * ```
+ *
+ * @module
+ */
+
+import * as flatbuffers from "flatbuffers";
+import {
+  Opta_Metrics_MomentumState as MomentumTable,
+  Opta_Metrics_ProcessInfo as ProcessTable,
+  Opta_Metrics_SystemMetrics as MetricsTable,
+} from "./generated/system_metrics_generated.ts";
+import { frame } from "./framing.ts";
+import { verifySystemMetrics } from "./verify.ts";
+import type { ProcessSample, Snapshot } from "../metrics/types.ts";
+import type { MomentumColor, MomentumState } from "../momentum/momentum.ts";
+
+/** The schema's `file_identifier`: bytes 4–7 of every frame body. */
+export const FILE_IDENTIFIER = "OPTM";
+
+/** Longest process name put on the wire, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 255;
+
+/** Processes encoded per frame unless told otherwise. */
+export const DEFAULT_TOP = 10;
+
+/** A decoded frame: the snapshot, the momentum it carried and the stream bookkeeping. */
+export interface MetricsFrame extends Snapshot {
+  /** Animation state of this frame. */
+  momentum: MomentumState;
+  /** Frame counter: 1 for the first frame of a daemon run, +1 per published frame. */
+  sequence: number;
+  /** Microseconds since the Unix epoch when the frame was encoded. */
+  sentAtUs: number;
+}
+
+/** The four fields a UI animation needs, read without decoding the rest. */
+export interface AnimationFields {
+  /** Momentum colour. */
+  color: MomentumColor;
+  /** Eased intensity, 0–1. */
+  intensity: number;
+  /** Eased rotation speed, turns per second. */
+  rotationSpeed: number;
+  /** Frame counter, to notice missed frames. */
+  sequence: number;
+}
+
+/** Bytes that are not a decodable opta-metrics FlatBuffer. */
+export class DecodeError extends Error {
+  /** Creates a DecodeError with a message for people. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DecodeError";
+  }
+}
+
+/** Options of {@linkcode FrameEncoder}. */
+export interface EncoderOptions {
+  /** Most processes encoded per frame (default {@linkcode DEFAULT_TOP}). */
+  top?: number;
+  /** Most process names kept in the UTF-8 cache before it is cleared (default 4096). */
+  nameCacheSize?: number;
+}
+
+const utf8 = new TextEncoder();
+
+/** A count or time as the schema's `ulong`: whole, never negative, 0 for NaN/±Infinity. */
+function toUlong(value: number): bigint {
+  return Number.isFinite(value) && value > 0 ? BigInt(Math.trunc(value)) : 0n;
+}
+
+/**
+ * UTF-8 bytes of `name`, cut to at most `maxBytes` at a character boundary
+ * (never inside a multi-byte sequence).
+ */
+export function truncateUtf8(name: string, maxBytes: number = MAX_NAME_BYTES): Uint8Array {
+  const bytes = utf8.encode(name);
+  if (bytes.length <= maxBytes) return bytes;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // bytes[end] continues a character
+  return bytes.slice(0, end);
+}
+
+/**
+ * Encodes frames, reusing one FlatBuffers builder and a cache of UTF-8 process
+ * names (string encoding is the dominant cost of an encode in JS). Not shared
+ * between concurrent users: each `encode` call returns its own bytes.
+ */
+export class FrameEncoder {
+  readonly #builder = new flatbuffers.Builder(1024);
+  readonly #names = new Map<string, Uint8Array>();
+  readonly #top: number;
+  readonly #nameCacheSize: number;
+  #offsets: flatbuffers.Offset[] = [];
+
+  /** Creates an encoder; see {@linkcode EncoderOptions}. */
+  constructor(options: EncoderOptions = {}) {
+    this.#top = options.top ?? DEFAULT_TOP;
+    this.#nameCacheSize = options.nameCacheSize ?? 4096;
+  }
+
+  /** Encode one frame and return it framed: 4-byte big-endian length, then the FlatBuffer. */
+  encode(
+    snapshot: Snapshot,
+    momentum: MomentumState,
+    sequence: number,
+    sentAtUs: number,
+  ): Uint8Array {
+    return frame(this.encodeBody(snapshot, momentum, sequence, sentAtUs));
+  }
+
+  /**
+   * Encode one frame as a bare FlatBuffer (no length prefix). The returned view
+   * points into the reused builder: it is valid only until the next call.
+   */
+  encodeBody(
+    snapshot: Snapshot,
+    momentum: MomentumState,
+    sequence: number,
+    sentAtUs: number,
+  ): Uint8Array {
+    const b = this.#builder;
+    b.clear();
+    const processes = snapshot.topProcesses;
+    const count = Math.min(processes.length, this.#top);
+    const offsets = this.#offsets;
+    offsets.length = count;
+    for (let i = 0; i < count; i++) offsets[i] = this.#process(processes[i]);
+    const list = MetricsTable.createTopProcessesVector(b, offsets);
+    const animation = MomentumTable.createMomentumState(
+      b,
+      momentum.intensity,
+      momentum.color,
+      momentum.rotationSpeed,
+    );
+    MetricsTable.startSystemMetrics(b);
+    MetricsTable.addCpuUsage(b, snapshot.cpuUsage);
+    MetricsTable.addMemoryUsage(b, snapshot.memoryUsage);
+    MetricsTable.addMemoryTotal(b, toUlong(snapshot.memoryTotal));
+    MetricsTable.addDiskUsage(b, snapshot.diskUsage);
+    if (snapshot.temperature !== null) {
+      // The generated adder skips a value equal to its default (0) unless defaults
+      // are forced, and a skipped optional scalar reads as absent: 0 °C must stay 0.
+      b.forceDefaults(true);
+      MetricsTable.addTemperature(b, snapshot.temperature);
+      b.forceDefaults(false);
+    }
+    MetricsTable.addTimestamp(b, toUlong(snapshot.timestamp));
+    MetricsTable.addTopProcesses(b, list);
+    MetricsTable.addMomentum(b, animation);
+    MetricsTable.addSequence(b, toUlong(sequence));
+    MetricsTable.addSentAtUs(b, toUlong(sentAtUs));
+    MetricsTable.finishSystemMetricsBuffer(b, MetricsTable.endSystemMetrics(b));
+    return b.asUint8Array();
+  }
+
+  #process(p: ProcessSample): flatbuffers.Offset {
+    const b = this.#builder;
+    const name = b.createString(this.#nameBytes(p.name));
+    return ProcessTable.createProcessInfo(b, p.pid >>> 0, name, p.cpuPercent, p.memoryMb);
+  }
+
+  #nameBytes(name: string): Uint8Array {
+    let bytes = this.#names.get(name);
+    if (bytes === undefined) {
+      if (this.#names.size >= this.#nameCacheSize) this.#names.clear();
+      bytes = truncateUtf8(name);
+      this.#names.set(name, bytes);
+    }
+    return bytes;
+  }
+}
+
+function rootOf(body: Uint8Array, animationOnly = false): MetricsTable {
+  if (body.length < 8) {
+    throw new DecodeError(`buffer of ${body.length} bytes is too short for a FlatBuffer`);
+  }
+  const bb = new flatbuffers.ByteBuffer(body);
+  if (!MetricsTable.bufferHasIdentifier(bb)) {
+    const found = new TextDecoder().decode(body.subarray(4, 8));
+    throw new DecodeError(
+      `not an opta-metrics frame: file identifier is ${JSON.stringify(found)}, ` +
+        `expected "${FILE_IDENTIFIER}"`,
+    );
+  }
+  const problem = verifySystemMetrics(body, animationOnly);
+  if (problem) throw new DecodeError(`malformed frame: ${problem}`);
+  return MetricsTable.getRootAsSystemMetrics(bb);
+}
+
+/** Run a read that may walk off the end of malformed bytes, turning its failure into a DecodeError. */
+function guarded<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof DecodeError) throw error;
+    throw new DecodeError(`malformed frame: ${(error as Error).message}`);
+  }
+}
+
+/** Decode a bare FlatBuffer body (no length prefix) into a plain object. */
+export function decodeMetrics(body: Uint8Array): MetricsFrame {
+  return guarded(() => {
+    const root = rootOf(body);
+    const topProcesses: ProcessSample[] = [];
+    const count = root.topProcessesLength();
+    const entry = new ProcessTable();
+    for (let i = 0; i < count; i++) {
+      const p = root.topProcesses(i, entry)!;
+      topProcesses.push({
+        pid: p.pid(),
+        name: p.name() ?? "",
+        cpuPercent: p.cpuPercent(),
+        memoryMb: p.memoryMb(),
+      });
+    }
+    const m = root.momentum();
+    return {
+      cpuUsage: root.cpuUsage(),
+      memoryUsage: root.memoryUsage(),
+      memoryTotal: Number(root.memoryTotal()),
+      diskUsage: root.diskUsage(),
+      temperature: root.temperature(),
+      timestamp: Number(root.timestamp()),
+      topProcesses,
+      momentum: {
+        intensity: m?.intensity() ?? 0,
+        color: (m?.color() ?? 0) as MomentumColor,
+        rotationSpeed: m?.rotationSpeed() ?? 0,
+      },
+      sequence: Number(root.sequence()),
+      sentAtUs: Number(root.sentAtUs()),
+    };
+  });
+}
+
+const scratchMomentum = new MomentumTable();
+
+/** Read only the animation fields of a bare FlatBuffer body: the cheap path for a UI. */
+export function decodeAnimation(body: Uint8Array): AnimationFields {
+  return guarded(() => {
+    const root = rootOf(body, true);
+    const m = root.momentum(scratchMomentum);
+    return {
+      color: (m?.color() ?? 0) as MomentumColor,
+      intensity: m?.intensity() ?? 0,
+      rotationSpeed: m?.rotationSpeed() ?? 0,
+      sequence: Number(root.sequence()),
+    };
+  });
+}

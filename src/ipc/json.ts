@@ -1,0 +1,57 @@
+/**
+ * The JSON form of frames and snapshots printed by `decode`, `watch --json` and
+ * `sample --json`: the schema's snake_case field names, the colour as its enum
+ * name (as `flatc --json` prints it), 32-bit floats printed at the shortest
+ * precision that reads back as the same float, and `temperature: null` when absent.
+ *
+ * @module
+ */
+
+import type { Snapshot } from "../metrics/types.ts";
+import type { MetricsFrame } from "./codec.ts";
+
+/** Enum names of the colours as the schema spells them, indexed by wire value. */
+export const COLOR_ENUM_NAMES = ["Idle", "Active", "Critical"] as const;
+
+/** The shortest decimal that reads back as the same 32-bit float (what the wire carries). */
+export function float32(value: number): number {
+  if (!Number.isFinite(value)) return value;
+  const target = Math.fround(value);
+  for (let digits = 1; digits < 10; digits++) {
+    const candidate = Number(target.toPrecision(digits));
+    if (Math.fround(candidate) === target) return candidate;
+  }
+  return target;
+}
+
+/** Snapshot fields in schema order with snake_case names. */
+export function snapshotToJson(s: Snapshot): Record<string, unknown> {
+  return {
+    cpu_usage: float32(s.cpuUsage),
+    memory_usage: float32(s.memoryUsage),
+    memory_total: s.memoryTotal,
+    disk_usage: float32(s.diskUsage),
+    temperature: s.temperature === null ? null : float32(s.temperature),
+    timestamp: s.timestamp,
+    top_processes: s.topProcesses.map((p) => ({
+      pid: p.pid,
+      name: p.name,
+      cpu_percent: float32(p.cpuPercent),
+      memory_mb: float32(p.memoryMb),
+    })),
+  };
+}
+
+/** A decoded frame in its JSON form: every schema field, in schema order. */
+export function frameToJson(f: MetricsFrame): Record<string, unknown> {
+  return {
+    ...snapshotToJson(f),
+    momentum: {
+      intensity: float32(f.momentum.intensity),
+      color: COLOR_ENUM_NAMES[f.momentum.color] ?? f.momentum.color,
+      rotation_speed: float32(f.momentum.rotationSpeed),
+    },
+    sequence: f.sequence,
+    sent_at_us: f.sentAtUs,
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * opta-metrics command line: argument parsing and wiring only.
+ *
+ * @module
+ */
+
+import config from "../deno.json" with { type: "json" };
+import { DECODE_HELP, runDecode } from "./cli/decode.ts";
+import { CommandError, parseFlags, UsageError } from "./cli/usage.ts";
+
+/** The program's version, from deno.json. */
+export const VERSION: string = config.version;
+
+/** Top-level help. */
+export const HELP =
+  `opta-metrics ${VERSION} — system metrics streamed as FlatBuffers over a Unix socket
+
+Usage: opta-metrics <command> [options]
+
+Commands:
+  decode      read framed bytes from stdin, print one JSON object per frame
+
+Options:
+  -h, --help     show this help (also: opta-metrics <command> --help)
+  -V, --version  print the version
+
+Protocol: see PROTOCOL.md. Example: nc -U /tmp/opta-metrics.sock | opta-metrics decode`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  async decode(args) {
+    const flags = parseFlags("decode", args, { raw: { type: "boolean" } });
+    if (flags.help) return print(DECODE_HELP);
+    await runDecode(Deno.stdin.readable, Deno.stdout, flags.raw === true);
+    return 0;
+  },
+};
+
+function print(text: string): number {
+  console.log(text);
+  return 0;
+}
+
+/** Run the command line `args`; resolves to the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    return print(HELP);
+  }
+  if (first === "-V" || first === "--version") return print(`opta-metrics ${VERSION}`);
+  const command = COMMANDS[first];
+  if (command === undefined) {
+    throw new UsageError(
+      first.startsWith("-") ? `unknown option '${first}'` : `unknown command '${first}'`,
+    );
+  }
+  return await command(rest);
+}
+
+/** Map an error to its one-line message and exit code; unexpected errors keep their stack. */
+export function reportError(error: unknown): number {
+  if (error instanceof UsageError) {
+    console.error(`opta-metrics: ${error.message} (see 'opta-metrics --help')`);
+    return 2;
+  }
+  if (error instanceof CommandError) {
+    console.error(`opta-metrics: ${error.message}`);
+    return 1;
+  }
+  if (error instanceof Deno.errors.BrokenPipe) return 0; // reader went away (e.g. `| head`)
+  if (error instanceof Deno.errors.NotCapable) {
+    console.error(`opta-metrics: permission denied: ${(error as Error).message}`);
+    return 1;
+  }
+  console.error("opta-metrics: internal error:", error);
+  return 70;
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (error) {
+    code = reportError(error);
+  }
+  Deno.exit(code);
+}

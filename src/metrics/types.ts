@@ -1,0 +1,37 @@
+/**
+ * The plain data every other part of opta-metrics consumes. Units are fixed here
+ * and nowhere else: percentages are 0–100, sizes are bytes or MiB as named,
+ * times are milliseconds since the Unix epoch.
+ *
+ * @module
+ */
+
+/** One entry of the busiest-processes list. */
+export interface ProcessSample {
+  /** Process id. */
+  pid: number;
+  /** Executable base name (UTF-8); the codec cuts it to 255 bytes. */
+  name: string;
+  /** Percent of ONE core, as `ps`/`top` show it: 100 = one full core; may exceed 100. */
+  cpuPercent: number;
+  /** Resident set size in MiB (1 MiB = 1 048 576 bytes). */
+  memoryMb: number;
+}
+
+/** The metrics of one moment, as the publisher encodes them. */
+export interface Snapshot {
+  /** Busy percent of the whole machine, 0–100. */
+  cpuUsage: number;
+  /** Percent of `memoryTotal` in use, 0–100. */
+  memoryUsage: number;
+  /** Physical memory in bytes. */
+  memoryTotal: number;
+  /** Percent of the root volume in use, 0–100. */
+  diskUsage: number;
+  /** Degrees Celsius, or `null` when no sensor can be read (never a fake 0). */
+  temperature: number | null;
+  /** Milliseconds since the Unix epoch of the newest sample in this snapshot. */
+  timestamp: number;
+  /** Busiest processes by `cpuPercent`, descending. */
+  topProcesses: ProcessSample[];
+}

@@ -1,0 +1,85 @@
+/**
+ * The inputs behind the committed test vectors in this folder. Changing them
+ * (or the encoder's output) means regenerating with `deno task vectors`.
+ *
+ * @module
+ */
+
+import type { Snapshot } from "../../src/metrics/types.ts";
+import { MomentumColor, type MomentumState } from "../../src/momentum/momentum.ts";
+
+/** One vector: what is encoded and the name of its files. */
+export interface VectorCase {
+  /** Base name of `<name>.bin`, `<name>.framed.bin` and `<name>.json`. */
+  name: string;
+  /** The snapshot encoded. */
+  snapshot: Snapshot;
+  /** The momentum encoded. */
+  momentum: MomentumState;
+  /** Frame sequence number. */
+  sequence: number;
+  /** Send time, µs since the Unix epoch. */
+  sentAtUs: number;
+}
+
+const base: Snapshot = {
+  cpuUsage: 37.25,
+  memoryUsage: 70.72,
+  memoryTotal: 34359738368,
+  diskUsage: 81.5,
+  temperature: 54.5,
+  timestamp: 1764183600123,
+  topProcesses: [
+    { pid: 412, name: "WindowServer", cpuPercent: 23.4, memoryMb: 512.25 },
+    { pid: 9051, name: "Google Chrome Helper (Renderer)", cpuPercent: 18.1, memoryMb: 301.5 },
+    { pid: 731, name: "kernel_task", cpuPercent: 12, memoryMb: 2.0625 },
+    { pid: 1288, name: "Code Helper (Plugin)", cpuPercent: 9.5, memoryMb: 880 },
+    { pid: 88, name: "mds_stores", cpuPercent: 7.25, memoryMb: 64.75 },
+    { pid: 15001, name: "deno", cpuPercent: 3.1, memoryMb: 41.5 },
+    { pid: 501, name: "Finder", cpuPercent: 1.5, memoryMb: 120 },
+    { pid: 640, name: "Dock", cpuPercent: 0.8, memoryMb: 95.5 },
+    { pid: 1, name: "launchd", cpuPercent: 0.2, memoryMb: 18.25 },
+    { pid: 77, name: "syslogd", cpuPercent: 0.1, memoryMb: 4.5 },
+  ],
+};
+
+const active: MomentumState = {
+  color: MomentumColor.Active,
+  intensity: 0.65,
+  rotationSpeed: 1.375,
+};
+
+/** Every committed vector. */
+export const VECTOR_CASES: VectorCase[] = [
+  { name: "full", snapshot: base, momentum: active, sequence: 1, sentAtUs: 1764183600125432 },
+  {
+    name: "no_temperature",
+    snapshot: { ...base, temperature: null, topProcesses: base.topProcesses.slice(0, 3) },
+    momentum: { color: MomentumColor.Critical, intensity: 1, rotationSpeed: 3 },
+    sequence: 4242,
+    sentAtUs: 1764183770000001,
+  },
+  {
+    name: "no_processes",
+    snapshot: { ...base, cpuUsage: 2.5, memoryUsage: 31, temperature: 0, topProcesses: [] },
+    momentum: { color: MomentumColor.Idle, intensity: 0.3, rotationSpeed: 0.5 },
+    sequence: 9007199254740991, // largest safe integer: the ulong path at its JS limit
+    sentAtUs: 1764183800000000,
+  },
+  {
+    name: "unicode_names",
+    snapshot: {
+      ...base,
+      topProcesses: [
+        { pid: 2001, name: "Überwachung ⚙️ 監視", cpuPercent: 50, memoryMb: 10 },
+        { pid: 2002, name: "x".repeat(300), cpuPercent: 40, memoryMb: 20 },
+        // 127 × "é" (2 bytes) + "😀" (4 bytes) = 258 bytes: the cut lands inside the emoji.
+        { pid: 2003, name: "é".repeat(127) + "😀", cpuPercent: 30, memoryMb: 30 },
+        { pid: 2004, name: "", cpuPercent: 0, memoryMb: 0 },
+      ],
+    },
+    momentum: active,
+    sequence: 7,
+    sentAtUs: 1764183900000000,
+  },
+];
