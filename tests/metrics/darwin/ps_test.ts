@@ -1,0 +1,215 @@
+import assert from "node:assert/strict";
+import { assertParseError, fixture, fixtureTest } from "../../support/fixtures.ts";
+
+const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
+  assertParseError(fn, "ps", line, includes);
+import { parsePs, processName } from "../../../src/metrics/darwin/ps.ts";
+import type { ProcessSample } from "../../../src/metrics/types.ts";
+
+/**
+ * Test helper: turns a fixture in another `ps` format into our `pid pcpu rss comm` lines (the
+ * layout of `ps -Axo pid=,pcpu=,rss=,comm=`).
+ *
+ * - Header-aware: PID, %CPU, RSS and the command column are found by header name. The command
+ *   column is COMM when present, else COMMAND/CMD/ARGS.
+ * - Every column except the last is one whitespace-separated token (true for these fixtures:
+ *   USER, TT, STAT, STARTED/STIME, TIME and the 16-char COMM hold no spaces); the last column
+ *   takes the rest of the line, spaces included. Column offsets are not used, because long user
+ *   names shift them (UptimeLogger fixture).
+ * - A column the format lacks becomes "0" (-ef has no %CPU/RSS; the -o fixtures no RSS).
+ * - %CPU is copied verbatim, so comma decimals reach the parser.
+ * - COMMAND/CMD/ARGS hold the whole command line, not just argv[0] as `comm` does; they are
+ *   passed through unchanged, so the name assertions below use rows without arguments.
+ */
+function toPidPcpuRssComm(text: string): string {
+  const [header, ...rows] = text.split("\n").filter((l) => l.trim() !== "");
+  const cols = header.trim().split(/\s+/);
+  const at = (name: string) => cols.indexOf(name);
+  const cmd = at("COMM") >= 0 ? at("COMM") : Math.max(at("COMMAND"), at("CMD"), at("ARGS"));
+  assert.ok(at("PID") >= 0 && cmd >= 0, `unusable header ${header}`);
+  return rows.map((row) => {
+    const cells: string[] = [];
+    let rest = row.trim();
+    for (let i = 0; i < cols.length - 1; i++) {
+      const m = /^(\S+)\s+/.exec(rest);
+      assert.ok(m, `row has too few columns: ${row}`);
+      cells.push(m[1]);
+      rest = rest.slice(m[0].length);
+    }
+    cells.push(rest);
+    const get = (i: number) => (i >= 0 ? cells[i] : "0");
+    return `${get(at("PID")).padStart(5)} ${get(at("%CPU")).padStart(5)} ${
+      get(at("RSS")).padStart(6)
+    } ${get(cmd)}`;
+  }).join("\n") + "\n";
+}
+
+function byPid(list: ProcessSample[], pid: number): ProcessSample {
+  const found = list.filter((p) => p.pid === pid);
+  assert.equal(found.length, 1, `pid ${pid} present once`);
+  return found[0];
+}
+
+fixtureTest("ps axu macOS 10.14.6: 377 processes, names with spaces, zombie (uname)", () => {
+  const list = parsePs(toPidPcpuRssComm(fixture("ps-axu.macos10.14.6-x64.jc.txt")));
+  assert.equal(list.length, 377);
+  assert.deepEqual(byPid(list, 112), {
+    pid: 112,
+    name: "hidd",
+    cpuPercent: 1.7,
+    memoryMb: 9940 / 1024,
+  });
+  assert.deepEqual(byPid(list, 8297), {
+    pid: 8297,
+    name: "Microsoft Outlook",
+    cpuPercent: 0.4,
+    memoryMb: 754604 / 1024,
+  });
+  assert.equal(byPid(list, 8297).memoryMb.toFixed(2), "736.92");
+  assert.deepEqual(byPid(list, 609), {
+    pid: 609,
+    name: "-bash",
+    cpuPercent: 0.3,
+    memoryMb: 1556 / 1024,
+  });
+  assert.deepEqual(byPid(list, 1043), { pid: 1043, name: "uname", cpuPercent: 0, memoryMb: 0 });
+  assert.equal(byPid(list, 41).name, "UserEventAgent (System)");
+  assert.equal(byPid(list, 41).memoryMb, 19440 / 1024);
+  // first row: highest %CPU (axu sorts by CPU)
+  assert.equal(list[0].pid, 1046);
+  assert.equal(list[0].cpuPercent, 3.7);
+  assert.equal(list[0].memoryMb, 498788 / 1024);
+  assert.equal(Math.min(...list.map((p) => p.pid)), 1, "no pid 0 (kernel_task) in macOS ps");
+});
+
+fixtureTest("ps axu OS X 10.11.6: 210 processes, cpu 47.8, app names with spaces", () => {
+  const list = parsePs(toPidPcpuRssComm(fixture("ps-axu.osx10.11.6-x64.jc.txt")));
+  assert.equal(list.length, 210);
+  assert.equal(list[0].pid, 568);
+  assert.equal(list[0].cpuPercent, 47.8);
+  assert.equal(list[0].memoryMb, 43136 / 1024);
+  assert.deepEqual(byPid(list, 419), {
+    pid: 419,
+    name: "Backup and Sync",
+    cpuPercent: 0,
+    memoryMb: 170620 / 1024,
+  });
+  assert.equal(byPid(list, 397).name, "Keychain Circle Notification");
+  assert.deepEqual(byPid(list, 206), {
+    pid: 206,
+    name: "mds_stores",
+    cpuPercent: 0.2,
+    memoryMb: 119616 / 1024,
+  });
+  assert.equal(byPid(list, 253).name, "UserEventAgent (Aqua)");
+});
+
+fixtureTest("ps -ef macOS 10.14.6 (no %CPU/RSS columns → 0): pids and names", () => {
+  const list = parsePs(toPidPcpuRssComm(fixture("ps-ef.macos10.14.6-x64.jc.txt")));
+  assert.equal(list.length, 377);
+  assert.deepEqual(byPid(list, 1), { pid: 1, name: "launchd", cpuPercent: 0, memoryMb: 0 });
+  assert.equal(byPid(list, 41).name, "UserEventAgent (System)");
+  assert.equal(byPid(list, 499).name, "UserEventAgent (Aqua)");
+  assert.equal(byPid(list, 1043).name, "uname");
+  assert.equal(byPid(list, 58).name, "JamfDaemon");
+});
+
+fixtureTest("ps -o … comma-decimal locale: 1,1 → 1.1, overflowing user column", () => {
+  const list = parsePs(
+    toPidPcpuRssComm(
+      fixture("ps-ax-o-user-pid-pcpu-pmem-start-time-command.macos-comma-locale.uptimelogger.txt"),
+    ),
+  );
+  assert.equal(list.length, 12);
+  assert.deepEqual(byPid(list, 1), { pid: 1, name: "launchd", cpuPercent: 1.1, memoryMb: 0 });
+  assert.equal(byPid(list, 78).cpuPercent, 0.4);
+  assert.equal(byPid(list, 78).name, "logd");
+  assert.equal(byPid(list, 80).name, "UserEventAgent (System)");
+  assert.equal(byPid(list, 145).cpuPercent, 4);
+  assert.equal(byPid(list, 46730).cpuPercent, 1.6);
+  assert.equal(byPid(list, 46730).name, "-zsh");
+  assert.equal(byPid(list, 16197).pid, 16197); // after the `_installcoordinationd` overflow
+});
+
+fixtureTest("ps -o pid,…,comm,args: COMM cut to 16 chars gives the truncated base name", () => {
+  const list = parsePs(
+    toPidPcpuRssComm(
+      fixture("ps-o-pid-ppid-uid-pcpu-pmem-comm-args.macos-2022.vanodevium-processes-3.txt"),
+    ),
+  );
+  assert.deepEqual(list, [
+    { pid: 1, name: "launchd", cpuPercent: 0, memoryMb: 0 },
+    { pid: 472, name: "Applicat", cpuPercent: 1.3, memoryMb: 0 },
+    { pid: 473, name: "iOSSuppo", cpuPercent: 0, memoryMb: 0 },
+  ]);
+});
+
+Deno.test("ps constructed lines: spaces, parentheses, CRLF, blank lines, >100 %", () => {
+  const text = [
+    "  612 143.2 1048576 /Applications/Sublime Text.app/Contents/MacOS/Sublime Text\r",
+    "",
+    "   99   0,5   2048 /usr/libexec/UserEventAgent (System)",
+    " 1043   0.0      0 (uname)",
+    "77777   0.0     10 Google Chrome Helper (Renderer)",
+    "",
+  ].join("\n");
+  assert.deepEqual(parsePs(text), [
+    { pid: 612, name: "Sublime Text", cpuPercent: 143.2, memoryMb: 1024 },
+    { pid: 99, name: "UserEventAgent (System)", cpuPercent: 0.5, memoryMb: 2 },
+    { pid: 1043, name: "uname", cpuPercent: 0, memoryMb: 0 },
+    { pid: 77777, name: "Google Chrome Helper (Renderer)", cpuPercent: 0, memoryMb: 10 / 1024 },
+  ]);
+  assert.equal(processName("/usr/bin/"), "/usr/bin/");
+  assert.equal(processName("-zsh"), "-zsh");
+});
+
+Deno.test("ps malformed input: ParseError names the line", () => {
+  assertParseErrorOf(() => parsePs(""), 0, "empty output");
+  assertParseErrorOf(() => parsePs("\n \n\r\n"), 0, "empty output");
+  assertParseErrorOf(() => parsePs("  PID  %CPU   RSS COMM\n    1   0.0  100 launchd\n"), 1);
+  // truncated second line (cut inside the rss column)
+  assertParseErrorOf(
+    () => parsePs("    1   0.0  100 launchd\n   78   0.4  10"),
+    2,
+    '"   78   0.4  10"',
+  );
+  assertParseErrorOf(
+    () => parsePs("    1   0.0  100 launchd\n\n  garbage here\n"),
+    3,
+    "pid pcpu rss comm",
+  );
+  assertParseErrorOf(() => parsePs("    1   1,2,3  100 launchd\n"), 1, "bad %cpu");
+  assertParseErrorOf(() => parsePs("    1   .  100 launchd\n"), 1, "bad %cpu");
+  assertParseErrorOf(() => parsePs("    1   0.0  100    \n"), 1, "empty command name");
+});
+
+const LINUX_PS = ["/usr/bin/ps", "/bin/ps"].find((p) => {
+  try {
+    return Deno.statSync(p).isFile;
+  } catch {
+    return false;
+  }
+});
+
+Deno.test({
+  name: "ps: real procps `ps -Ao pid=,pcpu=,rss=,comm=` parses and lists this deno" +
+    (LINUX_PS ? "" : " [SKIPPED: no /usr/bin/ps or /bin/ps]"),
+  ignore: LINUX_PS === undefined,
+  async fn() {
+    // procps: -r means "running only", not "sort by CPU" as on macOS, so it is left out.
+    const out = await new Deno.Command(LINUX_PS!, {
+      args: ["-Ao", "pid=,pcpu=,rss=,comm="],
+      env: { LC_ALL: "C" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const list = parsePs(new TextDecoder().decode(out.stdout));
+    const me = byPid(list, Deno.pid);
+    assert.equal(me.name, "deno");
+    assert.ok(me.memoryMb > 10, `deno RSS ${me.memoryMb} MiB`);
+    assert.ok(me.cpuPercent >= 0);
+    assert.ok(list.length >= 2);
+  },
+});
