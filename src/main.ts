@@ -6,7 +6,8 @@
 
 import config from "../deno.json" with { type: "json" };
 import { DECODE_HELP, runDecode } from "./cli/decode.ts";
-import { CommandError, parseFlags, UsageError } from "./cli/usage.ts";
+import { formatSample, SAMPLE_HELP, sampleToJson, takeSample } from "./cli/sample.ts";
+import { CommandError, intFlag, parseFlags, UsageError } from "./cli/usage.ts";
 
 /** The program's version, from deno.json. */
 export const VERSION: string = config.version;
@@ -18,6 +19,7 @@ export const HELP =
 Usage: opta-metrics <command> [options]
 
 Commands:
+  sample      take one snapshot of this machine and print it (--json for JSON)
   decode      read framed bytes from stdin, print one JSON object per frame
 
 Options:
@@ -29,6 +31,16 @@ Protocol: see PROTOCOL.md. Example: nc -U /tmp/opta-metrics.sock | opta-metrics 
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  async sample(args) {
+    const flags = parseFlags("sample", args, {
+      json: { type: "boolean" },
+      top: { type: "string" },
+    });
+    if (flags.help) return print(SAMPLE_HELP);
+    const top = intFlag("sample", "top", flags.top, 10, 1, 100);
+    const result = await takeSample(top);
+    return print(flags.json ? JSON.stringify(sampleToJson(result)) : formatSample(result));
+  },
   async decode(args) {
     const flags = parseFlags("decode", args, { raw: { type: "boolean" } });
     if (flags.help) return print(DECODE_HELP);

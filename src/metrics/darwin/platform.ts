@@ -1,0 +1,132 @@
+/**
+ * macOS sources, per the research note: CPU from `cpus()` tick deltas (no spawn),
+ * memory from one long-lived `vm_stat N` child (Activity Monitor's "Memory Used"),
+ * processes from `ps` every few seconds, disk from `df -kP /`, static facts from
+ * one `sysctl` at start. Temperature has no source: nothing shipped with macOS
+ * prints °C without root, so frames carry no temperature rather than a fake one.
+ *
+ * @module
+ */
+
+import { cpus } from "node:os";
+import { CommandFailure, runCommand } from "../command.ts";
+import { cpuSource } from "../cpu_source.ts";
+import { diskUsagePercent, findDfMount, parseDf } from "../df.ts";
+import { ParseError } from "../parse_error.ts";
+import type { MachineFacts, Platform, SourceOptions } from "../platform.ts";
+import {
+  fallbackSource,
+  type LineParser,
+  polledSource,
+  type Readings,
+  type Source,
+  streamedSource,
+} from "../source.ts";
+import { parsePs } from "./ps.ts";
+import { interpretSysctlRun, STATIC_SYSCTL_KEYS, staticFactsFromSysctl } from "./sysctl.ts";
+import { memoryUsedBytes, parseVmStat, VmStatStream } from "./vm_stat.ts";
+
+/** The tools the macOS sources spawn. */
+export interface DarwinTools {
+  /** `/usr/bin/vm_stat`, long-lived in interval mode, one-shot as fallback. */
+  vmStat: string;
+  /** `/bin/ps`, every few seconds. */
+  ps: string;
+  /** `/bin/df`, as `df -kP /`. */
+  df: string;
+  /** `/usr/sbin/sysctl`, once at start. */
+  sysctl: string;
+}
+
+/** The real tools, by absolute path. */
+export const DARWIN_TOOLS: Readonly<DarwinTools> = Object.freeze({
+  vmStat: "/usr/bin/vm_stat",
+  ps: "/bin/ps",
+  df: "/bin/df",
+  sysctl: "/usr/sbin/sysctl",
+});
+
+/** Memory percent of `facts.memoryTotal` used by the given counters. */
+function memoryReading(used: number, facts: MachineFacts): Readings {
+  return { memoryTotal: facts.memoryTotal, memoryUsage: (100 * used) / facts.memoryTotal };
+}
+
+/** The vm_stat interval-mode parser turned into memory readings. */
+function vmStatLineParser(facts: MachineFacts): LineParser {
+  const stream = new VmStatStream();
+  return {
+    line(text) {
+      const counters = stream.line(text);
+      if (counters === null || stream.pageSize === null) return null;
+      return memoryReading(memoryUsedBytes(counters, stream.pageSize), facts);
+    },
+  };
+}
+
+/** True for a failure caused by interval-mode output the parser does not recognise. */
+function unrecognisedIntervalOutput(error: Error): boolean {
+  return error instanceof CommandFailure && error.kind === "callback" &&
+    error.cause instanceof ParseError;
+}
+
+/** The macOS platform; `tools` lets tests substitute executables. */
+export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
+  return {
+    name: "darwin",
+    tools: Object.values(tools),
+    async facts(): Promise<MachineFacts> {
+      const fallback: MachineFacts = {
+        memoryTotal: Deno.systemMemoryInfo().total, // hw.memsize on macOS
+        logicalCpus: cpus().length,
+        model: null,
+        os: "macOS",
+      };
+      try {
+        const run = await runCommand(tools.sysctl, [...STATIC_SYSCTL_KEYS], {
+          allowExitCodes: [1, 2, 3, 4, 5], // unknown keys: old sysctl exits 1, new one counts them
+        });
+        const facts = staticFactsFromSysctl(interpretSysctlRun(run, STATIC_SYSCTL_KEYS).values);
+        return {
+          memoryTotal: facts.memoryTotal,
+          logicalCpus: facts.logicalCpus ?? fallback.logicalCpus,
+          model: facts.model,
+          os: facts.osVersion ? `macOS ${facts.osVersion}` : "macOS",
+        };
+      } catch {
+        return fallback; // the sources work without the extras; memsize comes from Deno
+      }
+    },
+    sources(facts: MachineFacts, options: SourceOptions): Source[] {
+      const oneShotVmStat = polledSource("memory", async (signal) => {
+        const { stdout } = await runCommand(tools.vmStat, [], { signal });
+        const report = parseVmStat(stdout);
+        return memoryReading(memoryUsedBytes(report.counters, report.pageSize), facts);
+      });
+      return [
+        cpuSource(),
+        fallbackSource(
+          streamedSource("memory", {
+            path: tools.vmStat,
+            args: (ms) => [String(Math.max(1, Math.round(ms / 1000)))],
+            parser: () => vmStatLineParser(facts),
+          }),
+          oneShotVmStat,
+          unrecognisedIntervalOutput,
+        ),
+        polledSource("processes", async (signal) => {
+          const { stdout } = await runCommand(tools.ps, ["-Axo", "pid=,pcpu=,rss=,comm=", "-r"], {
+            signal,
+          });
+          return { topProcesses: parsePs(stdout).slice(0, options.top) };
+        }),
+        polledSource("disk", async (signal) => {
+          const { stdout } = await runCommand(tools.df, ["-kP", "/"], { signal });
+          const row = findDfMount(parseDf(stdout), "/");
+          const usage = row && diskUsagePercent(row);
+          if (usage == null) throw new ParseError("df", 0, "no usable row for /");
+          return { diskUsage: usage };
+        }),
+      ];
+    },
+  };
+}

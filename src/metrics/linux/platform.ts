@@ -1,0 +1,99 @@
+/**
+ * Linux sources. Deno grants `/proc` and `/sys` reads only with `--allow-all`, so
+ * the daemon stays in its sandbox by asking Deno's own APIs (cpus, memory) and
+ * three tools by absolute path: `top` for per-process interval CPU, `df` for the
+ * root volume, `grep` to read sysfs temperatures.
+ *
+ * @module
+ */
+
+import { cpus } from "node:os";
+import { runCommand } from "../command.ts";
+import { cpuSource } from "../cpu_source.ts";
+import { dfCapacityPercent, findDfMount, parseDf } from "../df.ts";
+import { ParseError } from "../parse_error.ts";
+import type { MachineFacts, Platform, SourceOptions } from "../platform.ts";
+import { type LineParser, polledSource, type Source, streamedSource } from "../source.ts";
+import { parseThermal, thermalFiles } from "./thermal.ts";
+import { TopStream } from "./top.ts";
+
+/** The tools the Linux sources spawn. */
+export interface LinuxTools {
+  /** procps `top`, run long-lived in batch mode. */
+  top: string;
+  /** `df`, run as `df -kP /`. */
+  df: string;
+  /** `grep`, run as `grep -s -H . <sysfs files>`. */
+  grep: string;
+}
+
+/** The real tools, by absolute path (`/bin` paths work on merged and split-/usr systems). */
+export const LINUX_TOOLS: Readonly<LinuxTools> = Object.freeze({
+  top: "/usr/bin/top",
+  df: "/bin/df",
+  grep: "/bin/grep",
+});
+
+/** `top` arguments for a refresh every `intervalMs`: batch, sorted by %CPU, KiB, wide. */
+export function topArgs(intervalMs: number): string[] {
+  const seconds = Math.max(0.1, Math.round(intervalMs / 100) / 10);
+  return ["-b", "-d", seconds.toFixed(1), "-o", "%CPU", "-w", "512", "-e", "k"];
+}
+
+/** A top parser that drops the first refresh of each run (its %CPU covers an unknown window). */
+export function topLineParser(limit: number): LineParser {
+  const stream = new TopStream(limit);
+  return {
+    line(text) {
+      const rows = stream.line(text);
+      return rows && stream.refreshes > 1 ? { topProcesses: rows } : null;
+    },
+  };
+}
+
+/** The Linux platform; `tools` lets tests substitute faulty executables. */
+export function linuxPlatform(tools: LinuxTools = LINUX_TOOLS): Platform {
+  return {
+    name: "linux",
+    tools: Object.values(tools),
+    facts(): Promise<MachineFacts> {
+      const list = cpus();
+      return Promise.resolve({
+        memoryTotal: Deno.systemMemoryInfo().total,
+        logicalCpus: list.length,
+        model: list[0]?.model?.trim() || null,
+        os: `Linux ${Deno.osRelease()}`,
+      });
+    },
+    sources(_facts: MachineFacts, options: SourceOptions): Source[] {
+      return [
+        cpuSource(),
+        polledSource("memory", () => {
+          // MemTotal and MemAvailable of /proc/meminfo; "used" as free(1) shows it.
+          const { total, available } = Deno.systemMemoryInfo();
+          return { memoryTotal: total, memoryUsage: (100 * (total - available)) / total };
+        }),
+        streamedSource("processes", {
+          path: tools.top,
+          args: topArgs,
+          parser: () => topLineParser(options.top),
+        }),
+        polledSource("disk", async (signal) => {
+          const { stdout } = await runCommand(tools.df, ["-kP", "/"], { signal });
+          const row = findDfMount(parseDf(stdout), "/");
+          const usage = row && dfCapacityPercent(row);
+          if (usage == null) throw new ParseError("df", 0, "no usable row for /");
+          return { diskUsage: usage };
+        }),
+        polledSource("temperature", async (signal) => {
+          // grep exits 1 when nothing matched and 2 when some files are missing: both normal.
+          const { stdout } = await runCommand(tools.grep, ["-s", "-H", ".", ...thermalFiles()], {
+            signal,
+            allowExitCodes: [1, 2],
+          });
+          return { temperature: parseThermal(stdout) };
+        }),
+      ];
+    },
+  };
+}

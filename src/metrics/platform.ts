@@ -1,0 +1,50 @@
+/**
+ * What every platform provides, and the one place that picks the platform.
+ * Nothing outside `src/metrics/` asks which OS it runs on.
+ *
+ * @module
+ */
+
+import type { Source } from "./source.ts";
+
+/** Facts about the machine read once at start. */
+export interface MachineFacts {
+  /** Physical memory, bytes. */
+  memoryTotal: number;
+  /** Logical CPUs. */
+  logicalCpus: number;
+  /** Hardware model (e.g. `MacBookPro18,1`, or the CPU model on Linux), or null. */
+  model: string | null;
+  /** OS name and version, e.g. `macOS 14.4.1` or `Linux 6.1.0`. */
+  os: string;
+}
+
+/** Options shared by every platform's sources. */
+export interface SourceOptions {
+  /** How many busiest processes to keep. */
+  top: number;
+}
+
+/** A platform: its static facts and its sources. */
+export interface Platform {
+  /** `darwin` or `linux`. */
+  readonly name: string;
+  /** Absolute paths of every tool its sources may spawn (checked against the permission set). */
+  readonly tools: readonly string[];
+  /** Read the static facts (at most one spawn). */
+  facts(): Promise<MachineFacts>;
+  /** The sources, one per kind of reading. */
+  sources(facts: MachineFacts, options: SourceOptions): Source[];
+}
+
+/** The platform this process runs on; throws for an unsupported OS. */
+export async function currentPlatform(): Promise<Platform> {
+  switch (Deno.build.os) {
+    case "darwin":
+      return (await import("./darwin/platform.ts")).darwinPlatform();
+    case "linux":
+      return (await import("./linux/platform.ts")).linuxPlatform();
+    default:
+      throw new Error(`opta-metrics supports macOS and Linux, not ${Deno.build.os}`);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The sampler keeps the latest good value of every source, each refreshed on its
+ * own cadence, and assembles a {@linkcode Snapshot} on demand without any I/O
+ * (the 25 Hz publisher calls {@linkcode Sampler.snapshot} every tick). With no
+ * subscriber the daemon calls {@linkcode Sampler.idle}: every source slows to the
+ * idle cadence, so values stay fresh enough for the first frame after a connect.
+ *
+ * A failing source keeps its last good value (its age grows), logs each distinct
+ * failure once, retries with backoff and never stops the others.
+ *
+ * @module
+ */
+
+import { type Logger, silentLogger } from "../log.ts";
+import { type Readings, type Source, SOURCE_NAMES, type SourceName } from "./source.ts";
+import type { Snapshot } from "./types.ts";
+
+/** How often each source refreshes, in ms. */
+export interface Cadences {
+  /** CPU busy percent (default 250). */
+  cpu: number;
+  /** Memory (default 1000). */
+  memory: number;
+  /** Busiest processes (default 2000). */
+  processes: number;
+  /** Disk usage (default 30000). */
+  disk: number;
+  /** Temperature (default 5000). */
+  temperature: number;
+  /** Every source's interval while idle, unless its own is longer (default 10000). */
+  idle: number;
+}
+
+/** The default cadences. */
+export const DEFAULT_CADENCES: Readonly<Cadences> = Object.freeze({
+  cpu: 250,
+  memory: 1000,
+  processes: 2000,
+  disk: 30_000,
+  temperature: 5000,
+  idle: 10_000,
+});
+
+/** Health of one source, as `sample --json` and the stats line show it. */
+export interface SourceStatus {
+  /** ms since its last good value, or null if it never produced one. */
+  ageMs: number | null;
+  /** Its last failure's message while it is failing, else null. */
+  error: string | null;
+  /** Good readings so far. */
+  samples: number;
+  /** Failed attempts so far. */
+  failures: number;
+}
+
+/** Sampling modes. */
+export type SamplerMode = "stopped" | "active" | "idle";
+
+interface SourceState {
+  source: Source;
+  readings: Readings;
+  lastGoodMono: number | null;
+  lastGoodWall: number;
+  error: string | null;
+  samples: number;
+  failures: number;
+  waiters: (() => void)[];
+}
+
+/** Holds the latest readings of every source and switches their cadence. */
+export class Sampler {
+  readonly #states = new Map<SourceName, SourceState>();
+  readonly #cadences: Cadences;
+  readonly #log: Logger;
+  #mode: SamplerMode = "stopped";
+
+  /** @param sources one per kind; a kind without a source stays at its empty value. */
+  constructor(sources: Source[], cadences: Partial<Cadences> = {}, log: Logger = silentLogger) {
+    this.#cadences = { ...DEFAULT_CADENCES, ...cadences };
+    this.#log = log;
+    for (const source of sources) {
+      this.#states.set(source.name, {
+        source,
+        readings: {},
+        lastGoodMono: null,
+        lastGoodWall: 0,
+        error: null,
+        samples: 0,
+        failures: 0,
+        waiters: [],
+      });
+    }
+  }
+
+  /** Current mode. */
+  get mode(): SamplerMode {
+    return this.#mode;
+  }
+
+  /** Sample at full cadence (a client is subscribed). */
+  start(): void {
+    this.#switch("active");
+  }
+
+  /** Sample at the slow idle cadence (nobody is subscribed). */
+  idle(): void {
+    this.#switch("idle");
+  }
+
+  /** Stop every source; resolves when no timer or child is left. */
+  async stop(): Promise<void> {
+    this.#mode = "stopped";
+    await Promise.all([...this.#states.values()].map((s) => s.source.stop()));
+    for (const state of this.#states.values()) this.#wake(state);
+  }
+
+  /** Resolves once every source has produced a value or failed once, or after `timeoutMs`. */
+  async settled(timeoutMs: number): Promise<void> {
+    const pending = [...this.#states.values()].filter((s) => s.samples + s.failures === 0);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(pending.map((s) => new Promise<void>((resolve) => s.waiters.push(resolve)))),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** The latest values of every source, assembled without I/O. */
+  snapshot(): Snapshot {
+    const r = (name: SourceName): Readings => this.#states.get(name)?.readings ?? {};
+    const memory = r("memory");
+    let timestamp = 0;
+    for (const state of this.#states.values()) timestamp = Math.max(timestamp, state.lastGoodWall);
+    return {
+      cpuUsage: r("cpu").cpuUsage ?? 0,
+      memoryUsage: memory.memoryUsage ?? 0,
+      memoryTotal: memory.memoryTotal ?? 0,
+      diskUsage: r("disk").diskUsage ?? 0,
+      temperature: r("temperature").temperature ?? null,
+      timestamp,
+      topProcesses: r("processes").topProcesses ?? [],
+    };
+  }
+
+  /** Age and error state of every source. */
+  health(): Record<SourceName, SourceStatus> {
+    const now = performance.now();
+    const out = {} as Record<SourceName, SourceStatus>;
+    for (const name of SOURCE_NAMES) {
+      const s = this.#states.get(name);
+      out[name] = {
+        ageMs: s?.lastGoodMono == null ? null : Math.round(now - s.lastGoodMono),
+        error: s ? s.error : "no source on this platform",
+        samples: s?.samples ?? 0,
+        failures: s?.failures ?? 0,
+      };
+    }
+    return out;
+  }
+
+  #switch(mode: "active" | "idle"): void {
+    if (this.#mode === mode) return;
+    this.#mode = mode;
+    for (const state of this.#states.values()) {
+      const own = this.#cadences[state.source.name];
+      const interval = mode === "idle" ? Math.max(own, this.#cadences.idle) : own;
+      state.source.start(interval, {
+        emit: (readings) => this.#emit(state, readings),
+        fail: (error) => this.#fail(state, error),
+      });
+    }
+  }
+
+  #emit(state: SourceState, readings: Readings): void {
+    if (this.#mode === "stopped") return;
+    state.readings = readings;
+    state.lastGoodMono = performance.now();
+    state.lastGoodWall = Date.now();
+    state.samples++;
+    if (state.error !== null) {
+      this.#log.log("info", "source recovered", { source: state.source.name });
+      state.error = null;
+    }
+    this.#wake(state);
+  }
+
+  #fail(state: SourceState, error: Error): void {
+    if (this.#mode === "stopped") return;
+    state.failures++;
+    if (error.message !== state.error) {
+      this.#log.log("warn", "source failed", { source: state.source.name, error: error.message });
+      state.error = error.message;
+    }
+    this.#wake(state);
+  }
+
+  #wake(state: SourceState): void {
+    for (const resolve of state.waiters.splice(0)) resolve();
+  }
+}

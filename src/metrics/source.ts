@@ -1,0 +1,201 @@
+/**
+ * Sources: each kind of reading (cpu, memory, processes, disk, temperature)
+ * comes from one independent source that produces values on its own cadence and
+ * reports its own failures. Two shapes cover every platform: a *polled* source
+ * (a function run on a timer) and a *streamed* source (a long-lived child whose
+ * lines a parser turns into readings).
+ *
+ * @module
+ */
+
+import { LineChild } from "./command.ts";
+import type { ProcessSample } from "./types.ts";
+
+/** The kinds of reading, one source each. */
+export const SOURCE_NAMES = ["cpu", "memory", "processes", "disk", "temperature"] as const;
+/** One of {@linkcode SOURCE_NAMES}. */
+export type SourceName = typeof SOURCE_NAMES[number];
+
+/** What a source may report; each source fills its own fields. */
+export interface Readings {
+  /** Whole-machine busy percent, 0–100. */
+  cpuUsage?: number;
+  /** Memory in use, percent 0–100. */
+  memoryUsage?: number;
+  /** Physical memory, bytes. */
+  memoryTotal?: number;
+  /** Root volume in use, percent 0–100. */
+  diskUsage?: number;
+  /** °C, or null when the machine has no readable sensor. */
+  temperature?: number | null;
+  /** Busiest processes, descending by cpu. */
+  topProcesses?: ProcessSample[];
+}
+
+/** Where a running source delivers. */
+export interface SourceSink {
+  /** A good reading. */
+  emit(readings: Readings): void;
+  /** A failed attempt; the source retries by itself. */
+  fail(error: Error): void;
+}
+
+/** One independent producer of readings. */
+export interface Source {
+  /** Which reading it produces. */
+  readonly name: SourceName;
+  /** Start producing about every `intervalMs` (restarts if already running). */
+  start(intervalMs: number, sink: SourceSink): void;
+  /** Stop, cancel any run in flight and leave no timer or child behind. */
+  stop(): Promise<void>;
+}
+
+/** Longest pause between retries of a failing polled source. */
+export const MAX_RETRY_MS = 60_000;
+
+/**
+ * A source that runs `read` every `intervalMs` (never two runs at once). A failure
+ * is reported and retried after a doubling delay (interval × 2, × 4, … up to
+ * {@linkcode MAX_RETRY_MS}, never shorter than the interval); success resets it.
+ */
+export function polledSource(
+  name: SourceName,
+  read: (signal: AbortSignal) => Promise<Readings> | Readings,
+): Source {
+  let generation = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let abort: AbortController | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  const halt = () => {
+    generation++;
+    clearTimeout(timer);
+    timer = undefined;
+    abort?.abort();
+  };
+
+  return {
+    name,
+    start(intervalMs, sink) {
+      halt();
+      const mine = generation;
+      let failures = 0;
+      const tick = async () => {
+        timer = undefined;
+        abort = new AbortController();
+        const started = performance.now();
+        let delay = intervalMs;
+        try {
+          sink.emit(await read(abort.signal));
+          failures = 0;
+        } catch (error) {
+          if (mine !== generation) return; // stopped meanwhile: the abort is not a failure
+          failures++;
+          sink.fail(error instanceof Error ? error : new Error(String(error)));
+          delay = Math.max(intervalMs, Math.min(MAX_RETRY_MS, intervalMs * 2 ** failures));
+        }
+        if (mine !== generation) return;
+        const spent = performance.now() - started;
+        timer = setTimeout(() => running = tick(), Math.max(0, delay - spent));
+      };
+      running = tick();
+    },
+    async stop() {
+      halt();
+      await running.catch(() => {});
+    },
+  };
+}
+
+/** How a streamed source turns its child's lines into readings. */
+export interface LineParser {
+  /** One line of output: a reading when the line completes one, else null. May throw. */
+  line(text: string): Readings | null;
+}
+
+/** The child a streamed source runs and how it parses it. */
+export interface StreamedSpec {
+  /** Absolute path of the tool. */
+  path: string;
+  /** Arguments for a given interval (e.g. `["1"]` for `vm_stat 1`). */
+  args(intervalMs: number): string[];
+  /** A fresh parser for each child run. */
+  parser(): LineParser;
+  /** Kill and restart the child when no line arrives for this long (default 3 intervals + 5 s). */
+  stallMs?(intervalMs: number): number;
+}
+
+/**
+ * A source fed by one long-lived child (e.g. `vm_stat 1`, `top -b -d 2`). A child
+ * that exits, stalls or prints something unparsable is reported and restarted
+ * with backoff; the parser is fresh for every run.
+ */
+export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
+  let child: LineChild | undefined;
+  let stopping: Promise<void> = Promise.resolve();
+  return {
+    name,
+    start(intervalMs, sink) {
+      const previous = child;
+      if (previous) stopping = Promise.all([stopping, previous.stop()]).then(() => {});
+      let parser = spec.parser();
+      let run = 0;
+      const current: LineChild = new LineChild({
+        path: spec.path,
+        args: spec.args(intervalMs),
+        stallMs: spec.stallMs?.(intervalMs) ?? intervalMs * 3 + 5000,
+        onLine(text) {
+          if (current.restarts !== run) { // the child was restarted: parse its output afresh
+            run = current.restarts;
+            parser = spec.parser();
+          }
+          const reading = parser.line(text);
+          if (reading) sink.emit(reading);
+        },
+        onError(failure) {
+          sink.fail(failure);
+        },
+      });
+      child = current;
+      current.start();
+    },
+    async stop() {
+      const current = child;
+      child = undefined;
+      await Promise.all([stopping, current?.stop()]);
+    },
+  };
+}
+
+/**
+ * A source that runs `primary` until it fails in a way `fallBack` recognises,
+ * then runs `secondary` for the rest of the process's life (e.g. interval-mode
+ * `vm_stat 1` whose columns are not recognised → one-shot `vm_stat` polls).
+ */
+export function fallbackSource(
+  primary: Source,
+  secondary: Source,
+  fallBack: (error: Error) => boolean,
+): Source {
+  let fellBack = false;
+  let stopping: Promise<void> = Promise.resolve();
+  return {
+    name: primary.name,
+    start(intervalMs, sink) {
+      if (fellBack) return secondary.start(intervalMs, sink);
+      primary.start(intervalMs, {
+        emit: (readings) => sink.emit(readings),
+        fail: (error) => {
+          if (fellBack || !fallBack(error)) return sink.fail(error);
+          fellBack = true;
+          sink.fail(new Error(`${error.message}; falling back to polling`));
+          stopping = primary.stop();
+          secondary.start(intervalMs, sink);
+        },
+      });
+    },
+    async stop() {
+      await Promise.all([stopping, primary.stop(), secondary.stop()]);
+    },
+  };
+}
