@@ -6,6 +6,7 @@
 
 import config from "../deno.json" with { type: "json" };
 import { DECODE_HELP, runDecode } from "./cli/decode.ts";
+import { parseServeArgs, runServe, SERVE_HELP } from "./cli/serve.ts";
 import { formatSample, SAMPLE_HELP, sampleToJson, takeSample } from "./cli/sample.ts";
 import { CommandError, intFlag, parseFlags, UsageError } from "./cli/usage.ts";
 
@@ -19,6 +20,7 @@ export const HELP =
 Usage: opta-metrics <command> [options]
 
 Commands:
+  serve       (default) stream metrics frames on a Unix socket
   sample      take one snapshot of this machine and print it (--json for JSON)
   decode      read framed bytes from stdin, print one JSON object per frame
 
@@ -31,6 +33,11 @@ Protocol: see PROTOCOL.md. Example: nc -U /tmp/opta-metrics.sock | opta-metrics 
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  async serve(args) {
+    const options = parseServeArgs(args);
+    if (options === null) return print(SERVE_HELP);
+    return await runServe(options);
+  },
   async sample(args) {
     const flags = parseFlags("sample", args, {
       json: { type: "boolean" },
@@ -57,8 +64,9 @@ function print(text: string): number {
 /** Run the command line `args`; resolves to the process exit code. */
 export async function main(args: string[]): Promise<number> {
   const [first, ...rest] = args;
-  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
-    return print(HELP);
+  if (first === "-h" || first === "--help" || first === "help") return print(HELP);
+  if (first === undefined || (first.startsWith("-") && first !== "-V" && first !== "--version")) {
+    return await COMMANDS.serve(args); // serve is the default command
   }
   if (first === "-V" || first === "--version") return print(`opta-metrics ${VERSION}`);
   const command = COMMANDS[first];

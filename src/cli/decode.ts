@@ -7,7 +7,7 @@
  */
 
 import { DecodeError, decodeMetrics } from "../ipc/codec.ts";
-import { FrameDecoder, FrameError } from "../ipc/framing.ts";
+import { type ByteSink, FrameDecoder, FrameError, writeAll } from "../ipc/framing.ts";
 import { frameToJson } from "../ipc/json.ts";
 import { CommandError } from "./usage.ts";
 
@@ -21,18 +21,7 @@ Read opta-metrics frames from stdin and print one JSON object per frame.
 
 Example: nc -U /tmp/opta-metrics.sock | opta-metrics decode`;
 
-/** Where decode writes; Deno.stdout in production, a buffer in tests. */
-export interface LineSink {
-  /** Write bytes; may write fewer than given (the caller loops). */
-  write(bytes: Uint8Array): Promise<number>;
-}
-
 const encoder = new TextEncoder();
-
-async function writeAll(sink: LineSink, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await sink.write(bytes.subarray(offset));
-}
 
 /**
  * Decode every frame of `input` to `output` as NDJSON. Returns the number of
@@ -41,7 +30,7 @@ async function writeAll(sink: LineSink, bytes: Uint8Array): Promise<void> {
  */
 export async function runDecode(
   input: ReadableStream<Uint8Array>,
-  output: LineSink,
+  output: ByteSink,
   raw: boolean,
 ): Promise<number> {
   let printed = 0;

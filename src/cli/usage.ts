@@ -7,24 +7,9 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { UsageError } from "../errors.ts";
 
-/** A mistake on the command line: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  /** Creates a UsageError with a one-line message. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/** An expected failure at run time (bad input, unreachable socket): one line, exit code 1. */
-export class CommandError extends Error {
-  /** Creates a CommandError with a one-line message. */
-  constructor(message: string) {
-    super(message);
-    this.name = "CommandError";
-  }
-}
+export { CommandError, UsageError } from "../errors.ts";
 
 /** Options every command accepts. */
 const COMMON: ParseArgsOptionsConfig = {
@@ -86,4 +71,68 @@ export function intFlag(
     );
   }
   return value;
+}
+
+/** Parse a duration flag (`250ms`, `2s`, `1.5s`, `1m`, or bare milliseconds) within [min, max] ms. */
+export function durationFlag(
+  command: string,
+  name: string,
+  raw: string | boolean | undefined,
+  fallbackMs: number,
+  minMs: number,
+  maxMs: number,
+): number {
+  if (raw === undefined) return fallbackMs;
+  const match = typeof raw === "string" ? /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim()) : null;
+  const unit = { ms: 1, s: 1000, m: 60_000 }[match?.[2] ?? "ms"] ?? 1;
+  const ms = match ? Math.round(Number(match[1]) * unit) : NaN;
+  if (!(ms >= minMs && ms <= maxMs)) {
+    throw new UsageError(
+      `${command}: --${name} must be a duration from ${minMs} ms to ${maxMs} ms ` +
+        `(e.g. 250ms, 2s), got '${raw}'`,
+    );
+  }
+  return ms;
+}
+
+/** Parse a number flag (decimals allowed) within [min, max]. */
+export function numberFlag(
+  command: string,
+  name: string,
+  raw: string | boolean | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined) return fallback;
+  const value = typeof raw === "string" && /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!(value >= min && value <= max)) {
+    throw new UsageError(
+      `${command}: --${name} must be a number from ${min} to ${max}, got '${raw}'`,
+    );
+  }
+  return value;
+}
+
+/** Parse a flag that must be one of `choices`. */
+export function choiceFlag<T extends string>(
+  command: string,
+  name: string,
+  raw: string | boolean | undefined,
+  fallback: T,
+  choices: readonly T[],
+): T {
+  if (raw === undefined) return fallback;
+  if (typeof raw === "string" && (choices as readonly string[]).includes(raw)) return raw as T;
+  throw new UsageError(`${command}: --${name} must be one of ${choices.join(", ")}, got '${raw}'`);
+}
+
+/** An environment variable, or undefined when unset or not granted (never prompts, never throws). */
+export function envVar(name: string): string | undefined {
+  try {
+    const state = Deno.permissions.querySync({ name: "env", variable: name }).state;
+    return state === "granted" ? Deno.env.get(name) : undefined;
+  } catch {
+    return undefined;
+  }
 }

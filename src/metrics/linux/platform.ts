@@ -45,8 +45,11 @@ export function topLineParser(limit: number): LineParser {
   const stream = new TopStream(limit);
   return {
     line(text) {
+      // Rows completed by a `top - ` line belong to the refresh before it, so judge them by
+      // the refresh count before this line (a short first refresh must be dropped too).
+      const refresh = stream.refreshes;
       const rows = stream.line(text);
-      return rows && stream.refreshes > 1 ? { topProcesses: rows } : null;
+      return rows && refresh > 1 ? { topProcesses: rows } : null;
     },
   };
 }

@@ -46,7 +46,7 @@ export class TopStream {
     this.#limit = Math.max(1, limit);
   }
 
-  /** Refreshes started so far (the first one's %CPU covers an unknown window). */
+  /** Refreshes started so far. */
   get refreshes(): number {
     return this.#refreshes;
   }

@@ -1,0 +1,245 @@
+/**
+ * Fan-out of frames to subscribers with `watch`-channel semantics: every client
+ * gets the newest frame; a client that is still writing an older one has its
+ * pending frame replaced (latest wins), so memory per client is bounded by one
+ * frame in flight plus one pending. A write stuck past the stall timeout closes
+ * that client; a stalled client never delays the others. Bytes clients send are
+ * read and discarded, and a client that floods is closed.
+ *
+ * @module
+ */
+
+import { type Logger, silentLogger } from "../log.ts";
+import { writeAll } from "./framing.ts";
+
+/** Broadcaster settings. */
+export interface BroadcasterOptions {
+  /** Close a client whose write has not completed for this long (ms). */
+  stallTimeoutMs: number;
+  /** Refuse connections beyond this many clients. */
+  maxClients: number;
+  /** Close a client that sends more than this many bytes within one second. */
+  floodBytesPerSecond?: number;
+  /** Lifecycle log. */
+  log?: Logger;
+  /** Called when the first client arrives (0 → 1). */
+  onFirstClient?: () => void;
+  /** Called when the last client leaves (1 → 0). */
+  onLastClient?: () => void;
+}
+
+/** Counters since start. */
+export interface BroadcasterStats {
+  /** Clients connected now. */
+  clients: number;
+  /** Frames completely written to some client. */
+  framesSent: number;
+  /** Frames replaced before a slow client could be sent them. */
+  framesDropped: number;
+  /** Clients closed for stalling. */
+  stalled: number;
+  /** Clients closed for flooding. */
+  flooded: number;
+  /** Connections refused at the client limit. */
+  refused: number;
+}
+
+interface Client {
+  id: number;
+  conn: Deno.UnixConn;
+  pending: Uint8Array | null;
+  writing: boolean;
+  writeStartedMs: number;
+  closed: boolean;
+}
+
+/** Hands the same frame bytes to every connected client. */
+export class Broadcaster {
+  readonly #clients = new Set<Client>();
+  readonly #options: Required<Omit<BroadcasterOptions, "onFirstClient" | "onLastClient">>;
+  readonly #onFirst: () => void;
+  readonly #onLast: () => void;
+  readonly #stats: BroadcasterStats = {
+    clients: 0,
+    framesSent: 0,
+    framesDropped: 0,
+    stalled: 0,
+    flooded: 0,
+    refused: 0,
+  };
+  #nextId = 1;
+  #lastRefusalLogMs = -Infinity;
+  #refusedSinceLog = 0;
+  readonly #drains = new Set<Promise<void>>();
+
+  /** Creates a broadcaster with no clients. */
+  constructor(options: BroadcasterOptions) {
+    this.#options = {
+      floodBytesPerSecond: 64 * 1024,
+      log: silentLogger,
+      ...options,
+    };
+    this.#onFirst = options.onFirstClient ?? (() => {});
+    this.#onLast = options.onLastClient ?? (() => {});
+  }
+
+  /** Clients connected now. */
+  get size(): number {
+    return this.#clients.size;
+  }
+
+  /** A copy of the counters. */
+  stats(): BroadcasterStats {
+    return { ...this.#stats, clients: this.#clients.size };
+  }
+
+  /**
+   * Take a new connection. Returns false (and closes it) at the client limit.
+   * `current`, when given, is sent to it at once.
+   */
+  add(conn: Deno.UnixConn, current: Uint8Array | null): boolean {
+    if (this.#clients.size >= this.#options.maxClients) {
+      this.#refuse(conn);
+      return false;
+    }
+    const client: Client = {
+      id: this.#nextId++,
+      conn,
+      pending: null,
+      writing: false,
+      writeStartedMs: 0,
+      closed: false,
+    };
+    this.#clients.add(client);
+    this.#options.log.log("info", "client connected", {
+      client: client.id,
+      clients: this.#clients.size,
+    });
+    if (this.#clients.size === 1) this.#onFirst();
+    void this.#readLoop(client);
+    if (current) this.#send(client, current);
+    return true;
+  }
+
+  /** Send `frame` to every client (replacing a slow client's pending frame). */
+  publish(frame: Uint8Array): void {
+    for (const client of this.#clients) this.#send(client, frame);
+  }
+
+  /** Close every client whose current write started more than the stall timeout ago. */
+  closeStalled(nowMs: number = performance.now()): void {
+    for (const client of this.#clients) {
+      if (client.writing && nowMs - client.writeStartedMs > this.#options.stallTimeoutMs) {
+        this.#stats.stalled++;
+        this.#close(client, "client stalled, closed", "warn", {
+          stalled_ms: Math.round(nowMs - client.writeStartedMs),
+        });
+      }
+    }
+  }
+
+  /** Close every client and wait for their writes to settle. */
+  async closeAll(): Promise<void> {
+    for (const client of this.#clients) this.#close(client, "client closed", "debug");
+    await Promise.all(this.#drains);
+  }
+
+  #send(client: Client, frame: Uint8Array): void {
+    if (client.pending !== null) this.#stats.framesDropped++;
+    client.pending = frame;
+    if (!client.writing) {
+      const drain = this.#drain(client);
+      this.#drains.add(drain);
+      void drain.finally(() => this.#drains.delete(drain));
+    }
+  }
+
+  async #drain(client: Client): Promise<void> {
+    client.writing = true;
+    try {
+      while (client.pending !== null && !client.closed) {
+        const frame = client.pending;
+        client.pending = null;
+        client.writeStartedMs = performance.now();
+        await writeAll(client.conn, frame);
+        this.#stats.framesSent++;
+      }
+    } catch (error) {
+      if (!client.closed) {
+        this.#close(client, "client write failed, closed", "info", {
+          error: (error as Error).name,
+        });
+      }
+    } finally {
+      client.writing = false;
+    }
+  }
+
+  async #readLoop(client: Client): Promise<void> {
+    const buffer = new Uint8Array(4096);
+    let windowStart = performance.now();
+    let windowBytes = 0;
+    try {
+      while (!client.closed) {
+        const n = await client.conn.read(buffer);
+        if (n === null) break;
+        const now = performance.now();
+        if (now - windowStart >= 1000) {
+          windowStart = now;
+          windowBytes = 0;
+        }
+        windowBytes += n;
+        if (windowBytes > this.#options.floodBytesPerSecond) {
+          this.#stats.flooded++;
+          this.#close(client, "client flooding, closed", "warn", { bytes_per_second: windowBytes });
+          return;
+        }
+      }
+    } catch {
+      // a reset or a close from our side ends the read loop
+    }
+    this.#close(client, "client disconnected", "info");
+  }
+
+  #close(
+    client: Client,
+    event: string,
+    level: "debug" | "info" | "warn",
+    fields: Record<string, string | number> = {},
+  ): void {
+    if (client.closed) return;
+    client.closed = true;
+    client.pending = null;
+    try {
+      client.conn.close();
+    } catch {
+      // already closed
+    }
+    this.#clients.delete(client);
+    this.#options.log.log(level, event, {
+      client: client.id,
+      clients: this.#clients.size,
+      ...fields,
+    });
+    if (this.#clients.size === 0) this.#onLast();
+  }
+
+  #refuse(conn: Deno.UnixConn): void {
+    this.#stats.refused++;
+    this.#refusedSinceLog++;
+    try {
+      conn.close();
+    } catch {
+      // already closed
+    }
+    const now = performance.now();
+    if (now - this.#lastRefusalLogMs >= 10_000) {
+      this.#options.log.log("warn", "connection refused: client limit reached", {
+        max_clients: this.#options.maxClients,
+        refused: this.#refusedSinceLog,
+      });
+      this.#lastRefusalLogMs = now;
+      this.#refusedSinceLog = 0;
+    }
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The daemon: binds the socket, samples, and publishes one frame per tick to
+ * every subscriber. Each tick reads the sampler's latest values, advances
+ * momentum, encodes once and hands the same bytes to every client. With no
+ * client the tick stops and the sampler idles; the first connect restarts both.
+ *
+ * @module
+ */
+
+import { type Logger, silentLogger } from "../log.ts";
+import { type MachineFacts, type Platform } from "../metrics/platform.ts";
+import { type Cadences, Sampler } from "../metrics/sampler.ts";
+import {
+  DEFAULT_MOMENTUM_CONFIG,
+  initialMomentum,
+  type MomentumConfig,
+  stepMomentum,
+} from "../momentum/momentum.ts";
+import { Broadcaster, type BroadcasterStats } from "./broadcaster.ts";
+import { wallClockMicros } from "./clock.ts";
+import { FrameEncoder } from "./codec.ts";
+import {
+  bindSocket,
+  claimSocketPath,
+  ensureSafeParent,
+  probeSocketPath,
+  resolveSocketPath,
+} from "./socket_path.ts";
+
+/** Everything `serve` can be told. */
+export interface ServeOptions {
+  /** Socket path (made absolute; on macOS `/tmp` becomes `/private/tmp`). */
+  socketPath: string;
+  /** File mode of the socket (default 0o600). */
+  socketMode?: number;
+  /** Frames per second (default 25). */
+  rateHz?: number;
+  /** Close a client whose write is stuck this long (ms, default 2000). */
+  stallTimeoutMs?: number;
+  /** Refuse clients beyond this many (default 256). */
+  maxClients?: number;
+  /** Processes per frame (default 10). */
+  top?: number;
+  /** Sampling cadences. */
+  cadences?: Partial<Cadences>;
+  /** Momentum thresholds, targets and easing. */
+  momentum?: MomentumConfig;
+  /** How often to check that the socket file is still ours (ms, default 2000). */
+  socketCheckMs?: number;
+  /** Log a stats line this often (ms); 0 or absent for never. */
+  statsIntervalMs?: number;
+  /** Lifecycle log. */
+  log?: Logger;
+  /** Stop serving when aborted. */
+  signal?: AbortSignal;
+}
+
+/** A running daemon. */
+export interface Server {
+  /** The path actually bound. */
+  readonly socketPath: string;
+  /** Frames published so far (the last `sequence`). */
+  readonly sequence: number;
+  /** Broadcaster counters. */
+  stats(): BroadcasterStats;
+  /** Resolves when the server has stopped (after `signal` aborted, or a fatal socket loss). */
+  readonly finished: Promise<void>;
+}
+
+/** Start the daemon on a platform; resolves once the socket is bound and accepting. */
+export async function serve(platform: Platform, options: ServeOptions): Promise<Server> {
+  const log = options.log ?? silentLogger;
+  const rateHz = options.rateHz ?? 25;
+  const periodMs = 1000 / rateHz;
+  const path = resolveSocketPath(options.socketPath);
+  const mode = options.socketMode ?? 0o600;
+  const parentChecked = ensureSafeParent(path);
+  await claimSocketPath(path);
+
+  const facts: MachineFacts = await platform.facts();
+  const sampler = new Sampler(
+    platform.sources(facts, { top: options.top ?? 10 }),
+    options.cadences,
+    log,
+  );
+  const encoder = new FrameEncoder({ top: options.top ?? 10 });
+  const momentumConfig = options.momentum ?? DEFAULT_MOMENTUM_CONFIG;
+  let momentum = initialMomentum(momentumConfig);
+  let sequence = 0;
+  let lastFrameMs = performance.now();
+  let latest: Uint8Array | null = null;
+
+  /** One tick's work: snapshot, momentum, encode once, fan out. */
+  const publish = () => {
+    const now = performance.now();
+    const snapshot = sampler.snapshot();
+    momentum = stepMomentum(
+      momentum,
+      { cpu: snapshot.cpuUsage, memory: snapshot.memoryUsage },
+      now - lastFrameMs,
+      momentumConfig,
+    );
+    lastFrameMs = now;
+    latest = encoder.encode(snapshot, momentum, ++sequence, wallClockMicros());
+    broadcaster.publish(latest);
+  };
+
+  let tickTimer: ReturnType<typeof setTimeout> | undefined;
+  let nextTickMs = 0;
+  const tick = () => {
+    tickTimer = undefined;
+    publish();
+    broadcaster.closeStalled();
+    const now = performance.now();
+    nextTickMs += periodMs;
+    // Fell behind (suspend, SIGSTOP, overload): skip the missed ticks, never burst.
+    if (nextTickMs < now) nextTickMs = now + periodMs;
+    if (broadcaster.size > 0) tickTimer = setTimeout(tick, nextTickMs - now);
+  };
+
+  const broadcaster = new Broadcaster({
+    stallTimeoutMs: options.stallTimeoutMs ?? 2000,
+    maxClients: options.maxClients ?? 256,
+    log,
+    onFirstClient() {
+      sampler.start();
+      log.log("debug", "streaming", { rate_hz: rateHz });
+    },
+    onLastClient() {
+      clearTimeout(tickTimer);
+      tickTimer = undefined;
+      if (!stopping) sampler.idle();
+      log.log("debug", "idle: no clients");
+    },
+  });
+
+  let listener = bindSocket(path, mode);
+  let boundIno = Deno.lstatSync(path).ino;
+  let stopping = false;
+  let fatal: string | null = null;
+
+  const accept = async (from: Deno.UnixListener) => {
+    try {
+      for await (const conn of from) {
+        if (stopping) {
+          conn.close();
+          continue;
+        }
+        const first = broadcaster.size === 0;
+        if (!broadcaster.add(conn, first ? null : latest)) continue;
+        if (first && tickTimer === undefined) {
+          nextTickMs = performance.now();
+          tick(); // the new client gets a fresh frame at once, then one per tick
+        }
+      }
+    } catch (error) {
+      if (!stopping) log.log("error", "accept failed", { error: (error as Error).message });
+    }
+  };
+  let accepting = accept(listener);
+
+  /** Notice a deleted or replaced socket file and bind again (macOS cleans /tmp). */
+  const checkSocket = async () => {
+    let ino: number | null = null;
+    try {
+      ino = Deno.lstatSync(path).ino;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    if (ino !== null && ino === boundIno) return;
+    if (ino !== null) {
+      const state = await probeSocketPath(path);
+      if (state === "live-server" || state === "not-a-socket") {
+        // Closing our listener would unlink *their* file: leave it, stop without touching it.
+        fatal = state === "live-server"
+          ? `another server took over ${path}; stopping`
+          : `${path} was replaced by a file that is not a socket; stopping`;
+        return stop(true);
+      }
+    }
+    log.log("warn", "socket file missing or replaced, binding again", { socket: path });
+    listener.close(); // unlinks the path if a stale socket sits there
+    await accepting;
+    await claimSocketPath(path);
+    listener = bindSocket(path, mode);
+    boundIno = Deno.lstatSync(path).ino;
+    accepting = accept(listener);
+  };
+  const socketTimer = setInterval(() => {
+    checkSocket().catch((error) => {
+      fatal = `cannot re-bind ${path}: ${(error as Error).message}`;
+      void stop(false);
+    });
+  }, options.socketCheckMs ?? 2000);
+
+  const statsTimer = options.statsIntervalMs
+    ? setInterval(() => {
+      const s = broadcaster.stats();
+      log.log("info", "stats", {
+        clients: s.clients,
+        frames: sequence,
+        sent: s.framesSent,
+        dropped: s.framesDropped,
+      });
+    }, options.statsIntervalMs)
+    : undefined;
+
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((resolve) => resolveFinished = resolve);
+
+  /** Stop accepting, close clients, remove the socket (unless it is not ours any more). */
+  async function stop(leaveSocketFile: boolean): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(socketTimer);
+    clearInterval(statsTimer);
+    clearTimeout(tickTimer);
+    tickTimer = undefined;
+    if (!leaveSocketFile) {
+      try {
+        listener.close(); // Deno unlinks the socket file on close
+      } catch {
+        // already closed by a re-bind
+      }
+      await accepting;
+    }
+    await broadcaster.closeAll();
+    await sampler.stop();
+    if (fatal) log.log("error", fatal);
+    log.log("info", "stopped", { frames: sequence });
+    resolveFinished();
+  }
+  options.signal?.addEventListener("abort", () => void stop(false), { once: true });
+
+  sampler.idle();
+  log.log("info", "listening", {
+    socket: path,
+    mode: mode.toString(8).padStart(4, "0"),
+    rate_hz: rateHz,
+    platform: platform.name,
+    parent_checked: parentChecked,
+  });
+
+  return {
+    socketPath: path,
+    get sequence() {
+      return sequence;
+    },
+    stats: () => broadcaster.stats(),
+    finished: finished.then(() => {
+      if (fatal) throw new Error(fatal);
+    }),
+  };
+}
