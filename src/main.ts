@@ -7,6 +7,7 @@
 import config from "../deno.json" with { type: "json" };
 import { DECODE_HELP, runDecode } from "./cli/decode.ts";
 import { parseServeArgs, runServe, SERVE_HELP } from "./cli/serve.ts";
+import { parseWatchArgs, runWatch, WATCH_HELP } from "./cli/watch.ts";
 import { formatSample, SAMPLE_HELP, sampleToJson, takeSample } from "./cli/sample.ts";
 import { CommandError, intFlag, parseFlags, UsageError } from "./cli/usage.ts";
 
@@ -21,6 +22,7 @@ Usage: opta-metrics <command> [options]
 
 Commands:
   serve       (default) stream metrics frames on a Unix socket
+  watch       show the live stream of a running daemon (--json for NDJSON)
   sample      take one snapshot of this machine and print it (--json for JSON)
   decode      read framed bytes from stdin, print one JSON object per frame
 
@@ -37,6 +39,11 @@ const COMMANDS: Record<string, Command> = {
     const options = parseServeArgs(args);
     if (options === null) return print(SERVE_HELP);
     return await runServe(options);
+  },
+  async watch(args) {
+    const options = parseWatchArgs(args);
+    if (options === null) return print(WATCH_HELP);
+    return await runWatch(options);
   },
   async sample(args) {
     const flags = parseFlags("sample", args, {

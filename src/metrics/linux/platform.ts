@@ -40,16 +40,17 @@ export function topArgs(intervalMs: number): string[] {
   return ["-b", "-d", seconds.toFixed(1), "-o", "%CPU", "-w", "512", "-e", "k"];
 }
 
-/** A top parser that drops the first refresh of each run (its %CPU covers an unknown window). */
+/**
+ * A top parser yielding each refresh's busiest rows. procps top takes its first
+ * refresh over a short internal window, so even a new child's first list is real
+ * (and the first frame after a connect is not empty).
+ */
 export function topLineParser(limit: number): LineParser {
   const stream = new TopStream(limit);
   return {
     line(text) {
-      // Rows completed by a `top - ` line belong to the refresh before it, so judge them by
-      // the refresh count before this line (a short first refresh must be dropped too).
-      const refresh = stream.refreshes;
       const rows = stream.line(text);
-      return rows && refresh > 1 ? { topProcesses: rows } : null;
+      return rows ? { topProcesses: rows } : null;
     },
   };
 }

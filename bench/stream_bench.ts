@@ -1,0 +1,171 @@
+/**
+ * Streaming cost and latency: the real daemon (under its permission set) with
+ * 1, 10 and 100 subscribers at 25 Hz, next to the runtime floor (a minimal Deno
+ * program writing a fixed 600-byte frame to each subscriber at 25 Hz), in one run.
+ * Subscribers run in a separate process. Prints delivered rate, missed frames,
+ * latency p50/p99/max, and CPU % of one core for the daemon itself and for the
+ * tools its sampler runs.
+ *
+ *   deno bench -A bench/stream_bench.ts          # 30 s per configuration
+ *   STREAM_BENCH_SECONDS=10 deno bench -A bench/stream_bench.ts
+ *
+ * Targets: p99 < 1 ms with 10 subscribers; zero missed frames for subscribers
+ * that keep up; daemon CPU with one subscriber ≤ 1.3 × floor + the sampler's
+ * own cost, and ≤ 2 % of one core in total.
+ *
+ * @module
+ */
+
+import { setTimeout as sleep } from "node:timers/promises";
+import { treeCpu } from "./support/proc.ts";
+
+const SECONDS = Number(Deno.env.get("STREAM_BENCH_SECONDS") ?? "30");
+const root = new URL("../", import.meta.url).pathname;
+
+interface Loaded {
+  subscribers: number;
+  frames: number;
+  missed: number;
+  p50_us: number;
+  p99_us: number;
+  max_us: number;
+}
+
+async function waitForLine(stream: ReadableStream<Uint8Array>, needle: string): Promise<void> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`process ended before printing "${needle}": ${seen}`);
+    seen += value;
+    if (seen.includes(needle)) {
+      void (async () => { // keep draining so the process never blocks on stderr
+        while (!(await reader.read()).done) { /* drain */ }
+      })();
+      return;
+    }
+  }
+  throw new Error(`timed out waiting for "${needle}"`);
+}
+
+const WARMUP_S = 2;
+
+/**
+ * Run N subscribers (a separate process) for WARMUP_S + SECONDS; the CPU window
+ * opens after the warm-up, once the first connect has switched the sampler to
+ * full cadence (its idle-mode children are gone by then and are not counted).
+ */
+async function load(pid: number, path: string, n: number, kind: "opta" | "floor"): Promise<Row> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${root}bench/support/subscribers.ts`,
+      path,
+      String(n),
+      String(WARMUP_S + SECONDS),
+      kind,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  await sleep(WARMUP_S * 1000);
+  const cpu = treeCpu(pid);
+  const out = await child.output();
+  const usage = cpu();
+  const result: Loaded = JSON.parse(new TextDecoder().decode(out.stdout));
+  return { label: `${kind === "opta" ? "daemon" : "floor"}, ${n} sub`, ...result, ...usage };
+}
+
+function startDaemon(dir: string, path: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "-P=serve",
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      `--allow-net=unix:${path}`,
+      "src/main.ts",
+      "serve",
+      "--socket",
+      path,
+      "--max-clients",
+      "1000",
+    ],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function stop(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // gone
+  }
+  await child.status;
+}
+
+type Row = Loaded & { label: string; selfPct: number; childrenPct: number };
+
+Deno.bench(
+  { name: `stream: daemon vs floor, ${SECONDS} s per configuration`, n: 1, warmup: 0 },
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "optab" });
+    const path = `${dir}/d.sock`;
+    const rows: Row[] = [];
+    const daemon = startDaemon(dir, path);
+    try {
+      await waitForLine(daemon.stderr, "listening");
+      for (const n of [1, 10, 100]) {
+        rows.push(await load(daemon.pid, path, n, "opta"));
+      }
+    } finally {
+      await stop(daemon);
+    }
+    const floorPath = `${dir}/f.sock`;
+    const floor = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${root}bench/support/floor_server.ts`, floorPath],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    try {
+      await waitForLine(floor.stderr, "listening");
+      rows.push(await load(floor.pid, floorPath, 1, "floor"));
+      rows.push(await load(floor.pid, floorPath, 10, "floor"));
+    } finally {
+      await stop(floor);
+      await Deno.remove(dir, { recursive: true });
+    }
+
+    const f = (x: number, d = 2) => x.toFixed(d);
+    console.log(`\nstream benchmark: ${SECONDS} s per row, 25 Hz, ${Deno.build.target}`);
+    console.log(
+      "| configuration | delivered Hz / sub | missed | p50 ms | p99 ms | max ms | own CPU % | sampler tools CPU % | total CPU % |",
+    );
+    console.log("|---|---|---|---|---|---|---|---|---|");
+    for (const r of rows) {
+      console.log(
+        `| ${r.label} | ${f(r.frames / r.subscribers / (SECONDS + WARMUP_S), 1)} | ${r.missed} | ${
+          f(r.p50_us / 1000, 3)
+        } | ` +
+          `${f(r.p99_us / 1000, 3)} | ${f(r.max_us / 1000, 2)} | ${f(r.selfPct)} | ${
+            f(r.childrenPct)
+          } | ` +
+          `${f(r.selfPct + r.childrenPct)} |`,
+      );
+    }
+    const one = rows[0];
+    const floorOne = rows.find((r) => r.label === "floor, 1 sub")!;
+    console.log(
+      `\ndaemon own CPU / floor (1 sub): ${f(one.selfPct / floorOne.selfPct)}x; ` +
+        `total with sampler tools: ${
+          f(one.selfPct + one.childrenPct)
+        } % of one core (target ≤ 2 %)`,
+    );
+  },
+);
