@@ -47,6 +47,10 @@ export interface ServeOptions {
   momentum?: MomentumConfig;
   /** How often to check that the socket file is still ours (ms, default 2000). */
   socketCheckMs?: number;
+  /** Longest wait at start-up for every source's first reading before binding (ms, default 2000). */
+  startupSettleMs?: number;
+  /** How long after the last client leaves the sampler slows to idle (ms, default 5000). */
+  idleGraceMs?: number;
   /** Log a stats line this often (ms); 0 or absent for never. */
   statsIntervalMs?: number;
   /** Lifecycle log. */
@@ -106,6 +110,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   };
 
   let tickTimer: ReturnType<typeof setTimeout> | undefined;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
   let nextTickMs = 0;
   const tick = () => {
     tickTimer = undefined;
@@ -123,17 +128,26 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     maxClients: options.maxClients ?? 256,
     log,
     onFirstClient() {
+      clearTimeout(idleTimer);
       sampler.start();
       log.log("debug", "streaming", { rate_hz: rateHz });
     },
     onLastClient() {
       clearTimeout(tickTimer);
       tickTimer = undefined;
-      if (!stopping) sampler.idle();
-      log.log("debug", "idle: no clients");
+      // Idle only after a grace period: a client that reconnects at once (or in a loop)
+      // must not restart the sampler's children every time.
+      idleTimer = setTimeout(() => {
+        if (stopping || broadcaster.size > 0) return;
+        sampler.idle();
+        log.log("debug", "idle: no clients");
+      }, options.idleGraceMs ?? 5000);
     },
   });
 
+  // Sample before accepting anyone, so even the first frame after start-up is complete.
+  sampler.idle();
+  await sampler.settled(options.startupSettleMs ?? 2000);
   let listener = bindSocket(path, mode);
   let boundIno = Deno.lstatSync(path).ino;
   let stopping = false;
@@ -215,6 +229,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     clearInterval(socketTimer);
     clearInterval(statsTimer);
     clearTimeout(tickTimer);
+    clearTimeout(idleTimer);
     tickTimer = undefined;
     if (!leaveSocketFile) {
       try {
@@ -230,9 +245,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     log.log("info", "stopped", { frames: sequence });
     resolveFinished();
   }
-  options.signal?.addEventListener("abort", () => void stop(false), { once: true });
 
-  sampler.idle();
   log.log("info", "listening", {
     socket: path,
     mode: mode.toString(8).padStart(4, "0"),
@@ -240,6 +253,9 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     platform: platform.name,
     parent_checked: parentChecked,
   });
+  // An abort that came while starting up (SIGTERM during facts() or the probe) fires no event.
+  if (options.signal?.aborted) void stop(false);
+  else options.signal?.addEventListener("abort", () => void stop(false), { once: true });
 
   return {
     socketPath: path,

@@ -57,52 +57,59 @@ export const MAX_RETRY_MS = 60_000;
  * A source that runs `read` every `intervalMs` (never two runs at once). A failure
  * is reported and retried after a doubling delay (interval × 2, × 4, … up to
  * {@linkcode MAX_RETRY_MS}, never shorter than the interval); success resets it.
+ * Calling `start` again changes the cadence: a run in flight finishes (its work is
+ * not thrown away), otherwise the next run happens at once.
  */
 export function polledSource(
   name: SourceName,
   read: (signal: AbortSignal) => Promise<Readings> | Readings,
 ): Source {
-  let generation = 0;
+  let active = false;
+  let intervalMs = 0;
+  let sink: SourceSink | null = null;
+  let failures = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let abort: AbortController | undefined;
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<void> | null = null;
 
-  const halt = () => {
-    generation++;
-    clearTimeout(timer);
+  const run = async () => {
     timer = undefined;
-    abort?.abort();
+    abort = new AbortController();
+    const started = performance.now();
+    let delay = intervalMs;
+    try {
+      const readings = await read(abort.signal);
+      if (active) sink?.emit(readings);
+      failures = 0;
+    } catch (error) {
+      if (!active) return; // stopped meanwhile: the abort is not a failure
+      failures++;
+      sink?.fail(error instanceof Error ? error : new Error(String(error)));
+      delay = Math.max(intervalMs, Math.min(MAX_RETRY_MS, intervalMs * 2 ** failures));
+    } finally {
+      running = null;
+    }
+    if (!active) return;
+    timer = setTimeout(() => running = run(), Math.max(0, delay - (performance.now() - started)));
   };
 
   return {
     name,
-    start(intervalMs, sink) {
-      halt();
-      const mine = generation;
-      let failures = 0;
-      const tick = async () => {
-        timer = undefined;
-        abort = new AbortController();
-        const started = performance.now();
-        let delay = intervalMs;
-        try {
-          sink.emit(await read(abort.signal));
-          failures = 0;
-        } catch (error) {
-          if (mine !== generation) return; // stopped meanwhile: the abort is not a failure
-          failures++;
-          sink.fail(error instanceof Error ? error : new Error(String(error)));
-          delay = Math.max(intervalMs, Math.min(MAX_RETRY_MS, intervalMs * 2 ** failures));
-        }
-        if (mine !== generation) return;
-        const spent = performance.now() - started;
-        timer = setTimeout(() => running = tick(), Math.max(0, delay - spent));
-      };
-      running = tick();
+    start(newIntervalMs, newSink) {
+      active = true;
+      intervalMs = newIntervalMs;
+      sink = newSink;
+      if (running) return; // the run in flight reschedules with the new interval
+      clearTimeout(timer);
+      failures = 0;
+      running = run();
     },
     async stop() {
-      halt();
-      await running.catch(() => {});
+      active = false;
+      clearTimeout(timer);
+      timer = undefined;
+      abort?.abort();
+      await running?.catch(() => {});
     },
   };
 }

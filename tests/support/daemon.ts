@@ -1,0 +1,243 @@
+/**
+ * Runs the daemon as a real subprocess for end-to-end tests: `deno run -P=serve`
+ * from the project root (so deno.json's `serve` permission set applies) plus
+ * read/write grants on a temporary directory and a `unix:` net grant on the
+ * socket. Its stderr (one line per lifecycle event) is collected line by line.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+
+/** A fresh short temporary directory under /tmp (socket paths must stay under 108 bytes). */
+export function shortTempDir(): Promise<string> {
+  return Deno.makeTempDir({ dir: "/tmp", prefix: "omd" });
+}
+
+/** Runs `fn` with a fresh short temporary directory, removed afterwards whatever happens. */
+export async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await shortTempDir();
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** How to start a daemon. */
+export interface DaemonOptions {
+  /** Directory granted read and write (default: the socket's directory). */
+  grantDir?: string;
+  /** Extra `serve` flags. */
+  flags?: string[];
+}
+
+/** A running (or exited) daemon subprocess. */
+export class Daemon {
+  /** Its pid. */
+  readonly pid: number;
+  /** Every stderr line so far. */
+  readonly lines: string[] = [];
+  /** Resolves when the process has exited. */
+  readonly status: Promise<Deno.CommandStatus>;
+  /** Resolves when stderr has been read to its end. */
+  readonly stderrDone: Promise<void>;
+  readonly #child: Deno.ChildProcess;
+  #exited: Deno.CommandStatus | null = null;
+  #waiters: (() => void)[] = [];
+
+  constructor(readonly socket: string, options: DaemonOptions = {}) {
+    const dir = options.grantDir ?? socket.slice(0, socket.lastIndexOf("/"));
+    this.#child = new Deno.Command(Deno.execPath(), {
+      // --quiet hides Deno's own "permissions in the config file are experimental" warning,
+      // so stderr holds the daemon's lines only.
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        "-P=serve",
+        `--allow-read=${dir}`,
+        `--allow-write=${dir}`,
+        `--allow-net=unix:${socket}`,
+        MAIN,
+        "serve",
+        "--socket",
+        socket,
+        ...(options.flags ?? []),
+      ],
+      cwd: ROOT,
+      env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.pid = this.#child.pid;
+    this.status = this.#child.status.then((status) => {
+      this.#exited = status;
+      this.#wake();
+      return status;
+    });
+    this.stderrDone = this.#collect();
+  }
+
+  /** The exit status, or null while running. */
+  get exited(): Deno.CommandStatus | null {
+    return this.#exited;
+  }
+
+  /** Stderr so far, as one string. */
+  get stderr(): string {
+    return this.lines.join("\n");
+  }
+
+  async #collect(): Promise<void> {
+    let rest = "";
+    for await (const chunk of this.#child.stderr.pipeThrough(new TextDecoderStream())) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop()!;
+      this.lines.push(...parts);
+      this.#wake();
+    }
+    if (rest) this.lines.push(rest);
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Lines matching `pattern`. */
+  matching(pattern: RegExp): string[] {
+    return this.lines.filter((line) => pattern.test(line));
+  }
+
+  /** Waits for a stderr line matching `pattern` (from line `from` on); fails after `ms`. */
+  async waitForLine(pattern: RegExp, ms: number, from = 0): Promise<string> {
+    const end = performance.now() + ms;
+    while (true) {
+      const line = this.lines.slice(from).find((l) => pattern.test(l));
+      if (line !== undefined) return line;
+      if (this.#exited) {
+        await this.stderrDone;
+        const late = this.lines.slice(from).find((l) => pattern.test(l));
+        if (late !== undefined) return late;
+        assert.fail(
+          `daemon exited (code ${this.#exited.code}) before logging ${pattern}:\n${this.stderr}`,
+        );
+      }
+      const left = end - performance.now();
+      if (left <= 0) assert.fail(`no line matching ${pattern} within ${ms} ms:\n${this.stderr}`);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        timer = setTimeout(resolve, Math.min(left, 100));
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends `signal` (if still running). */
+  signal(signal: Deno.Signal): void {
+    if (this.#exited) return;
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // exited meanwhile
+    }
+  }
+
+  /** Waits for exit up to `ms`; null if still running then. */
+  async waitExit(ms: number): Promise<Deno.CommandStatus | null> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const result = await Promise.race([
+      this.status,
+      new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), ms)),
+    ]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited and stderr is drained. */
+  async stop(graceMs = 2000): Promise<Deno.CommandStatus> {
+    this.signal("SIGTERM");
+    if (await this.waitExit(graceMs) === null) this.signal("SIGKILL");
+    const status = await this.status;
+    await this.stderrDone;
+    return status;
+  }
+
+  /** SIGKILL and wait (leaves the socket file behind). */
+  async kill(): Promise<Deno.CommandStatus> {
+    this.signal("SIGKILL");
+    const status = await this.status;
+    await this.stderrDone;
+    return status;
+  }
+
+  /** `ms since epoch` of the timestamp at the start of a log line. */
+  static timeOf(line: string): number {
+    const time = Date.parse(line.split(" ", 1)[0]);
+    assert.ok(Number.isFinite(time), `no timestamp in: ${line}`);
+    return time;
+  }
+}
+
+/** Starts a daemon and waits (up to `ms`) for its "listening" line. */
+export async function startDaemon(
+  socket: string,
+  options: DaemonOptions = {},
+  ms = 10_000,
+): Promise<Daemon> {
+  const daemon = new Daemon(socket, options);
+  try {
+    await daemon.waitForLine(/\blistening\b/, ms);
+  } catch (error) {
+    await daemon.kill();
+    throw error;
+  }
+  return daemon;
+}
+
+/** Runs a daemon expected to exit by itself; returns its code and stderr (kills it after `ms`). */
+export async function runDaemonToExit(
+  socket: string,
+  options: DaemonOptions = {},
+  ms = 10_000,
+): Promise<{ code: number; stderr: string; lines: string[] }> {
+  const daemon = new Daemon(socket, options);
+  const status = await daemon.waitExit(ms);
+  if (status === null) {
+    await daemon.kill();
+    assert.fail(`daemon still running after ${ms} ms:\n${daemon.stderr}`);
+  }
+  await daemon.stderrDone;
+  return { code: status.code, stderr: daemon.stderr, lines: daemon.lines.filter((l) => l !== "") };
+}
+
+/** VmRSS of `pid` in KiB (tests run with -A, so they may read /proc). */
+export function rssKiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  assert.ok(m, `no VmRSS for ${pid}`);
+  return Number(m[1]);
+}
+
+/** Open file descriptors of `pid`. */
+export function fdCount(pid: number): number {
+  let n = 0;
+  for (const _ of Deno.readDirSync(`/proc/${pid}/fd`)) n++;
+  return n;
+}
+
+/** Polls `cond` every 20 ms up to `ms`; returns whether it became true. */
+export async function poll(cond: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  const end = performance.now() + ms;
+  while (true) {
+    if (await cond()) return true;
+    if (performance.now() > end) return false;
+    await delay(20);
+  }
+}
