@@ -108,6 +108,8 @@ export class FrameEncoder {
   readonly #top: number;
   readonly #nameCacheSize: number;
   #offsets: flatbuffers.Offset[] = [];
+  #template: FrameTemplate | null = null;
+  #templateSnapshot: Snapshot | null = null;
 
   /** Creates an encoder; see {@linkcode EncoderOptions}. */
   constructor(options: EncoderOptions = {}) {
@@ -115,14 +117,30 @@ export class FrameEncoder {
     this.#nameCacheSize = options.nameCacheSize ?? 4096;
   }
 
-  /** Encode one frame and return it framed: 4-byte big-endian length, then the FlatBuffer. */
+  /**
+   * Encode one frame and return it framed: 4-byte big-endian length, then the
+   * FlatBuffer. When `snapshot` is the same object as in the previous call (the
+   * sampler hands out one object until a value changes), the previous frame is
+   * copied and only its per-tick fields (momentum, sequence, send time) are
+   * rewritten in place: at 25 Hz most frames differ from the last only there.
+   * Snapshots are treated as immutable: build a new object to change a value.
+   */
   encode(
     snapshot: Snapshot,
     momentum: MomentumState,
     sequence: number,
     sentAtUs: number,
   ): Uint8Array {
-    return frame(this.encodeBody(snapshot, momentum, sequence, sentAtUs));
+    const template = this.#template;
+    if (template !== null && snapshot === this.#templateSnapshot) {
+      const out = frame(template.bytes);
+      patchTickFields(out, template, momentum, sequence, sentAtUs);
+      return out;
+    }
+    const body = this.encodeBody(snapshot, momentum, sequence, sentAtUs);
+    this.#template = { bytes: body.slice(), ...tickFieldOffsets(body) };
+    this.#templateSnapshot = snapshot;
+    return frame(body);
   }
 
   /**
@@ -143,12 +161,15 @@ export class FrameEncoder {
     offsets.length = count;
     for (let i = 0; i < count; i++) offsets[i] = this.#process(processes[i]);
     const list = MetricsTable.createTopProcessesVector(b, offsets);
+    // The per-tick fields are always written (even when 0) so later frames can patch them.
+    b.forceDefaults(true);
     const animation = MomentumTable.createMomentumState(
       b,
       momentum.intensity,
       momentum.color,
       momentum.rotationSpeed,
     );
+    b.forceDefaults(false);
     MetricsTable.startSystemMetrics(b);
     MetricsTable.addCpuUsage(b, snapshot.cpuUsage);
     MetricsTable.addMemoryUsage(b, snapshot.memoryUsage);
@@ -164,8 +185,10 @@ export class FrameEncoder {
     MetricsTable.addTimestamp(b, toUlong(snapshot.timestamp));
     MetricsTable.addTopProcesses(b, list);
     MetricsTable.addMomentum(b, animation);
+    b.forceDefaults(true);
     MetricsTable.addSequence(b, toUlong(sequence));
     MetricsTable.addSentAtUs(b, toUlong(sentAtUs));
+    b.forceDefaults(false);
     MetricsTable.finishSystemMetricsBuffer(b, MetricsTable.endSystemMetrics(b));
     return b.asUint8Array();
   }
@@ -185,6 +208,56 @@ export class FrameEncoder {
     }
     return bytes;
   }
+}
+
+/** A finished frame body and where its per-tick fields sit in it. */
+interface FrameTemplate {
+  bytes: Uint8Array;
+  intensity: number;
+  color: number;
+  rotationSpeed: number;
+  sequence: number;
+  sentAtUs: number;
+}
+
+/** Byte positions (in the body) of the fields that change every tick. */
+function tickFieldOffsets(body: Uint8Array): Omit<FrameTemplate, "bytes"> {
+  const bb = new flatbuffers.ByteBuffer(body);
+  const root = MetricsTable.getRootAsSystemMetrics(bb);
+  const m = root.momentum()!;
+  const field = (table: number, slot: number) => table + bb.__offset(table, 4 + 2 * slot);
+  return {
+    intensity: field(m.bb_pos, 0),
+    color: field(m.bb_pos, 1),
+    rotationSpeed: field(m.bb_pos, 2),
+    sequence: field(root.bb_pos, 8),
+    sentAtUs: field(root.bb_pos, 9),
+  };
+}
+
+const TWO_32 = 2 ** 32;
+
+/** Write the per-tick fields of a copied frame (`framed` = 4-byte prefix + body). */
+function patchTickFields(
+  framed: Uint8Array,
+  at: FrameTemplate,
+  momentum: MomentumState,
+  sequence: number,
+  sentAtUs: number,
+): void {
+  const view = new DataView(framed.buffer, framed.byteOffset + 4, framed.length - 4);
+  view.setFloat32(at.intensity, momentum.intensity, true);
+  view.setInt8(at.color, momentum.color);
+  view.setFloat32(at.rotationSpeed, momentum.rotationSpeed, true);
+  setUlong(view, at.sequence, sequence);
+  setUlong(view, at.sentAtUs, sentAtUs);
+}
+
+/** Write `value` as a little-endian ulong without a BigInt (0 for NaN, ±Infinity, negatives). */
+function setUlong(view: DataView, offset: number, value: number): void {
+  const whole = Number.isFinite(value) && value > 0 ? Math.trunc(value) : 0;
+  view.setUint32(offset, whole % TWO_32, true);
+  view.setUint32(offset + 4, Math.floor(whole / TWO_32), true);
 }
 
 function rootOf(body: Uint8Array, animationOnly = false): MetricsTable {

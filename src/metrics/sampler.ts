@@ -62,6 +62,8 @@ interface SourceState {
   lastGoodMono: number | null;
   lastGoodWall: number;
   error: string | null;
+  /** {@linkcode failureKey} of the failure last logged, while failing. */
+  errorKey: string | null;
   samples: number;
   failures: number;
   waiters: (() => void)[];
@@ -73,6 +75,7 @@ export class Sampler {
   readonly #cadences: Cadences;
   readonly #log: Logger;
   #mode: SamplerMode = "stopped";
+  #cached: Snapshot | null = null;
 
   /** @param sources one per kind; a kind without a source stays at its empty value. */
   constructor(sources: Source[], cadences: Partial<Cadences> = {}, log: Logger = silentLogger) {
@@ -85,6 +88,7 @@ export class Sampler {
         lastGoodMono: null,
         lastGoodWall: 0,
         error: null,
+        errorKey: null,
         samples: 0,
         failures: 0,
         waiters: [],
@@ -125,8 +129,17 @@ export class Sampler {
     clearTimeout(timer);
   }
 
-  /** The latest values of every source, assembled without I/O. */
+  /**
+   * The latest values of every source, assembled without I/O. The same object is
+   * returned until a source delivers a new value (treat it as immutable), so the
+   * encoder can tell an unchanged snapshot at a glance.
+   */
   snapshot(): Snapshot {
+    if (this.#cached === null) this.#cached = this.#assemble();
+    return this.#cached;
+  }
+
+  #assemble(): Snapshot {
     const r = (name: SourceName): Readings => this.#states.get(name)?.readings ?? {};
     const memory = r("memory");
     let timestamp = 0;
@@ -174,12 +187,14 @@ export class Sampler {
   #emit(state: SourceState, readings: Readings): void {
     if (this.#mode === "stopped") return;
     state.readings = readings;
+    this.#cached = null;
     state.lastGoodMono = performance.now();
     state.lastGoodWall = Date.now();
     state.samples++;
     if (state.error !== null) {
       this.#log.log("info", "source recovered", { source: state.source.name });
       state.error = null;
+      state.errorKey = null;
     }
     this.#wake(state);
   }
@@ -187,14 +202,25 @@ export class Sampler {
   #fail(state: SourceState, error: Error): void {
     if (this.#mode === "stopped") return;
     state.failures++;
-    if (error.message !== state.error) {
+    const key = failureKey(error.message);
+    if (key !== state.errorKey) {
       this.#log.log("warn", "source failed", { source: state.source.name, error: error.message });
-      state.error = error.message;
+      state.errorKey = key;
     }
+    state.error = error.message;
     this.#wake(state);
   }
 
   #wake(state: SourceState): void {
     for (const resolve of state.waiters.splice(0)) resolve();
   }
+}
+
+/**
+ * What makes two failures the same one for logging: the message without its line numbers.
+ * A streamed child's parse errors differ only by them (`top: line 812: …`, `line 1624: …`),
+ * and would otherwise log one line per refresh, or per output line, for as long as it lasts.
+ */
+export function failureKey(message: string): string {
+  return message.replace(/\bline \d+\b/g, "line #");
 }

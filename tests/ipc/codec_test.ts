@@ -210,3 +210,36 @@ Deno.test("flipped bytes give a DecodeError or a decoded frame, never another ex
     }
   }
 });
+
+Deno.test("an unchanged snapshot is re-encoded by patching: same bytes as a full encode", () => {
+  const encoder = new FrameEncoder();
+  const first = encoder.encode(snapshot, momentum, 1, 1764183600000000).slice();
+  const next: MomentumState = {
+    color: MomentumColor.Critical,
+    intensity: 0.9375,
+    rotationSpeed: 2.75,
+  };
+  const patched = encoder.encode(snapshot, next, 2 ** 40 + 3, 1764183600040123);
+  assert.deepEqual(
+    patched,
+    new FrameEncoder().encode(snapshot, next, 2 ** 40 + 3, 1764183600040123),
+  );
+  const decoded = decodeMetrics(body(patched));
+  assert.deepEqual(decoded.momentum, next);
+  assert.equal(decoded.sequence, 2 ** 40 + 3);
+  assert.equal(decoded.sentAtUs, 1764183600040123);
+  assert.equal(decodeMetrics(body(first)).sequence, 1, "the earlier frame is untouched");
+  const idle: MomentumState = { color: MomentumColor.Idle, intensity: 0, rotationSpeed: 0 };
+  const zeroed = decodeMetrics(body(encoder.encode(snapshot, idle, 0, NaN)));
+  assert.deepEqual(zeroed.momentum, idle, "zeros are patched in too (slots always present)");
+  assert.equal(zeroed.sentAtUs, 0);
+});
+
+Deno.test("a new snapshot object is encoded in full", () => {
+  const encoder = new FrameEncoder();
+  encoder.encode(snapshot, momentum, 1, 1);
+  const changed = { ...snapshot, cpuUsage: 99.5, topProcesses: [] };
+  const frame = decodeMetrics(body(encoder.encode(changed, momentum, 2, 2)));
+  assert.equal(frame.cpuUsage, 99.5);
+  assert.deepEqual(frame.topProcesses, []);
+});

@@ -1,0 +1,282 @@
+/**
+ * Sampler cost on Linux.
+ *
+ * (a) Deno.bench entries: the per-call cost of what each Linux source does on one read
+ *     (cpu: cpus() tick deltas; memory: Deno.systemMemoryInfo(); disk: one `/bin/df -kP /`
+ *     run and parse; temperature: one `/bin/grep -s -H .` over the sysfs files and parse;
+ *     processes: one one-shot `top -b -n 1` run and parse, and the parse of one refresh).
+ * (b) Printed first, as a table: the CPU time the real Sampler (linuxPlatform(), default
+ *     cadences) costs per second of wall time, in active and in idle mode, as % of one core:
+ *     this process (process.cpuUsage() minus an idle baseline measured in the same run) and
+ *     its children (the live `top` from /proc/<pid>/stat, df and grep from cutime + cstime of
+ *     /proc/self/stat once reaped). Target: ≤ 0.5 % of one core in active mode.
+ *
+ *   deno bench -A bench/sampler_bench.ts                          # 20 s per window
+ *   SAMPLER_BENCH_SECONDS=5 deno bench -A bench/sampler_bench.ts  # quicker, noisier
+ *   SAMPLER_BENCH_SECONDS=0 deno bench -A bench/sampler_bench.ts  # only the Deno.bench entries
+ *
+ * `-A` is needed to read /proc (Deno grants it only with --allow-all); the daemon itself never
+ * reads /proc.
+ *
+ * @module
+ */
+
+import { cpus } from "node:os";
+import process from "node:process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { runCommand } from "../src/metrics/command.ts";
+import { cpuBusyPercent, type CpuTimes } from "../src/metrics/cpu.ts";
+import { dfCapacityPercent, findDfMount, parseDf } from "../src/metrics/df.ts";
+import { LINUX_TOOLS, linuxPlatform, topArgs } from "../src/metrics/linux/platform.ts";
+import { parseThermal, thermalFiles } from "../src/metrics/linux/thermal.ts";
+import { TopStream } from "../src/metrics/linux/top.ts";
+import { DEFAULT_CADENCES, Sampler } from "../src/metrics/sampler.ts";
+
+const isLinux = Deno.build.os === "linux";
+const SECONDS = Number(Deno.env.get("SAMPLER_BENCH_SECONDS") ?? "20");
+const TARGET_PERCENT = 0.5;
+
+// ---- /proc helpers (bench runs with -A) ----
+
+/** Fields of /proc/<pid>/stat; 1-based field n is index n-1. Null when the process is gone. */
+function statFields(pid: number | "self"): string[] | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return null;
+  }
+  const close = text.lastIndexOf(")");
+  const open = text.indexOf("(");
+  return [
+    text.slice(0, open).trim(),
+    text.slice(open + 1, close),
+    ...text.slice(close + 2).split(" "),
+  ];
+}
+
+/** utime + stime (fields 14, 15) of a process, in clock ticks. */
+const ownTicks = (f: string[]) => Number(f[13]) + Number(f[14]);
+/** cutime + cstime (fields 16, 17): CPU of children that were waited for, in clock ticks. */
+const reapedChildTicks = () => {
+  const f = statFields("self")!;
+  return Number(f[15]) + Number(f[16]);
+};
+
+/** Live children of this process whose comm is `comm`. */
+function liveChildren(comm: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const f = statFields(Number(entry.name));
+    if (f && Number(f[3]) === Deno.pid && f[1] === comm && f[2] !== "Z") pids.push(Number(f[0]));
+  }
+  return pids;
+}
+
+/** CPU used over one window. */
+interface Window {
+  label: string;
+  wallS: number;
+  /** This process: user + system µs. */
+  selfUs: number;
+  /** The long-lived top child, ticks (0 when none). */
+  topTicks: number;
+  /** Reaped children (df, grep; top only if it exited inside the window), ticks. */
+  reapedTicks: number;
+  /** Sampler counters over the window, e.g. "cpu 80, memory 20, …". */
+  samples: string;
+  /** The top child measured, or null. */
+  topPid: number | null;
+}
+
+async function measure(label: string, seconds: number, sampler?: Sampler): Promise<Window> {
+  const tops = liveChildren("top");
+  const topAt = (pid: number | undefined) => {
+    const f = pid === undefined ? null : statFields(pid);
+    return f ? ownTicks(f) : null;
+  };
+  const top0 = topAt(tops[0]);
+  const before = sampler?.health();
+  const reaped0 = reapedChildTicks();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const wallS = (performance.now() - t0) / 1000;
+  const reapedTicks = reapedChildTicks() - reaped0;
+  const top1 = topAt(tops[0]);
+  if (tops.length > 1) throw new Error(`expected one top child, found ${tops.join(", ")}`);
+  if (top0 !== null && top1 === null) {
+    throw new Error(`top ${tops[0]} exited during the ${label} window: its CPU is not counted`);
+  }
+  const after = sampler?.health();
+  const samples = before && after
+    ? Object.keys(after).map((k) => {
+      const n = k as keyof typeof after;
+      return `${k} ${after[n].samples - before[n].samples}`;
+    }).join(", ")
+    : "-";
+  return {
+    label,
+    wallS,
+    selfUs: cpu.user + cpu.system,
+    topTicks: top0 !== null && top1 !== null ? top1 - top0 : 0,
+    reapedTicks,
+    samples,
+    topPid: tops[0] ?? null,
+  };
+}
+
+async function clockTicksPerSecond(): Promise<number> {
+  const { stdout } = await runCommand("/usr/bin/getconf", ["CLK_TCK"]);
+  const hz = Number(stdout.trim());
+  if (!(hz > 0)) throw new Error(`getconf CLK_TCK printed ${stdout}`);
+  return hz;
+}
+
+async function measureSamplerCost(seconds: number): Promise<void> {
+  const hz = await clockTicksPerSecond();
+  const platform = linuxPlatform();
+  const facts = await platform.facts();
+
+  // Same process, same length, nothing sampling: the runtime's own floor.
+  const baseline = await measure("baseline", seconds);
+
+  const sampler = new Sampler(platform.sources(facts, { top: 10 }));
+  sampler.start();
+  await sampler.settled(10_000); // top's first refresh, df, grep: start-up not counted
+  await sleep(500);
+  const active = await measure("active", seconds, sampler);
+  sampler.idle();
+  await sleep(1000); // the idle top child (-d 10) is up
+  const idle = await measure("idle", seconds, sampler);
+  await sampler.stop();
+
+  const pct = (cpuSeconds: number, wallS: number) => (100 * cpuSeconds) / wallS;
+  const basePct = pct(baseline.selfUs / 1e6, baseline.wallS);
+  const rows = [active, idle].map((w) => {
+    const self = pct(w.selfUs / 1e6, w.wallS);
+    const net = self - basePct;
+    const top = pct(w.topTicks / hz, w.wallS);
+    const reaped = pct(w.reapedTicks / hz, w.wallS);
+    return { w, self, net, top, reaped, total: net + top + reaped };
+  });
+
+  const f = (v: number) => v.toFixed(3).padStart(8);
+  const cad = DEFAULT_CADENCES;
+  console.log(
+    `\nSampler CPU cost, Linux, default cadences (cpu ${cad.cpu} ms, memory ${cad.memory} ms, ` +
+      `processes ${cad.processes} ms, disk ${cad.disk} ms, temperature ${cad.temperature} ms; ` +
+      `idle ≥ ${cad.idle} ms)`,
+  );
+  console.log(
+    `${navigator.hardwareConcurrency} logical CPUs, ${hz} clock ticks/s (child CPU resolution ` +
+      `${(1000 / hz).toFixed(0)} ms), windows of ${seconds} s; all figures are % of ONE core\n`,
+  );
+  console.log(
+    "mode     wall s  deno raw %  baseline %  deno net %   top %  df+grep %   TOTAL %  target",
+  );
+  console.log(
+    `baseline ${baseline.wallS.toFixed(1).padStart(6)} ${f(basePct)}    ${f(basePct)}` +
+      `           -        -          -         -       -`,
+  );
+  for (const r of rows) {
+    const verdict = r.w.label === "active"
+      ? (r.total <= TARGET_PERCENT ? `≤ ${TARGET_PERCENT} ok` : `> ${TARGET_PERCENT} OVER`)
+      : "-";
+    console.log(
+      `${r.w.label.padEnd(8)} ${r.w.wallS.toFixed(1).padStart(6)} ${f(r.self)}    ${f(basePct)}` +
+        `    ${f(r.net)} ${f(r.top)}   ${f(r.reaped)}  ${f(r.total)}  ${verdict}`,
+    );
+  }
+  for (const r of rows) {
+    console.log(`  ${r.w.label}: top child pid ${r.w.topPid}; samples ${r.w.samples}`);
+  }
+  console.log(
+    "  deno net = this process minus the baseline window; top = the live top child " +
+      "(/proc/<pid>/stat utime+stime);\n  df+grep = reaped children (/proc/self/stat " +
+      "cutime+cstime). Child figures are whole clock ticks: ±1 tick per window.\n",
+  );
+}
+
+if (isLinux && SECONDS > 0) await measureSamplerCost(SECONDS);
+
+// ---- (a) per-call cost of each source's read ----
+
+let previous: { times: CpuTimes[]; at: number } | null = null;
+Deno.bench({
+  name: "cpu: cpus() + cpuBusyPercent (no spawn)",
+  group: "linux source reads",
+  ignore: !isLinux,
+  fn: () => {
+    const next = { times: cpus().map((c) => c.times), at: performance.now() };
+    if (previous) cpuBusyPercent(previous.times, next.times, next.at - previous.at);
+    previous = next;
+  },
+});
+
+Deno.bench({
+  name: "memory: Deno.systemMemoryInfo() (no spawn)",
+  group: "linux source reads",
+  ignore: !isLinux,
+  fn: () => {
+    const { total, available } = Deno.systemMemoryInfo();
+    if (!((100 * (total - available)) / total >= 0)) throw new Error("bad memory figure");
+  },
+});
+
+Deno.bench({
+  name: "disk: /bin/df -kP / + parse",
+  group: "linux source reads",
+  ignore: !isLinux,
+  fn: async () => {
+    const { stdout } = await runCommand(LINUX_TOOLS.df, ["-kP", "/"]);
+    const row = findDfMount(parseDf(stdout), "/");
+    if (!row || dfCapacityPercent(row) === null) throw new Error("no / row");
+  },
+});
+
+const files = thermalFiles();
+Deno.bench({
+  name: `temperature: /bin/grep -s -H . (${files.length} sysfs paths) + parse`,
+  group: "linux source reads",
+  ignore: !isLinux,
+  fn: async () => {
+    const { stdout } = await runCommand(LINUX_TOOLS.grep, ["-s", "-H", ".", ...files], {
+      allowExitCodes: [1, 2],
+    });
+    parseThermal(stdout);
+  },
+});
+
+const topOnce = async () => {
+  const args = [...topArgs(100), "-n", "1"];
+  const { stdout } = await runCommand(LINUX_TOOLS.top, args);
+  return stdout;
+};
+
+Deno.bench({
+  name: "processes: one-shot top -b -n 1 + parse (wall includes top's own ~0.2 s first window)",
+  group: "linux processes",
+  ignore: !isLinux,
+  n: 10,
+  warmup: 1,
+  fn: async () => {
+    const s = new TopStream(10);
+    let rows = null;
+    for (const line of (await topOnce()).split("\n")) rows ??= s.line(line);
+    if (!(rows ?? s.end())) throw new Error("no rows");
+  },
+});
+
+const captured = isLinux ? (await topOnce()).split("\n") : [];
+Deno.bench({
+  name: `processes: parse one refresh (${captured.length} lines, limit 10; the streamed case)`,
+  group: "linux processes",
+  ignore: !isLinux,
+  fn: () => {
+    const s = new TopStream(10);
+    for (const line of captured) if (s.line(line)) break;
+  },
+});

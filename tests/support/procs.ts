@@ -1,0 +1,191 @@
+/**
+ * Helpers for tests that run real processes: fake executables in a temporary
+ * directory, a CPU-burning child, polling, and independent readings of `/proc`
+ * (tests run with `-A`, so unlike the daemon they may read `/proc` directly).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards whatever happens. */
+export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Writes an executable `#!/bin/sh` script `dir/name` (mode 0755) and returns its path. */
+export async function fakeTool(dir: string, name: string, body: string): Promise<string> {
+  const path = `${dir}/${name}`;
+  await Deno.writeTextFile(path, `#!/bin/sh\n${body}\n`);
+  await Deno.chmod(path, 0o755);
+  return path;
+}
+
+/** Polls `cond` every 20 ms; fails the test with `what` after `ms`. */
+export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+/** A child process burning one core for `ms`, and the way to be done with it. */
+export interface BusyChild {
+  /** Its pid. */
+  pid: number;
+  /** When it started spinning (performance.now()). */
+  spinning: number;
+  /** Kills it if still running and waits for it; safe to call twice. */
+  done(): Promise<void>;
+}
+
+/** Starts `deno eval` spinning for `ms` and resolves once it is using the CPU. */
+export async function busyChild(ms: number): Promise<BusyChild> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", `const e=Date.now()+${ms};while(Date.now()<e){}`],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const status = child.status;
+  const done = async () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already exited
+    }
+    await status;
+  };
+  try {
+    // Deno's start-up takes ~100 ms; wait until the child has run ≥ 100 ms of user time
+    const start = processTicks(child.pid) ?? 0;
+    await waitFor(() => (processTicks(child.pid) ?? 0) - start >= 10, 5000, "the busy child");
+  } catch (error) {
+    await done();
+    throw error;
+  }
+  return { pid: child.pid, spinning: performance.now(), done };
+}
+
+/** utime + stime of `pid` in clock ticks (fields 14 and 15 of /proc/pid/stat), or null. */
+export function processTicks(pid: number): number | null {
+  const fields = procStatFields(pid);
+  return fields ? Number(fields[13]) + Number(fields[14]) : null;
+}
+
+/** The fields of `/proc/<pid>/stat` (1-based field n is index n-1), or null if it is gone. */
+export function procStatFields(pid: number | "self"): string[] | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return null;
+  }
+  // comm (field 2) is in parentheses and may contain spaces: split after the last ')'
+  const close = text.lastIndexOf(")");
+  const head = text.slice(0, close + 1);
+  const open = head.indexOf("(");
+  return [
+    head.slice(0, open).trim(),
+    head.slice(open + 1, close),
+    ...text.slice(close + 2).trim().split(/\s+/),
+  ];
+}
+
+/** Pids whose parent is `pid` (zombies included), from a scan of /proc. */
+export function childrenOf(pid: number): { pid: number; comm: string; state: string }[] {
+  const out = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const fields = procStatFields(Number(entry.name));
+    if (fields && Number(fields[3]) === pid) {
+      out.push({ pid: Number(entry.name), comm: fields[1], state: fields[2] });
+    }
+  }
+  return out;
+}
+
+/** True while `/proc/<pid>` exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  const fields = procStatFields(pid);
+  return fields !== null && fields[2] !== "Z";
+}
+
+/** The aggregate `cpu` line of /proc/stat, in clock ticks. */
+export interface CpuTicks {
+  /** user + nice + system + irq + softirq + steal. */
+  busy: number;
+  /** busy + idle + iowait. */
+  total: number;
+  /** performance.now() when read. */
+  at: number;
+}
+
+/** Reads the aggregate `cpu` line of /proc/stat. */
+export function cpuTicks(): CpuTicks {
+  const line = Deno.readTextFileSync("/proc/stat").split("\n")[0];
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/)
+    .slice(1).map(Number);
+  const busy = user + nice + system + irq + softirq + (steal ?? 0);
+  return { busy, total: busy + idle + iowait, at: performance.now() };
+}
+
+/**
+ * Machine busy percent between two readings. Idle ticks of a tickless idle core
+ * may lag, so the denominator is at least the wall-clock window × cores (as the
+ * daemon's cpuBusyPercent does per core).
+ */
+export function busyPercentBetween(a: CpuTicks, b: CpuTicks, cores: number, hz = 100): number {
+  const wall = ((b.at - a.at) / 1000) * hz * cores;
+  return (100 * (b.busy - a.busy)) / Math.max(b.total - a.total, wall);
+}
+
+/** `/proc/meminfo` as a map of field → kB. */
+export function meminfo(): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const line of Deno.readTextFileSync("/proc/meminfo").split("\n")) {
+    const m = /^(\S+):\s+(\d+)/.exec(line);
+    if (m) map.set(m[1], Number(m[2]));
+  }
+  return map;
+}
+
+/** Runs a command (cleared env, LC_ALL=C) and returns its stdout; fails the test on error. */
+export async function stdoutOf(path: string, args: string[]): Promise<string> {
+  const out = await new Deno.Command(path, {
+    args,
+    clearEnv: true,
+    env: { LC_ALL: "C", PATH: "/usr/bin:/bin" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  assert.equal(out.code, 0, `${path} ${args.join(" ")}: ${text.decode(out.stderr)}`);
+  return text.decode(out.stdout);
+}
+
+/** `free -b`: used / total in percent of the Mem: row. */
+export async function freeUsedPercent(): Promise<number> {
+  const text = await stdoutOf("/usr/bin/free", ["-b"]);
+  const mem = text.split("\n").find((l) => l.startsWith("Mem:"));
+  assert.ok(mem, text);
+  const [total, used] = mem.split(/\s+/).slice(1).map(Number);
+  return (100 * used) / total;
+}
+
+/** `df -kP /`: the Capacity column of the `/` row, percent. */
+export async function dfCapacity(): Promise<number> {
+  const text = await stdoutOf("/bin/df", ["-kP", "/"]);
+  const row = text.trim().split("\n").at(-1)!;
+  const m = /\s(\d+)%\s+\/$/.exec(row);
+  assert.ok(m, text);
+  return Number(m[1]);
+}
