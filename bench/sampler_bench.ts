@@ -31,6 +31,7 @@ import { LINUX_TOOLS, linuxPlatform, topArgs } from "../src/metrics/linux/platfo
 import { parseThermal, thermalFiles } from "../src/metrics/linux/thermal.ts";
 import { TopStream } from "../src/metrics/linux/top.ts";
 import { DEFAULT_CADENCES, Sampler } from "../src/metrics/sampler.ts";
+import { procStatFields } from "../tests/support/procs.ts";
 
 const isLinux = Deno.build.os === "linux";
 const SECONDS = Number(Deno.env.get("SAMPLER_BENCH_SECONDS") ?? "20");
@@ -38,22 +39,7 @@ const TARGET_PERCENT = 0.5;
 
 // ---- /proc helpers (bench runs with -A) ----
 
-/** Fields of /proc/<pid>/stat; 1-based field n is index n-1. Null when the process is gone. */
-function statFields(pid: number | "self"): string[] | null {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch {
-    return null;
-  }
-  const close = text.lastIndexOf(")");
-  const open = text.indexOf("(");
-  return [
-    text.slice(0, open).trim(),
-    text.slice(open + 1, close),
-    ...text.slice(close + 2).split(" "),
-  ];
-}
+const statFields = procStatFields;
 
 /** utime + stime (fields 14, 15) of a process, in clock ticks. */
 const ownTicks = (f: string[]) => Number(f[13]) + Number(f[14]);

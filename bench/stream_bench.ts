@@ -6,8 +6,8 @@
  * latency p50/p99/max, and CPU % of one core for the daemon itself and for the
  * tools its sampler runs.
  *
- *   deno bench -A bench/stream_bench.ts          # 30 s per configuration
- *   STREAM_BENCH_SECONDS=10 deno bench -A bench/stream_bench.ts
+ *   deno task bench:stream                          # 30 s per configuration, ~3 min
+ *   STREAM_BENCH_SECONDS=10 deno run -A bench/stream_bench.ts
  *
  * Targets: p99 < 1 ms with 10 subscribers; zero missed frames for subscribers
  * that keep up; daemon CPU with one subscriber ≤ 1.3 × floor + the sampler's
@@ -112,60 +112,57 @@ async function stop(child: Deno.ChildProcess): Promise<void> {
 
 type Row = Loaded & { label: string; selfPct: number; childrenPct: number };
 
-Deno.bench(
-  { name: `stream: daemon vs floor, ${SECONDS} s per configuration`, n: 1, warmup: 0 },
-  async () => {
-    const dir = await Deno.makeTempDir({ prefix: "optab" });
-    const path = `${dir}/d.sock`;
-    const rows: Row[] = [];
-    const daemon = startDaemon(dir, path);
-    try {
-      await waitForLine(daemon.stderr, "listening");
-      for (const n of [1, 10, 100]) {
-        rows.push(await load(daemon.pid, path, n, "opta"));
-      }
-    } finally {
-      await stop(daemon);
+async function main(): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "optab" });
+  const path = `${dir}/d.sock`;
+  const rows: Row[] = [];
+  const daemon = startDaemon(dir, path);
+  try {
+    await waitForLine(daemon.stderr, "listening");
+    for (const n of [1, 10, 100]) {
+      rows.push(await load(daemon.pid, path, n, "opta"));
     }
-    const floorPath = `${dir}/f.sock`;
-    const floor = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${root}bench/support/floor_server.ts`, floorPath],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    try {
-      await waitForLine(floor.stderr, "listening");
-      rows.push(await load(floor.pid, floorPath, 1, "floor"));
-      rows.push(await load(floor.pid, floorPath, 10, "floor"));
-    } finally {
-      await stop(floor);
-      await Deno.remove(dir, { recursive: true });
-    }
+  } finally {
+    await stop(daemon);
+  }
+  const floorPath = `${dir}/f.sock`;
+  const floor = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}bench/support/floor_server.ts`, floorPath],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  try {
+    await waitForLine(floor.stderr, "listening");
+    rows.push(await load(floor.pid, floorPath, 1, "floor"));
+    rows.push(await load(floor.pid, floorPath, 10, "floor"));
+  } finally {
+    await stop(floor);
+    await Deno.remove(dir, { recursive: true });
+  }
 
-    const f = (x: number, d = 2) => x.toFixed(d);
-    console.log(`\nstream benchmark: ${SECONDS} s per row, 25 Hz, ${Deno.build.target}`);
+  const f = (x: number, d = 2) => x.toFixed(d);
+  console.log(`\nstream benchmark: ${SECONDS} s per row, 25 Hz, ${Deno.build.target}`);
+  console.log(
+    "| configuration | delivered Hz / sub | missed | p50 ms | p99 ms | max ms | own CPU % | sampler tools CPU % | total CPU % |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
     console.log(
-      "| configuration | delivered Hz / sub | missed | p50 ms | p99 ms | max ms | own CPU % | sampler tools CPU % | total CPU % |",
-    );
-    console.log("|---|---|---|---|---|---|---|---|---|");
-    for (const r of rows) {
-      console.log(
-        `| ${r.label} | ${f(r.frames / r.subscribers / (SECONDS + WARMUP_S), 1)} | ${r.missed} | ${
-          f(r.p50_us / 1000, 3)
+      `| ${r.label} | ${f(r.frames / r.subscribers / (SECONDS + WARMUP_S), 1)} | ${r.missed} | ${
+        f(r.p50_us / 1000, 3)
+      } | ` +
+        `${f(r.p99_us / 1000, 3)} | ${f(r.max_us / 1000, 2)} | ${f(r.selfPct)} | ${
+          f(r.childrenPct)
         } | ` +
-          `${f(r.p99_us / 1000, 3)} | ${f(r.max_us / 1000, 2)} | ${f(r.selfPct)} | ${
-            f(r.childrenPct)
-          } | ` +
-          `${f(r.selfPct + r.childrenPct)} |`,
-      );
-    }
-    const one = rows[0];
-    const floorOne = rows.find((r) => r.label === "floor, 1 sub")!;
-    console.log(
-      `\ndaemon own CPU / floor (1 sub): ${f(one.selfPct / floorOne.selfPct)}x; ` +
-        `total with sampler tools: ${
-          f(one.selfPct + one.childrenPct)
-        } % of one core (target ≤ 2 %)`,
+        `${f(r.selfPct + r.childrenPct)} |`,
     );
-  },
-);
+  }
+  const one = rows[0];
+  const floorOne = rows.find((r) => r.label === "floor, 1 sub")!;
+  console.log(
+    `\ndaemon own CPU / floor (1 sub): ${f(one.selfPct / floorOne.selfPct)}x; ` +
+      `total with sampler tools: ${f(one.selfPct + one.childrenPct)} % of one core (target ≤ 2 %)`,
+  );
+}
+
+if (import.meta.main) await main();

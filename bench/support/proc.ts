@@ -4,24 +4,16 @@
  * @module
  */
 
+import { procStatFields } from "../../tests/support/procs.ts";
+
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 export const CLOCK_TICKS = 100;
 
-function statFields(pid: number): string[] | null {
-  try {
-    const text = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return text.slice(text.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
-  } catch {
-    return null;
-  }
-}
-
 /** utime+stime of `pid` and cutime+cstime (reaped children), in ticks. */
 export function ownAndReapedTicks(pid: number): { own: number; reaped: number } {
-  const f = statFields(pid);
+  const f = procStatFields(pid); // field n at index n-1: utime 14, stime 15, cutime 16, cstime 17
   if (!f) return { own: 0, reaped: 0 };
-  // After the ")" : index 0 = field 3; utime = field 14 → 11, stime 12, cutime 13, cstime 14.
-  return { own: Number(f[11]) + Number(f[12]), reaped: Number(f[13]) + Number(f[14]) };
+  return { own: Number(f[13]) + Number(f[14]), reaped: Number(f[15]) + Number(f[16]) };
 }
 
 /** Live descendants of `pid` (children, grandchildren, …). */
@@ -29,8 +21,8 @@ export function descendants(pid: number): number[] {
   const parents = new Map<number, number>();
   for (const entry of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
-    const f = statFields(Number(entry.name));
-    if (f) parents.set(Number(entry.name), Number(f[1]));
+    const f = procStatFields(Number(entry.name));
+    if (f) parents.set(Number(entry.name), Number(f[3])); // field 4: ppid
   }
   const out: number[] = [];
   const walk = (p: number) => {

@@ -9,7 +9,7 @@
 import { type ReceivedFrame, subscribe, type SubscriberStatus } from "../ipc/client.ts";
 import { writeAll } from "../ipc/framing.ts";
 import { frameToJson } from "../ipc/json.ts";
-import { DEFAULT_SOCKET_PATH, resolveSocketPath } from "../ipc/socket_path.ts";
+import { assertSocketGranted, DEFAULT_SOCKET_PATH, resolveSocketPath } from "../ipc/socket_path.ts";
 import { MOMENTUM_COLOR_NAMES } from "../momentum/momentum.ts";
 import { envVar, intFlag, parseFlags } from "./usage.ts";
 
@@ -119,6 +119,7 @@ const encoder = new TextEncoder();
 
 /** Run watch until Ctrl-C, SIGTERM or `count` frames; resolves to the exit code. */
 export async function runWatch(options: WatchOptions): Promise<number> {
+  assertSocketGranted(options.socketPath);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGINT", onSignal);

@@ -20,6 +20,7 @@ import { Broadcaster, type BroadcasterStats } from "./broadcaster.ts";
 import { wallClockMicros } from "./clock.ts";
 import { FrameEncoder } from "./codec.ts";
 import {
+  assertSocketGranted,
   bindSocket,
   claimSocketPath,
   ensureSafeParent,
@@ -77,6 +78,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   const rateHz = options.rateHz ?? 25;
   const periodMs = 1000 / rateHz;
   const path = resolveSocketPath(options.socketPath);
+  assertSocketGranted(path);
   const mode = options.socketMode ?? 0o600;
   const parentChecked = ensureSafeParent(path);
   await claimSocketPath(path);

@@ -6,7 +6,12 @@
  * @module
  */
 
+import config from "../../deno.json" with { type: "json" };
 import { CommandError } from "../errors.ts";
+
+/** The socket paths the shipped permission set (deno.json `permissions.serve`) grants. */
+export const GRANTED_SOCKET_PATHS: readonly string[] = config.permissions.serve.net
+  .map((entry: string) => entry.replace(/^unix:/, ""));
 
 /** Longest socket path in bytes: `sun_path` is 104 bytes on macOS, 108 on Linux, NUL included. */
 export const SOCKET_PATH_LIMIT = Deno.build.os === "darwin" ? 103 : 107;
@@ -37,6 +42,25 @@ export function resolveSocketPath(path: string, os: string = Deno.build.os): str
     );
   }
   return absolute;
+}
+
+/**
+ * Refuse, before anything starts, a socket path this process may not use: Unix
+ * sockets need read, write and `net` (`unix:PATH`) grants for the exact path.
+ */
+export function assertSocketGranted(path: string): void {
+  const granted = (descriptor: Deno.PermissionDescriptor) =>
+    Deno.permissions.querySync(descriptor).state === "granted";
+  if (
+    granted({ name: "read", path }) && granted({ name: "write", path }) &&
+    granted({ name: "net", host: `unix:${path}` })
+  ) return;
+  throw new CommandError(
+    `socket path ${path} is not allowed by this build's permissions ` +
+      `(allowed: ${GRANTED_SOCKET_PATHS.join(", ")}); to use another path, run from source ` +
+      `adding --allow-read=${path} --allow-write=${path} --allow-net=unix:${path}, ` +
+      `or build your own binary with those flags (README: "Another socket path")`,
+  );
 }
 
 /** The directory part of an absolute path. */

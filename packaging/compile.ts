@@ -1,0 +1,68 @@
+/**
+ * `deno task compile`: build `dist/opta-metrics-<target>` for every release
+ * target with the pinned Deno, the frozen lockfile, no permission prompts and
+ * the `serve` permission set from deno.json baked in.
+ *
+ *   deno task compile                          # all four targets
+ *   deno task compile x86_64-unknown-linux-gnu # some targets
+ *   deno task compile --dry-run                # print the commands only
+ *
+ * `deno compile` downloads Deno's runtime (`denort`) for each target once from
+ * Deno's download host (cached in DENO_DIR afterwards); see README "Building".
+ *
+ * @module
+ */
+
+/** The release targets. */
+export const TARGETS = [
+  "aarch64-apple-darwin",
+  "x86_64-apple-darwin",
+  "x86_64-unknown-linux-gnu",
+  "aarch64-unknown-linux-gnu",
+] as const;
+
+/** The Deno version binaries are built with (the same as CI's). */
+export const PINNED_DENO = "2.9.6";
+
+/** The `deno` arguments that build one target. */
+export function compileArgs(target: string): string[] {
+  return [
+    "compile",
+    "--frozen",
+    "--no-prompt",
+    "-P=serve",
+    "--target",
+    target,
+    "--output",
+    `dist/opta-metrics-${target}`,
+    "src/main.ts",
+  ];
+}
+
+if (import.meta.main) {
+  const dryRun = Deno.args.includes("--dry-run");
+  const wanted = Deno.args.filter((a) => a !== "--dry-run");
+  const unknown = wanted.filter((t) => !(TARGETS as readonly string[]).includes(t));
+  if (unknown.length > 0) {
+    console.error(`compile: unknown target ${unknown.join(", ")}; known: ${TARGETS.join(", ")}`);
+    Deno.exit(2);
+  }
+  if (Deno.version.deno !== PINNED_DENO && !dryRun) {
+    console.error(
+      `compile: binaries are built with Deno ${PINNED_DENO}, this is ${Deno.version.deno} ` +
+        `(npm install -g deno@${PINNED_DENO})`,
+    );
+    Deno.exit(1);
+  }
+  for (const target of wanted.length > 0 ? wanted : TARGETS) {
+    const args = compileArgs(target);
+    console.error(`deno ${args.join(" ")}`);
+    if (dryRun) continue;
+    const { code } = await new Deno.Command(Deno.execPath(), { args, stdin: "null" }).spawn()
+      .status;
+    if (code !== 0) {
+      console.error(`compile: ${target} failed (exit ${code})`);
+      Deno.exit(code);
+    }
+  }
+}
