@@ -49,7 +49,7 @@ Momentum (percent):
 Logging:
   --log-level LEVEL         debug, info, warn, error (default info)
   --log-format FORMAT       text or json (default text)
-  --stats-interval DUR      log a stats line this often (default off)
+  --stats-interval DUR      log a stats line this often, at least 1s (default 0: off)
   -h, --help                show this help`;
 
 const STRING = { type: "string" } as const;
@@ -135,7 +135,9 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
       idle: dur("idle-interval", DEFAULT_CADENCES.idle, 100),
     },
     momentum: { ...DEFAULT_MOMENTUM_CONFIG, thresholds },
-    statsIntervalMs: f["stats-interval"] === undefined ? 0 : dur("stats-interval", 0, 1000),
+    statsIntervalMs: f["stats-interval"] === undefined || f["stats-interval"] === "0"
+      ? 0
+      : dur("stats-interval", 0, 1000),
     log: createLogger(level, format),
   };
 }

@@ -7,9 +7,11 @@
  * @module
  */
 
-import { type Logger, silentLogger } from "../log.ts";
+import { cpuUsage } from "node:process";
+import { type LogFields, type Logger, silentLogger } from "../log.ts";
+import type { SourceName } from "../metrics/source.ts";
 import { type MachineFacts, type Platform } from "../metrics/platform.ts";
-import { type Cadences, Sampler } from "../metrics/sampler.ts";
+import { type Cadences, Sampler, type SourceStatus } from "../metrics/sampler.ts";
 import {
   DEFAULT_MOMENTUM_CONFIG,
   initialMomentum,
@@ -70,6 +72,47 @@ export interface Server {
   stats(): BroadcasterStats;
   /** Resolves when the server has stopped (after `signal` aborted, or a fatal socket loss). */
   readonly finished: Promise<void>;
+}
+
+/** What one `stats` line reports. */
+export interface StatsInput {
+  /** Broadcaster counters. */
+  stats: BroadcasterStats;
+  /** Frames published so far. */
+  frames: number;
+  /** Per-source health. */
+  health: Record<SourceName, SourceStatus>;
+  /** The daemon's own CPU over the last interval, % of one core. */
+  cpuPercent: number;
+  /** The daemon's resident memory, bytes. */
+  rssBytes: number;
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/**
+ * The fields of a `stats` log line: clients, frames published, sent and dropped
+ * for slow clients, clients closed for stalling, connections refused, own CPU %
+ * and RSS, and per source the cost of its last reading, its age and its error.
+ */
+export function statsFields(input: StatsInput): LogFields {
+  const { stats, health } = input;
+  const fields: LogFields = {
+    clients: stats.clients,
+    frames: input.frames,
+    sent: stats.framesSent,
+    dropped: stats.framesDropped,
+    stalled: stats.stalled,
+    refused: stats.refused,
+    cpu_pct: round(input.cpuPercent, 2),
+    rss_mib: round(input.rssBytes / 1048576, 1),
+  };
+  for (const [name, h] of Object.entries(health)) {
+    fields[`${name}_cost_ms`] = h.costMs === null ? null : round(h.costMs, 2);
+    fields[`${name}_age_ms`] = h.ageMs;
+    if (h.error !== null) fields[`${name}_error`] = h.error;
+  }
+  return fields;
 }
 
 /** Start the daemon on a platform; resolves once the socket is bound and accepting. */
@@ -209,15 +252,26 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     });
   }, options.socketCheckMs ?? 2000);
 
+  let lastCpu = cpuUsage();
+  let lastStatsMs = performance.now();
   const statsTimer = options.statsIntervalMs
     ? setInterval(() => {
-      const s = broadcaster.stats();
-      log.log("info", "stats", {
-        clients: s.clients,
-        frames: sequence,
-        sent: s.framesSent,
-        dropped: s.framesDropped,
-      });
+      const now = performance.now();
+      const cpu = cpuUsage(lastCpu);
+      const cpuPercent = (cpu.user + cpu.system) / 10 / (now - lastStatsMs); // µs / ms → %
+      lastCpu = cpuUsage();
+      lastStatsMs = now;
+      log.log(
+        "info",
+        "stats",
+        statsFields({
+          stats: broadcaster.stats(),
+          frames: sequence,
+          health: sampler.health(),
+          cpuPercent,
+          rssBytes: Deno.memoryUsage().rss,
+        }),
+      );
     }, options.statsIntervalMs)
     : undefined;
 

@@ -51,6 +51,8 @@ export interface SourceStatus {
   samples: number;
   /** Failed attempts so far. */
   failures: number;
+  /** What its last good reading cost, ms (see `SourceSink.emit`), or null before the first. */
+  costMs: number | null;
 }
 
 /** Sampling modes. */
@@ -66,6 +68,7 @@ interface SourceState {
   errorKey: string | null;
   samples: number;
   failures: number;
+  costMs: number | null;
   waiters: (() => void)[];
 }
 
@@ -91,6 +94,7 @@ export class Sampler {
         errorKey: null,
         samples: 0,
         failures: 0,
+        costMs: null,
         waiters: [],
       });
     }
@@ -166,6 +170,7 @@ export class Sampler {
         error: s ? s.error : "no source on this platform",
         samples: s?.samples ?? 0,
         failures: s?.failures ?? 0,
+        costMs: s?.costMs ?? null,
       };
     }
     return out;
@@ -178,15 +183,16 @@ export class Sampler {
       const own = this.#cadences[state.source.name];
       const interval = mode === "idle" ? Math.max(own, this.#cadences.idle) : own;
       state.source.start(interval, {
-        emit: (readings) => this.#emit(state, readings),
+        emit: (readings, costMs) => this.#emit(state, readings, costMs),
         fail: (error) => this.#fail(state, error),
       });
     }
   }
 
-  #emit(state: SourceState, readings: Readings): void {
+  #emit(state: SourceState, readings: Readings, costMs?: number): void {
     if (this.#mode === "stopped") return;
     state.readings = readings;
+    state.costMs = costMs ?? null;
     this.#cached = null;
     state.lastGoodMono = performance.now();
     state.lastGoodWall = Date.now();

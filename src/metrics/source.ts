@@ -34,8 +34,11 @@ export interface Readings {
 
 /** Where a running source delivers. */
 export interface SourceSink {
-  /** A good reading. */
-  emit(readings: Readings): void;
+  /**
+   * A good reading, and what producing it cost in ms: the wall time of a polled
+   * read (a spawned tool's run included), or the parse time of a streamed one.
+   */
+  emit(readings: Readings, costMs?: number): void;
   /** A failed attempt; the source retries by itself. */
   fail(error: Error): void;
 }
@@ -79,7 +82,7 @@ export function polledSource(
     let delay = intervalMs;
     try {
       const readings = await read(abort.signal);
-      if (active) sink?.emit(readings);
+      if (active) sink?.emit(readings, performance.now() - started);
       failures = 0;
     } catch (error) {
       if (!active) return; // stopped meanwhile: the abort is not a failure
@@ -147,6 +150,7 @@ export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
       if (previous) stopping = Promise.all([stopping, previous.stop()]).then(() => {});
       let parser = spec.parser();
       let run = 0;
+      let parseMs = 0; // parse time of the lines behind the next reading
       const current: LineChild = new LineChild({
         path: spec.path,
         args: spec.args(intervalMs),
@@ -156,8 +160,13 @@ export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
             run = current.restarts;
             parser = spec.parser();
           }
+          const started = performance.now();
           const reading = parser.line(text);
-          if (reading) sink.emit(reading);
+          parseMs += performance.now() - started;
+          if (reading) {
+            sink.emit(reading, parseMs);
+            parseMs = 0;
+          }
         },
         onError(failure) {
           sink.fail(failure);
@@ -191,7 +200,7 @@ export function fallbackSource(
     start(intervalMs, sink) {
       if (fellBack) return secondary.start(intervalMs, sink);
       primary.start(intervalMs, {
-        emit: (readings) => sink.emit(readings),
+        emit: (readings, costMs) => sink.emit(readings, costMs),
         fail: (error) => {
           if (fellBack || !fallBack(error)) return sink.fail(error);
           fellBack = true;
