@@ -13,7 +13,9 @@
 
 import { type Logger, silentLogger } from "../log.ts";
 import { type Readings, type Source, SOURCE_NAMES, type SourceName } from "./source.ts";
-import type { Snapshot } from "./types.ts";
+import type { Snapshot, SourceStatus } from "./types.ts";
+
+export type { SourceStatus } from "./types.ts";
 
 /** How often each source refreshes, in ms. */
 export interface Cadences {
@@ -40,20 +42,6 @@ export const DEFAULT_CADENCES: Readonly<Cadences> = Object.freeze({
   temperature: 5000,
   idle: 10_000,
 });
-
-/** Health of one source, as `sample --json` and the stats line show it. */
-export interface SourceStatus {
-  /** ms since its last good value, or null if it never produced one. */
-  ageMs: number | null;
-  /** Its last failure's message while it is failing, else null. */
-  error: string | null;
-  /** Good readings so far. */
-  samples: number;
-  /** Failed attempts so far. */
-  failures: number;
-  /** What its last good reading cost, ms (see `SourceSink.emit`), or null before the first. */
-  costMs: number | null;
-}
 
 /** Sampling modes. */
 export type SamplerMode = "stopped" | "active" | "idle";

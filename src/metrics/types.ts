@@ -35,3 +35,17 @@ export interface Snapshot {
   /** Busiest processes by `cpuPercent`, descending. */
   topProcesses: ProcessSample[];
 }
+
+/** Health of one source, as `sample --json` and the stats line show it. */
+export interface SourceStatus {
+  /** ms since its last good value, or null if it never produced one. */
+  ageMs: number | null;
+  /** Its last failure's message while it is failing, else null. */
+  error: string | null;
+  /** Good readings so far. */
+  samples: number;
+  /** Failed attempts so far. */
+  failures: number;
+  /** What its last good reading cost, ms (see `SourceSink.emit`), or null before the first. */
+  costMs: number | null;
+}
