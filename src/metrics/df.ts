@@ -84,6 +84,9 @@ export function parseDf(text: string): DfRow[] {
   const sizeWord = header[typed ? 2 : 1];
   const human = sizeWord === "Size";
   const blockSize = human ? 1 : headerBlockSize(sizeWord);
+  if (blockSize !== null && !Number.isFinite(blockSize)) {
+    throw new ParseError(SOURCE, h + 1, "block size out of range", lines[h]);
+  }
   const pattern = rowPattern(human ? HUMAN : INT, typed, header.includes("iused"));
   const rows: DfRow[] = [];
   for (let i = h + 1; i < lines.length; i++) {
@@ -94,7 +97,8 @@ export function parseDf(text: string): DfRow[] {
     const [blocks, used, available] = [m[3], m[4], m[5]].map((v) =>
       human ? humanBytes(v) : Number(v)
     );
-    if (![blocks, used, available].every(Number.isFinite)) {
+    const capacityPercent = m[6] === undefined ? null : Number(m[6]);
+    if (![blocks, used, available, capacityPercent ?? 0].every(Number.isFinite)) {
       throw new ParseError(SOURCE, i + 1, "size out of range", line);
     }
     rows.push({
@@ -104,7 +108,7 @@ export function parseDf(text: string): DfRow[] {
       used,
       available,
       blockSize,
-      capacityPercent: m[6] === undefined ? null : Number(m[6]),
+      capacityPercent,
       mount: m[7],
     });
   }
@@ -135,5 +139,10 @@ export function diskUsagePercent(row: Pick<DfRow, "blocks" | "available">): numb
 export function dfCapacityPercent(row: Pick<DfRow, "used" | "available">): number | null {
   const usable = row.used + row.available;
   if (!(usable > 0)) return null;
-  return Math.min(100, Math.max(0, (100 * row.used) / usable));
+  // Divide first, and compare halves when the sum overflows: (100 × used) / usable is NaN
+  // (Infinity / Infinity) for sizes near Number.MAX_VALUE.
+  const share = Number.isFinite(usable)
+    ? row.used / usable
+    : row.used / 2 / (row.used / 2 + row.available / 2);
+  return Math.min(100, Math.max(0, 100 * share));
 }

@@ -39,7 +39,8 @@ export function parsePs(text: string): ProcessSample[] {
     const m = LINE.exec(line);
     if (!m) throw new ParseError(SOURCE, i + 1, "expected 'pid pcpu rss comm'", line);
     const pcpuText = m[2].replace(",", ".");
-    if (!DECIMAL.test(pcpuText)) {
+    const cpuPercent = Number(pcpuText);
+    if (!DECIMAL.test(pcpuText) || !Number.isFinite(cpuPercent)) {
       throw new ParseError(SOURCE, i + 1, `bad %cpu ${JSON.stringify(m[2])}`, line);
     }
     const pid = Number(m[1]);
@@ -49,7 +50,7 @@ export function parsePs(text: string): ProcessSample[] {
     }
     const name = processName(m[4]);
     if (name === "") throw new ParseError(SOURCE, i + 1, "empty command name", line);
-    out.push({ pid, name, cpuPercent: Number(pcpuText), memoryMb: rss / 1024 });
+    out.push({ pid, name, cpuPercent, memoryMb: rss / 1024 });
   }
   if (out.length === 0) throw new ParseError(SOURCE, 0, "empty output (no process lines)");
   return out;

@@ -314,7 +314,16 @@ export class VmStatStream {
           raw,
         );
       }
-      counters[COLUMN_KEYS[i]] = Number(m[1]) * SUFFIX[m[2]];
+      const value = Number(m[1]);
+      if (!Number.isSafeInteger(value)) {
+        throw new ParseError(
+          SOURCE,
+          this.#lineNo,
+          `column ${VM_STAT_COLUMNS[i]}: value too large`,
+          raw,
+        );
+      }
+      counters[COLUMN_KEYS[i]] = value * SUFFIX[m[2]];
     }
     this.#sinceBoot = this.#rowsSinceHeader === 0;
     this.#rowsSinceHeader++;

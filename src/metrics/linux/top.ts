@@ -29,7 +29,8 @@ const SCALE: Record<string, number> = {
 export function parseResidentKiB(text: string): number | null {
   const match = /^(\d+(?:\.\d+)?)([kmgtpe])?$/i.exec(text);
   if (!match) return null;
-  return Number(match[1]) * SCALE[(match[2] ?? "k").toLowerCase()];
+  const kib = Number(match[1]) * SCALE[(match[2] ?? "k").toLowerCase()];
+  return Number.isFinite(kib) ? kib : null;
 }
 
 /** Incremental parser of `top -b` output. Feed it lines; it returns each refresh's busiest rows. */

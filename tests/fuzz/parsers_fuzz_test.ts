@@ -1,0 +1,712 @@
+/**
+ * Property-based tests of the command-output parsers: each real capture in
+ * ../shared/fixtures/darwin/ (and a `top -b` capture taken here) is mutated at
+ * random; a parser may only throw ParseError, and what it returns holds finite
+ * numbers and non-NaN percentages. Every property has a fixed seed.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { assertParseError, fixture, FIXTURES, fixtureTest } from "../support/fixtures.ts";
+import { ParseError } from "../../src/metrics/parse_error.ts";
+import {
+  memoryUsedBytes,
+  parseVmStat,
+  VM_STAT_COLUMNS,
+  type VmStatCounters,
+  type VmStatKey,
+  VmStatStream,
+} from "../../src/metrics/darwin/vm_stat.ts";
+import { parsePs } from "../../src/metrics/darwin/ps.ts";
+import {
+  interpretSysctlRun,
+  parseSysctl,
+  STATIC_SYSCTL_KEYS,
+  staticFactsFromSysctl,
+} from "../../src/metrics/darwin/sysctl.ts";
+import { dfCapacityPercent, diskUsagePercent, findDfMount, parseDf } from "../../src/metrics/df.ts";
+import { TopStream } from "../../src/metrics/linux/top.ts";
+import { parseThermal } from "../../src/metrics/linux/thermal.ts";
+import type { ProcessSample } from "../../src/metrics/types.ts";
+import { uniform } from "./support.ts";
+
+// ---------------------------------------------------------------- mutations
+
+/** A position anywhere in a text, as a fraction of its length (uniform, unlike fc.nat()). */
+const whereArb = uniform(0, 1);
+
+/** Text to insert: any code points (lone surrogates too), raw bytes read as Latin-1, separators. */
+const junkArb = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 12 }),
+  fc.string({ unit: "grapheme-ascii", maxLength: 12 }),
+  fc.uint8Array({ maxLength: 12 }).map((b) => String.fromCharCode(...b)),
+  fc.constantFrom(
+    "\n",
+    "\r",
+    "\r\n",
+    "\t",
+    " ",
+    ":",
+    ": ",
+    ".",
+    ",",
+    "%",
+    "-",
+    "(",
+    ")",
+    "\u0000",
+    "\ufeff",
+    "\ud800",
+    "K",
+    "Gi",
+    "k",
+  ),
+);
+
+/** What a digit (or a number) may become: another digit, nothing, a sign, an exponent, … */
+const digitsArb = fc.oneof(
+  { weight: 2, arbitrary: fc.constantFrom(..."0123456789") },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom("", "-1", "1e5", "NaN", "Infinity", "0x1f", "1.5", "1,5", "\u0661"),
+  },
+  { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom(..."0123456789"), maxLength: 24 }) },
+  // … or a huge number: past Number.MAX_VALUE (Infinity), just below it, past 2^53 and 2^64
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "9".repeat(309),
+      "1" + "0".repeat(308),
+      "9007199254740993",
+      "18446744073709551616",
+    ),
+  },
+  { weight: 1, arbitrary: fc.integer({ min: 16, max: 400 }).map((n) => "9".repeat(n)) },
+);
+
+type TextMutation =
+  | { op: "deleteLine"; at: number }
+  | { op: "duplicateLine"; at: number }
+  | { op: "swapLines"; at: number; with: number }
+  | { op: "truncate"; at: number }
+  | { op: "insert"; at: number; text: string }
+  | { op: "digit"; at: number; text: string }
+  | { op: "number"; at: number; text: string }
+  | { op: "comma"; at: number; all: boolean }
+  | { op: "append"; text: string }
+  | { op: "empty" }
+  | { op: "crlf" };
+
+const mutationArb: fc.Arbitrary<TextMutation> = fc.oneof(
+  fc.record({ op: fc.constant("deleteLine" as const), at: whereArb }),
+  fc.record({ op: fc.constant("duplicateLine" as const), at: whereArb }),
+  fc.record({ op: fc.constant("swapLines" as const), at: whereArb, with: whereArb }),
+  fc.record({ op: fc.constant("truncate" as const), at: whereArb }),
+  fc.record({ op: fc.constant("insert" as const), at: whereArb, text: junkArb }),
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant("digit" as const), at: whereArb, text: digitsArb }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant("number" as const), at: whereArb, text: digitsArb }),
+  },
+  fc.record({ op: fc.constant("comma" as const), at: whereArb, all: fc.boolean() }),
+  fc.record({ op: fc.constant("append" as const), text: junkArb }),
+  { weight: 1, arbitrary: fc.constant({ op: "empty" as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: "crlf" as const }) },
+);
+
+/** One to four mutations (each test checks first that the capture itself parses). */
+const mutationsArb = fc.array(mutationArb, { minLength: 1, maxLength: 4 });
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+function indexIn(length: number, at: number): number {
+  return Math.min(length, Math.floor(at * (length + 1)));
+}
+
+function mutate(text: string, mutations: readonly TextMutation[]): string {
+  for (const mu of mutations) {
+    const lines = text.split("\n");
+    const line = (at: number) => Math.min(lines.length - 1, Math.floor(at * lines.length));
+    switch (mu.op) {
+      case "deleteLine":
+        lines.splice(line(mu.at), 1);
+        text = lines.join("\n");
+        break;
+      case "duplicateLine":
+        lines.splice(line(mu.at), 0, lines[line(mu.at)]);
+        text = lines.join("\n");
+        break;
+      case "swapLines": {
+        const [a, b] = [line(mu.at), line(mu.with)];
+        [lines[a], lines[b]] = [lines[b], lines[a]];
+        text = lines.join("\n");
+        break;
+      }
+      case "truncate": {
+        // at any byte, even inside a multi-byte character (decoded as U+FFFD)
+        const bytes = utf8.encode(text);
+        text = fromUtf8.decode(bytes.subarray(0, indexIn(bytes.length, mu.at)));
+        break;
+      }
+      case "insert": {
+        const at = indexIn(text.length, mu.at);
+        text = text.slice(0, at) + mu.text + text.slice(at);
+        break;
+      }
+      case "digit":
+      case "number": {
+        // one digit, or a whole run of digits
+        const digits = [...text.matchAll(mu.op === "digit" ? /\d/g : /\d+/g)];
+        if (digits.length === 0) break;
+        const m = digits[Math.min(digits.length - 1, Math.floor(mu.at * digits.length))];
+        text = text.slice(0, m.index) + mu.text + text.slice(m.index + m[0].length);
+        break;
+      }
+      case "comma": {
+        if (mu.all) {
+          text = text.replaceAll(".", ",");
+          break;
+        }
+        const dots = [...text.matchAll(/\./g)];
+        if (dots.length === 0) break;
+        const at = dots[Math.min(dots.length - 1, Math.floor(mu.at * dots.length))].index;
+        text = text.slice(0, at) + "," + text.slice(at + 1);
+        break;
+      }
+      case "append":
+        text += mu.text;
+        break;
+      case "empty":
+        text = "";
+        break;
+      case "crlf":
+        text = text.replaceAll("\n", "\r\n");
+        break;
+    }
+  }
+  return text;
+}
+
+/** Run `parse`: a ParseError gives undefined, any other exception fails the property. */
+function parsed<T>(parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof ParseError) return undefined;
+    throw e;
+  }
+}
+
+function assertFinite(value: number, what: string): void {
+  assert.ok(Number.isFinite(value), `${what} is ${value}`);
+}
+
+/**
+ * The capture names in the fixtures folder that start with `prefix`. When the folder is
+ * missing, one placeholder name, so that fixtureTest still registers the test and reports it
+ * as skipped; when the folder is there but nothing matches, the placeholder makes the test
+ * fail (a renamed capture is noticed).
+ */
+function captures(prefix: string): string[] {
+  let names: string[] = [];
+  try {
+    names = [...Deno.readDirSync(FIXTURES)]
+      .map((e) => e.name)
+      .filter((n) => n.startsWith(prefix) && n.endsWith(".txt"))
+      .sort();
+  } catch {
+    // missing folder: fixtureTest marks the placeholder test ignored
+  }
+  return names.length > 0 ? names : [`${prefix}*.txt`];
+}
+
+/** A machine's physical memory, for the memory percentage the sampler derives. */
+const MEMORY_TOTAL = 17179869184;
+
+// ---------------------------------------------------------------- vm_stat
+
+function checkMemoryUsed(counters: VmStatCounters, pageSize: number): void {
+  for (const [key, value] of Object.entries(counters)) assertFinite(value, `counter ${key}`);
+  const used = parsed(() => memoryUsedBytes(counters, pageSize));
+  if (used === undefined) return;
+  assert.ok(Number.isFinite(used) && used >= 0, `memory used ${used}`);
+  const percent = (100 * used) / MEMORY_TOTAL;
+  assert.ok(!Number.isNaN(percent), "memory percent is NaN");
+}
+
+const VM_STAT_KEYS: readonly VmStatKey[] = [
+  "free",
+  "active",
+  "speculative",
+  "inactive",
+  "throttled",
+  "wired",
+  "purgeable",
+  "faults",
+  "copyOnWrite",
+  "zeroFilled",
+  "reactivated",
+  "purged",
+  "fileBacked",
+  "anonymous",
+  "compressorStored",
+  "compressorOccupied",
+  "decompressions",
+  "compressions",
+  "pageins",
+  "pageouts",
+  "swapins",
+  "swapouts",
+];
+
+/** One `pstat()` cell: right-aligned, divided by 1000 with K/M/G while too wide, one space. */
+function cell(value: number, width: number): string {
+  let text = String(value);
+  for (const suffix of ["K", "M", "G"]) {
+    if (text.length <= width) break;
+    value = Math.floor(value / 1000);
+    text = `${value}${suffix}`;
+  }
+  return text.padStart(width) + " ";
+}
+
+/**
+ * `vm_stat 1` output rebuilt from a one-shot capture (no interval capture exists): its
+ * banner, the column header, a first row of the capture's counters and two rows of deltas.
+ */
+function intervalText(oneShot: string): string {
+  const report = parseVmStat(oneShot);
+  const widths = VM_STAT_COLUMNS.map((c) => Math.max(8, c.length));
+  const header = VM_STAT_COLUMNS.map((c, i) => c.padStart(widths[i])).join(" ");
+  const row = (scale: number) =>
+    VM_STAT_KEYS.map((k, i) => cell(Math.floor((report.counters[k] ?? 0) * scale), widths[i])).join(
+      "",
+    );
+  return [
+    oneShot.split("\n")[0],
+    header,
+    row(1),
+    row(0.001),
+    row(0),
+    "",
+  ].join("\n");
+}
+
+for (const name of captures("vm_stat")) {
+  fixtureTest(`fuzz vm_stat one-shot: mutated ${name}`, () => {
+    const text = fixture(name);
+    const check = (input: string) => {
+      const report = parsed(() => parseVmStat(input));
+      if (report === undefined) return false;
+      assert.ok(Number.isSafeInteger(report.pageSize) && report.pageSize > 0);
+      for (const [label, value] of report.unknown) assertFinite(value, `unknown ${label}`);
+      checkMemoryUsed(report.counters, report.pageSize);
+      return true;
+    };
+    assert.ok(check(text), "the capture itself parses");
+    fc.assert(
+      fc.property(mutationsArb, (mutations) => {
+        check(mutate(text, mutations));
+      }),
+      { seed: 0x7a0001, numRuns: 1000 },
+    );
+  });
+
+  fixtureTest(`fuzz vm_stat interval stream: mutated lines built from ${name}`, () => {
+    const oneShot = fixture(name);
+    const interval = intervalText(oneShot);
+    /** Rows read before the end or the first ParseError (after which the daemon falls back). */
+    const check = (input: string) => {
+      const stream = new VmStatStream();
+      let rows = 0;
+      for (const line of input.split("\n")) {
+        const counters = parsed(() => stream.line(line));
+        if (counters === undefined) return -1;
+        if (counters === null) continue;
+        rows++;
+        assert.ok(stream.pageSize !== null && Number.isSafeInteger(stream.pageSize));
+        checkMemoryUsed(counters, stream.pageSize);
+      }
+      return rows;
+    };
+    assert.equal(check(interval), 3, "the rebuilt interval output parses");
+    fc.assert(
+      fc.property(mutationsArb, fc.boolean(), (mutations, useOneShot) => {
+        check(mutate(useOneShot ? oneShot : interval, mutations));
+      }),
+      { seed: 0x7a0002, numRuns: 1000 },
+    );
+  });
+}
+
+// ---------------------------------------------------------------- ps
+
+/**
+ * A capture in another `ps` format as `pid pcpu rss comm` lines, the way
+ * tests/metrics/darwin/ps_test.ts converts it (see there): columns found by header name, the
+ * last column takes the rest of the line, a missing column becomes "0", %CPU copied verbatim.
+ */
+function toPidPcpuRssComm(text: string): string {
+  const [header, ...rows] = text.split("\n").filter((l) => l.trim() !== "");
+  const cols = header.trim().split(/\s+/);
+  const at = (name: string) => cols.indexOf(name);
+  const cmd = at("COMM") >= 0 ? at("COMM") : Math.max(at("COMMAND"), at("CMD"), at("ARGS"));
+  return rows.map((row) => {
+    const cells: string[] = [];
+    let rest = row.trim();
+    for (let i = 0; i < cols.length - 1; i++) {
+      const m = /^(\S+)\s+/.exec(rest)!;
+      cells.push(m[1]);
+      rest = rest.slice(m[0].length);
+    }
+    cells.push(rest);
+    const get = (i: number) => (i >= 0 ? cells[i] : "0");
+    return `${get(at("PID")).padStart(5)} ${get(at("%CPU")).padStart(5)} ${
+      get(at("RSS")).padStart(6)
+    } ${get(cmd)}`;
+  }).join("\n") + "\n";
+}
+
+function checkProcesses(list: readonly ProcessSample[]): void {
+  for (const p of list) {
+    assert.ok(Number.isSafeInteger(p.pid) && p.pid >= 0, `pid ${p.pid}`);
+    assert.ok(typeof p.name === "string" && p.name.length > 0, "empty name");
+    assert.ok(Number.isFinite(p.cpuPercent) && p.cpuPercent >= 0, `%cpu ${p.cpuPercent}`);
+    assert.ok(Number.isFinite(p.memoryMb) && p.memoryMb >= 0, `memory ${p.memoryMb} MiB`);
+  }
+}
+
+for (const name of captures("ps-")) {
+  fixtureTest(`fuzz ps: mutated ${name}, converted and raw`, () => {
+    const raw = fixture(name);
+    const converted = toPidPcpuRssComm(raw);
+    const check = (input: string) => {
+      const list = parsed(() => parsePs(input));
+      if (list !== undefined) checkProcesses(list);
+      return list !== undefined;
+    };
+    assert.ok(check(converted), "the converted capture parses");
+    fc.assert(
+      fc.property(mutationsArb, fc.boolean(), (mutations, useRaw) => {
+        check(mutate(useRaw ? raw : converted, mutations));
+      }),
+      { seed: 0x7a0003, numRuns: 600 },
+    );
+  });
+}
+
+// ---------------------------------------------------------------- df
+
+for (const name of captures("df")) {
+  fixtureTest(`fuzz df: mutated ${name}`, () => {
+    const text = fixture(name);
+    const check = (input: string) => {
+      const rows = parsed(() => parseDf(input));
+      if (rows === undefined) return false;
+      for (const row of rows) {
+        for (const key of ["blocks", "used", "available"] as const) {
+          assert.ok(Number.isFinite(row[key]) && row[key] >= 0, `${key} ${row[key]}`);
+        }
+        if (row.blockSize !== null) assertFinite(row.blockSize, "blockSize");
+        if (row.capacityPercent !== null) assertFinite(row.capacityPercent, "capacity");
+        for (const percent of [diskUsagePercent(row), dfCapacityPercent(row)]) {
+          if (percent === null) continue;
+          assert.ok(percent >= 0 && percent <= 100, `percent ${percent} of ${JSON.stringify(row)}`);
+        }
+      }
+      findDfMount(rows);
+      return true;
+    };
+    assert.ok(check(text), "the capture itself parses");
+    fc.assert(
+      fc.property(mutationsArb, (mutations) => {
+        check(mutate(text, mutations));
+      }),
+      { seed: 0x7a0004, numRuns: 1500 },
+    );
+  });
+}
+
+/** A size column as parseDf can return it: any finite non-negative number. */
+const sizeArb = fc.oneof(
+  fc.nat(),
+  fc.maxSafeNat(),
+  fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom(0, 1, 1e308, Number.MAX_VALUE, 2 ** 64),
+);
+
+Deno.test("fuzz df: usage percentages of any finite row are null or within 0–100, never NaN", () => {
+  fc.assert(
+    fc.property(sizeArb, sizeArb, sizeArb, (blocks, used, available) => {
+      const row = { blocks, used, available };
+      for (const percent of [diskUsagePercent(row), dfCapacityPercent(row)]) {
+        if (percent === null) continue;
+        assert.ok(percent >= 0 && percent <= 100, `${percent} % of ${JSON.stringify(row)}`);
+      }
+    }),
+    { seed: 0x7a0008, numRuns: 10000 },
+  );
+});
+
+// ---------------------------------------------------------------- sysctl
+
+/** What `sysctl k1 k2 …` prints for `keys`, from a full capture (as sysctl_test.ts builds it). */
+function linesFor(text: string, keys: readonly string[]): string {
+  const lines = text.split("\n");
+  return keys.map((k) => lines.find((l) => l.startsWith(k + ":"))).filter((l) => l !== undefined)
+    .map((l) => l + "\n").join("");
+}
+
+const stderrArb = fc.oneof(
+  fc.constant(""),
+  fc.constantFrom(...STATIC_SYSCTL_KEYS, "hw.nosuchkey", "").map((k) =>
+    `sysctl: unknown oid '${k}'\n`
+  ),
+  fc.constant("sysctl: unknown oid 'hw.model': No such file or directory\r\n"),
+  fc.string({ unit: "binary", maxLength: 40 }),
+);
+
+for (const name of captures("sysctl")) {
+  fixtureTest(
+    `fuzz sysctl: mutated ${name} through parseSysctl, facts and interpretSysctlRun`,
+    () => {
+      const full = fixture(name);
+      const spawn = linesFor(full, STATIC_SYSCTL_KEYS);
+      assert.ok(staticFactsFromSysctl(parseSysctl(full)), "the capture itself parses");
+      assert.ok(staticFactsFromSysctl(parseSysctl(spawn)), "the daemon's spawn output parses");
+      fc.assert(
+        fc.property(
+          mutationsArb,
+          fc.boolean(),
+          stderrArb,
+          fc.integer({ min: -1, max: 255 }),
+          fc.subarray([...STATIC_SYSCTL_KEYS, "hw", "kern", "hw.nosuchkey"]),
+          (mutations, useFull, stderr, code, keys) => {
+            const stdout = mutate(useFull ? full : spawn, mutations);
+            const map = parsed(() => parseSysctl(stdout));
+            if (map === undefined) return;
+            for (const [k, v] of map) assert.ok(typeof k === "string" && typeof v === "string");
+            const facts = parsed(() => staticFactsFromSysctl(map));
+            if (facts !== undefined) {
+              assert.ok(Number.isSafeInteger(facts.memoryTotal) && facts.memoryTotal > 0);
+              assert.ok(Number.isSafeInteger(facts.pageSize) && facts.pageSize > 0);
+              if (facts.logicalCpus !== null) {
+                assert.ok(Number.isSafeInteger(facts.logicalCpus) && facts.logicalCpus > 0);
+              }
+            }
+            const run = interpretSysctlRun({ stdout, stderr, code }, keys);
+            assert.deepEqual(run.values, map);
+            for (const k of run.missingKeys) assert.ok(keys.includes(k));
+            if (code !== 0) assert.ok(run.unknownKeys.length + run.warnings.length > 0);
+          },
+        ),
+        { seed: 0x7a0005, numRuns: 400 },
+      );
+    },
+  );
+}
+
+// ---------------------------------------------------------------- top (Linux, captured here)
+
+const TOP = "/usr/bin/top";
+const haveTop = Deno.build.os === "linux" && (() => {
+  try {
+    return Deno.statSync(TOP).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "fuzz top: mutated lines of a `top -b -n 1 -w 512 -o %CPU -e k` capture taken now" +
+    (haveTop ? "" : ` [SKIPPED: needs Linux and ${TOP}]`),
+  ignore: !haveTop,
+  async fn() {
+    const out = await new Deno.Command(TOP, {
+      args: ["-b", "-n", "1", "-w", "512", "-o", "%CPU", "-e", "k"],
+      clearEnv: true,
+      env: { LC_ALL: "C", PATH: "/usr/bin:/bin" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, fromUtf8.decode(out.stderr));
+    // The summary, the header and the first 40 tasks: enough rows, and cheap to mutate.
+    const lines = fromUtf8.decode(out.stdout).split("\n");
+    const header = lines.findIndex((l) => /^\s*PID\s/.test(l));
+    assert.ok(header > 0, "top printed a column header");
+    const capture = lines.slice(0, header + 41).join("\n") + "\n";
+    /** Refreshes emitted before the end or the first ParseError (the daemon restarts top). */
+    const check = (input: string, limit: number) => {
+      const stream = new TopStream(limit);
+      let refreshes = 0;
+      const emitted = (rows: ProcessSample[] | null) => {
+        if (rows === null) return;
+        refreshes++;
+        assert.ok(rows.length >= 1 && rows.length <= limit, `${rows.length} rows`);
+        checkProcesses(rows);
+      };
+      for (const line of input.split("\n")) {
+        const rows = parsed(() => stream.line(line));
+        if (rows === undefined) return -1;
+        emitted(rows);
+      }
+      emitted(stream.end());
+      return refreshes;
+    };
+    assert.equal(check(capture, 10), 1, "the capture itself parses");
+    fc.assert(
+      fc.property(mutationsArb, fc.integer({ min: 1, max: 50 }), (mutations, limit) => {
+        check(mutate(capture, mutations), limit);
+      }),
+      { seed: 0x7a0006, numRuns: 1000 },
+    );
+  },
+});
+
+// ---------------------------------------------------------------- thermal (Linux sysfs via grep)
+
+/** A sysfs index: small, or a long digit string. */
+const indexArb = fc.oneof(
+  fc.nat({ max: 20 }).map(String),
+  fc.integer({ min: 16, max: 320 }).map((n) => "9".repeat(n)),
+);
+
+/** A file's value as grep prints it: a millidegree reading, a sensor name or label, or junk. */
+const valueArb = fc.oneof(
+  fc.integer({ min: -300000, max: 300000 }).map(String),
+  fc.integer({ min: 0, max: 150000 }).map(String),
+  fc.constantFrom(
+    "x86_pkg_temp",
+    "cpu-thermal",
+    "cpu0_thermal",
+    "soc_thermal",
+    "acpitz",
+    "coretemp",
+    "k10temp",
+    "zenpower",
+    "nvme",
+    "Package id 0",
+    "Tdie",
+    "Tctl",
+    "Core 0",
+    "",
+    " 45000 ",
+    "-0",
+    "1e5",
+    "45000\r",
+  ),
+  fc.integer({ min: 16, max: 400 }).map((n) => "9".repeat(n)),
+  fc.string({ unit: "binary", maxLength: 12 }),
+);
+
+const sysfsLineArb = fc.oneof(
+  fc.tuple(indexArb, fc.constantFrom("type", "temp"), valueArb).map(([i, f, v]) =>
+    `/sys/class/thermal/thermal_zone${i}/${f}:${v}`
+  ),
+  fc.tuple(indexArb, valueArb).map(([i, v]) => `/sys/class/hwmon/hwmon${i}/name:${v}`),
+  fc.tuple(indexArb, indexArb, fc.constantFrom("input", "label"), valueArb).map((
+    [i, j, f, v],
+  ) => `/sys/class/hwmon/hwmon${i}/temp${j}_${f}:${v}`),
+);
+
+Deno.test("fuzz thermal: random `path:value` lines give null, a plausible °C, or ParseError", () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof({ weight: 8, arbitrary: sysfsLineArb }, { weight: 1, arbitrary: junkArb }),
+        { maxLength: 30 },
+      ),
+      fc.constantFrom("\n", "\r\n"),
+      fc.boolean(),
+      (lines, eol, trailing) => {
+        const text = lines.join(eol) + (trailing ? eol : "");
+        const celsius = parsed(() => parseThermal(text));
+        // Lines in sysfs form are never rejected (a value holding a line break or a stray CR
+        // is not: sysfs values are one line of text).
+        const wellFormed = text.split("\n").map((l) => l.replace(/\r$/, "")).every((l) =>
+          l === "" || (/^\/sys\/class\/(thermal|hwmon)\//.test(l) && !/[\r\u2028\u2029]/.test(l))
+        );
+        if (celsius === undefined) {
+          assert.ok(!wellFormed, "a sysfs line was rejected");
+          return;
+        }
+        if (celsius !== null) {
+          assert.ok(Number.isFinite(celsius) && celsius > 0 && celsius <= 150, `${celsius} °C`);
+        }
+      },
+    ),
+    { seed: 0x7a0007, numRuns: 8000 },
+  );
+});
+
+// ---------------------------------------------------------------- regressions found by the above
+
+/** 309 nines: a number past Number.MAX_VALUE, which Number() reads as Infinity. */
+const HUGE = "9".repeat(309);
+
+Deno.test("regression (fuzz): a vm_stat interval cell past 2^53 is a ParseError, not Infinity", () => {
+  const header = VM_STAT_COLUMNS.map((c) => c.padStart(8)).join(" ");
+  const row = (free: string) => `${free} ${"0 ".repeat(VM_STAT_COLUMNS.length - 1)}`;
+  for (const free of [HUGE, "9007199254740993"]) {
+    const stream = new VmStatStream();
+    stream.line("Mach Virtual Memory Statistics: (page size of 4096 bytes)");
+    stream.line(header);
+    assertParseError(() => stream.line(row(free)), "vm_stat", 3, "column free: value too large");
+  }
+  const stream = new VmStatStream();
+  stream.line("Mach Virtual Memory Statistics: (page size of 4096 bytes)");
+  stream.line(header);
+  assert.equal(stream.line(row("9007199254740991"))?.free, 9007199254740991);
+});
+
+Deno.test("regression (fuzz): ps %cpu past Number.MAX_VALUE is a ParseError, not Infinity", () => {
+  assertParseError(() => parsePs(`    1 ${HUGE}   100 launchd\n`), "ps", 1, "bad %cpu");
+  assertParseError(() => parsePs(`    1 ${HUGE}.5   100 launchd\n`), "ps", 1, "bad %cpu");
+});
+
+Deno.test("regression (fuzz): top RES past Number.MAX_VALUE is a ParseError, not Infinity", () => {
+  const stream = new TopStream(5);
+  stream.line("top - 21:31:33 up  1:25,  0 user,  load average: 5.87, 3.95, 2.76");
+  stream.line("  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND");
+  assertParseError(
+    () => stream.line(`    1 root      20   0   11316 ${HUGE}   3152 R  21.1   0.0   0:00.25 init`),
+    "top",
+    3,
+    "RES is not a size",
+  );
+});
+
+Deno.test("regression (fuzz): df block size or Capacity past Number.MAX_VALUE is a ParseError", () => {
+  const row = "/dev/disk1s1 976490576 302197928 660310352 32% /\n";
+  assertParseError(
+    () => parseDf(`Filesystem ${HUGE}-blocks Used Available Capacity Mounted on\n${row}`),
+    "df",
+    1,
+    "block size out of range",
+  );
+  assertParseError(
+    () =>
+      parseDf(
+        `Filesystem 512-blocks Used Available Capacity Mounted on\n` +
+          `/dev/disk1s1 976490576 302197928 660310352 ${HUGE}% /\n`,
+      ),
+    "df",
+    2,
+    "size out of range",
+  );
+});
+
+Deno.test("regression (fuzz): dfCapacityPercent is not NaN when used + available overflows", () => {
+  const capacity = dfCapacityPercent({ used: 7.976931348623158e307, available: 1e308 });
+  assert.ok(capacity !== null && Math.abs(capacity - 44.37) < 0.01, `${capacity}`);
+  // the same through parseDf: both columns are 1e308, a finite number the parser accepts
+  const big = "1" + "0".repeat(308);
+  const [root] = parseDf(
+    `Filesystem 1K-blocks Used Available Capacity Mounted on\n/dev/sda1 ${big} ${big} ${big} 50% /\n`,
+  );
+  assert.equal(dfCapacityPercent(root), 50);
+});
