@@ -62,3 +62,159 @@ export function rssKiB(pid: number): number {
 export function fdCount(pid: number): number {
   return [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
 }
+
+/** Live descendants and their own ticks, with the parent's own and reaped ticks. */
+interface TreeTicks {
+  at: number;
+  own: number;
+  reaped: number;
+  kids: Map<number, number>;
+}
+
+function treeTicks(pid: number): TreeTicks {
+  const at = performance.now();
+  const { own, reaped } = ownAndReapedTicks(pid);
+  return {
+    at,
+    own,
+    reaped,
+    kids: new Map(descendants(pid).map((k) => [k, ownAndReapedTicks(k).own])),
+  };
+}
+
+/**
+ * Back-to-back CPU windows of a process tree: each call returns the CPU % of one
+ * core used since the previous call (the first call: since creation), for the
+ * process itself and for everything it spawned. A child that was alive at the
+ * previous call and has been reaped since is counted once (its ticks up to the
+ * previous call are taken back out of the parent's reaped total).
+ */
+export function treeCpuWindows(
+  pid: number,
+): () => { seconds: number; selfPct: number; childrenPct: number } {
+  let previous = treeTicks(pid);
+  return () => {
+    const now = treeTicks(pid);
+    const seconds = (now.at - previous.at) / 1000;
+    let childTicks = now.reaped - previous.reaped;
+    for (const [k, ticks] of now.kids) childTicks += ticks - (previous.kids.get(k) ?? 0);
+    for (const [k, ticks] of previous.kids) if (!now.kids.has(k)) childTicks -= ticks;
+    const pct = (ticks: number) => (100 * ticks) / CLOCK_TICKS / seconds;
+    const result = {
+      seconds,
+      selfPct: pct(now.own - previous.own),
+      childrenPct: pct(Math.max(0, childTicks)),
+    };
+    previous = now;
+    return result;
+  };
+}
+
+/** The command name of `pid` (/proc/<pid>/comm), or null once it is gone. */
+export function commOf(pid: number): string | null {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/comm`).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The arguments of `pid` (/proc/<pid>/cmdline), or [] once it is gone. */
+export function cmdlineOf(pid: number): string[] {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").filter((a) => a !== "");
+  } catch {
+    return [];
+  }
+}
+
+/** The live descendants of `pid` whose command name is `comm`. */
+export function descendantsNamed(pid: number, comm: string): number[] {
+  return descendants(pid).filter((k) => commOf(k) === comm);
+}
+
+/** Soft and hard limits on open files of `pid` (/proc/<pid>/limits). */
+export function openFileLimit(pid: number | "self" = "self"): { soft: number; hard: number } {
+  const m = /^Max open files\s+(\S+)\s+(\S+)/m.exec(
+    Deno.readTextFileSync(`/proc/${pid}/limits`),
+  );
+  const value = (s: string | undefined) =>
+    (s === undefined || s === "unlimited") ? Infinity : Number(s);
+  return { soft: value(m?.[1]), hard: value(m?.[2]) };
+}
+
+/** Processes on the machine now (numeric entries of /proc). */
+export function processCount(): number {
+  let n = 0;
+  for (const entry of Deno.readDirSync("/proc")) if (/^\d+$/.test(entry.name)) n++;
+  return n;
+}
+
+/** /proc/sys/kernel/pid_max. */
+export function pidMax(): number {
+  return Number(Deno.readTextFileSync("/proc/sys/kernel/pid_max").trim());
+}
+
+/** MemAvailable in KiB (/proc/meminfo). */
+export function memAvailableKiB(): number {
+  const m = /^MemAvailable:\s+(\d+) kB/m.exec(Deno.readTextFileSync("/proc/meminfo"));
+  return m ? Number(m[1]) : 0;
+}
+
+/** Busy and total jiffies of the whole machine (first line of /proc/stat). */
+function machineJiffies(): { busy: number; total: number } {
+  const fields = Deno.readTextFileSync("/proc/stat").split("\n", 1)[0].trim().split(/\s+/)
+    .slice(1, 9).map(Number); // user nice system idle iowait irq softirq steal
+  const total = fields.reduce((s, x) => s + x, 0);
+  return { busy: total - fields[3] - fields[4], total };
+}
+
+/** A counter of the whole machine's busy CPU %, all cores (100 = every core busy). */
+export function machineBusy(): () => number {
+  const first = machineJiffies();
+  return () => {
+    const now = machineJiffies();
+    return (100 * (now.busy - first.busy)) / Math.max(1, now.total - first.total);
+  };
+}
+
+/** The busiest processes now other than `except` (by CPU over `ms`), for a "machine is quiet" check. */
+export async function busyProcesses(
+  ms: number,
+  except: Set<number> = new Set(),
+): Promise<{ pid: number; pct: number; cmd: string }[]> {
+  const pids = () =>
+    [...Deno.readDirSync("/proc")].filter((e) => /^\d+$/.test(e.name)).map((e) => Number(e.name));
+  const before = new Map(pids().map((p) => [p, ownAndReapedTicks(p).own]));
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const out: { pid: number; pct: number; cmd: string }[] = [];
+  for (const [pid, ticks] of before) {
+    if (except.has(pid)) continue;
+    const pct = (100 * (ownAndReapedTicks(pid).own - ticks)) / CLOCK_TICKS / (ms / 1000);
+    if (pct >= 5) out.push({ pid, pct, cmd: cmdlineOf(pid).join(" ").slice(0, 80) });
+  }
+  return out.sort((a, b) => b.pct - a.pct);
+}
+
+/** Warns when something else is using the CPU: every figure here assumes a quiet machine. */
+export async function quietCheck(): Promise<void> {
+  const machine = machineBusy();
+  const busy = await busyProcesses(2000, new Set([Deno.pid]));
+  const pct = machine();
+  console.log(`machine busy over 2 s before start: ${pct.toFixed(1)} % of all cores`);
+  if (pct > 10 || busy.length > 0) {
+    console.log(
+      `WARNING: the machine is not quiet, figures will be skewed: ${
+        busy.length === 0
+          ? "no single process ≥ 5 %"
+          : busy.map((b) => `pid ${b.pid} ${b.pct.toFixed(0)} % (${b.cmd})`).join("; ")
+      }`,
+    );
+  }
+}
+
+/** Anonymous resident memory of `pid` in KiB (RssAnon: heap, stacks; not the mapped binary). */
+export function rssAnonKiB(pid: number): number {
+  const m = /RssAnon:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  return m ? Number(m[1]) : 0;
+}

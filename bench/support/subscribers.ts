@@ -2,8 +2,12 @@
  * Load generator for the stream benchmark, run as its own process so the
  * daemon's figures are not mixed with the clients' work. Connects N subscribers
  * to SOCKET for SECONDS and prints one JSON summary: frames received, missed
- * (sequence gaps), and latency percentiles (receive time − send time, µs).
- * Usage: deno run -A subscribers.ts SOCKET N SECONDS opta|floor
+ * (sequence gaps), and latency percentiles (receive time − send time, µs), and
+ * each subscriber's delivered rate after WARMUP seconds (mean and lowest, Hz).
+ * Connections the listener's backlog turns away are retried until the deadline.
+ * With `raw`, every latency sample (after the warm-up) is included, for merging
+ * several processes' figures.
+ * Usage: deno run -A subscribers.ts SOCKET N SECONDS opta|floor [WARMUP] [raw]
  *
  * @module
  */
@@ -12,16 +16,35 @@ import { wallClockMicros } from "../../src/ipc/clock.ts";
 import { decodeMetrics } from "../../src/ipc/codec.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
 
-const [path, countText, secondsText, kind = "opta"] = Deno.args;
+const [path, countText, secondsText, kind = "opta", warmupText = "0", raw = ""] = Deno.args;
 const count = Number(countText);
 const seconds = Number(secondsText);
+const warmup = Number(warmupText);
 const latencies: number[] = [];
 let frames = 0;
 let missed = 0;
-const deadline = performance.now() + seconds * 1000;
+let connectRetries = 0;
+const started = performance.now();
+const deadline = started + seconds * 1000;
+const measuredFrom = started + warmup * 1000;
+const perSubscriber: number[] = []; // frames received after the warm-up, per subscriber
 
-async function subscriber(): Promise<void> {
-  const conn = await Deno.connect({ transport: "unix", path });
+async function connect(): Promise<Deno.UnixConn> {
+  while (true) {
+    try {
+      return await Deno.connect({ transport: "unix", path });
+    } catch (error) {
+      // A full listen backlog (EAGAIN) or a daemon not up yet: try again until the deadline.
+      if (performance.now() > deadline - 100) throw error;
+      connectRetries++;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+    }
+  }
+}
+
+async function subscriber(index: number): Promise<void> {
+  perSubscriber[index] = 0;
+  const conn = await connect();
   const decoder = new FrameDecoder();
   const buffer = new Uint8Array(64 * 1024);
   let last: number | null = null;
@@ -32,18 +55,20 @@ async function subscriber(): Promise<void> {
       const n = await conn.read(buffer);
       if (n === null) break;
       const now = wallClockMicros();
+      const measured = performance.now() >= measuredFrom;
       for (const body of decoder.push(buffer.subarray(0, n))) {
         if (kind === "floor") {
           const sent = Number(new DataView(body.buffer, body.byteOffset).getBigUint64(0, true));
-          if (!skipFirst) latencies.push(now - sent);
+          if (!skipFirst && measured) latencies.push(now - sent);
         } else {
           const f = decodeMetrics(body);
           if (last !== null && f.sequence > last + 1) missed += f.sequence - last - 1;
           last = f.sequence;
-          if (!skipFirst) latencies.push(now - f.sentAtUs);
+          if (!skipFirst && measured) latencies.push(now - f.sentAtUs);
         }
         skipFirst = false;
         frames++;
+        if (measured) perSubscriber[index]++;
       }
     }
   } catch {
@@ -53,8 +78,9 @@ async function subscriber(): Promise<void> {
   }
 }
 
-await Promise.all(Array.from({ length: count }, subscriber));
+await Promise.all(Array.from({ length: count }, (_, i) => subscriber(i)));
 latencies.sort((a, b) => a - b);
+const rates = perSubscriber.map((n) => n / Math.max(0.001, seconds - warmup));
 const pct = (p: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
 console.log(JSON.stringify({
@@ -65,4 +91,8 @@ console.log(JSON.stringify({
   p50_us: pct(0.5),
   p99_us: pct(0.99),
   max_us: latencies.at(-1) ?? 0,
+  rate_mean_hz: rates.reduce((s, r) => s + r, 0) / Math.max(1, rates.length),
+  rate_min_hz: rates.length ? Math.min(...rates) : 0,
+  connect_retries: connectRetries,
+  ...(raw === "raw" ? { latencies_us: latencies } : {}),
 }));
