@@ -57,6 +57,17 @@ export const DEFAULT_MAX_STDERR_BYTES = 64 * 1024;
  */
 const DRAIN_MS = 200;
 
+/** Longest the stdout pump keeps the event loop to itself before yielding a turn. */
+const PUMP_SLICE_MS = 10;
+/** Stdout is handed to its consumer in pieces of at most this many bytes. */
+const PUMP_PIECE_BYTES = 4096;
+
+/**
+ * A stall check firing this much later than it was due means the event loop itself was frozen
+ * (the daemon stopped or suspended), so the silence it measured is not the child's.
+ */
+const FROZEN_MS = 1000;
+
 type Timer = ReturnType<typeof setTimeout>;
 const MAX_SHOWN = 200;
 
@@ -381,9 +392,16 @@ export class LineChild {
     let stalled = false;
 
     let stallTimer: Timer | undefined;
+    let stallDue = started + this.#stallMs;
     const checkStall = () => {
-      const idle = performance.now() - lastLine;
+      const now = performance.now();
+      // Fired long after it was due: this process was not running (SIGSTOP, Ctrl-Z, a paused
+      // VM) and the child's lines may be waiting unread in the pipe. Not the child's silence:
+      // give it a fresh window instead of killing a healthy child on every resume.
+      if (now - stallDue > FROZEN_MS) lastLine = now;
+      const idle = now - lastLine;
       if (idle < this.#stallMs) {
+        stallDue = now + this.#stallMs - idle;
         stallTimer = setTimeout(checkStall, this.#stallMs - idle);
         return;
       }
@@ -613,8 +631,19 @@ class StreamSink {
   }
 
   async #pump(onChunk?: (chunk: Uint8Array, sink: StreamSink) => void): Promise<void> {
+    // A child writing faster than we read makes every read resolve at once, a chain of
+    // microtasks that would starve timers (the 25 Hz tick, the stall check) and signals: give
+    // the event loop a turn whenever the pump has kept it for a while, and hand a large chunk
+    // over in pieces so that one chunk of costly lines cannot hold it either.
+    let slice = performance.now();
+    const pause = async () => {
+      if (performance.now() - slice <= PUMP_SLICE_MS) return;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      slice = performance.now();
+    };
     try {
       while (!this.#cancelled) {
+        await pause();
         const { value, done } = await this.#reader.read();
         if (done) break;
         this.total += value.length;
@@ -624,7 +653,11 @@ class StreamSink {
           this.#chunks.push(part);
           this.#kept += part.length;
         }
-        onChunk?.(value, this);
+        if (!onChunk) continue;
+        for (let at = 0; at < value.length && !this.#cancelled; at += PUMP_PIECE_BYTES) {
+          if (at > 0) await pause();
+          onChunk(value.subarray(at, at + PUMP_PIECE_BYTES), this);
+        }
       }
     } catch {
       // A read that fails (e.g. after cancel) ends the stream; what was read is kept.

@@ -134,8 +134,16 @@ export class Sampler {
   #assemble(): Snapshot {
     const r = (name: SourceName): Readings => this.#states.get(name)?.readings ?? {};
     const memory = r("memory");
+    // The wall time of the newest sample, picked by the monotonic clock: after the wall clock
+    // stepped back, the largest wall time belongs to an older sample.
     let timestamp = 0;
-    for (const state of this.#states.values()) timestamp = Math.max(timestamp, state.lastGoodWall);
+    let newest = -Infinity;
+    for (const state of this.#states.values()) {
+      if (state.lastGoodMono !== null && state.lastGoodMono > newest) {
+        newest = state.lastGoodMono;
+        timestamp = state.lastGoodWall;
+      }
+    }
     return {
       cpuUsage: r("cpu").cpuUsage ?? 0,
       memoryUsage: memory.memoryUsage ?? 0,

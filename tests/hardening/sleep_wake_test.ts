@@ -1,0 +1,317 @@
+/**
+ * Sleep/wake, simulated: the real daemon subprocess is frozen with SIGSTOP for 30 s while
+ * clients stay connected, then resumed with SIGCONT. No burst of queued frames, every value
+ * in range, the `top` child alive (kept or restarted) and the stream back within 1 s.
+ */
+import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
+import { type ReceivedFrame, subscribe, type SubscriberStatus } from "../../src/ipc/client.ts";
+import { wallClockMicros } from "../../src/ipc/clock.ts";
+import { decodeMetrics, type MetricsFrame } from "../../src/ipc/codec.ts";
+import { FrameDecoder } from "../../src/ipc/framing.ts";
+import { serve } from "../../src/ipc/server.ts";
+import type { Platform } from "../../src/metrics/platform.ts";
+import { polledSource } from "../../src/metrics/source.ts";
+import { DEFAULT_MOMENTUM_CONFIG } from "../../src/momentum/momentum.ts";
+import { poll, startDaemon, withDir } from "../support/daemon.ts";
+import { alive, childrenOf } from "../support/procs.ts";
+
+const STOPPED_MS = 30_000;
+
+/** A `subscribe()` client recording each frame with its arrival time (performance.now()). */
+class Recorder {
+  readonly frames: (ReceivedFrame & { at: number })[] = [];
+  readonly statuses: (SubscriberStatus & { at: number })[] = [];
+  readonly done: Promise<void>;
+  readonly #abort = new AbortController();
+
+  constructor(path: string) {
+    this.done = (async () => {
+      const frames = subscribe(path, {
+        signal: this.#abort.signal,
+        onStatus: (s) => this.statuses.push({ ...s, at: performance.now() }),
+      });
+      for await (const f of frames) this.frames.push({ ...f, at: performance.now() });
+    })();
+  }
+
+  after(t: number): (ReceivedFrame & { at: number })[] {
+    return this.frames.filter((f) => f.at >= t);
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.done;
+  }
+}
+
+const targets = DEFAULT_MOMENTUM_CONFIG.targets;
+const minOf = (key: "intensity" | "rotationSpeed") => Math.min(...targets.map((t) => t[key]));
+const maxOf = (key: "intensity" | "rotationSpeed") => Math.max(...targets.map((t) => t[key]));
+
+/** Every value of a frame is a real number in its range. */
+function assertSane(frame: MetricsFrame, what: string): void {
+  const percent = (name: "cpuUsage" | "memoryUsage" | "diskUsage") => {
+    const v = frame[name];
+    assert.ok(Number.isFinite(v) && v >= 0 && v <= 100, `${what}: ${name} = ${v}`);
+  };
+  percent("cpuUsage");
+  percent("memoryUsage");
+  percent("diskUsage");
+  assert.ok(frame.memoryTotal > 0, `${what}: memoryTotal`);
+  assert.ok(frame.temperature === null || Number.isFinite(frame.temperature), `${what}: temp`);
+  assert.ok(Number.isFinite(frame.timestamp) && frame.timestamp > 0, `${what}: timestamp`);
+  const { intensity, rotationSpeed, color } = frame.momentum;
+  assert.ok(
+    Number.isFinite(intensity) && intensity >= minOf("intensity") - 1e-9 &&
+      intensity <= maxOf("intensity") + 1e-9,
+    `${what}: intensity ${intensity}`,
+  );
+  assert.ok(
+    Number.isFinite(rotationSpeed) && rotationSpeed >= minOf("rotationSpeed") - 1e-9 &&
+      rotationSpeed <= maxOf("rotationSpeed") + 1e-9,
+    `${what}: rotation ${rotationSpeed}`,
+  );
+  assert.ok([0, 1, 2].includes(color), `${what}: color ${color}`);
+  for (const p of frame.topProcesses) {
+    assert.ok(p.pid > 0 && Number.isFinite(p.cpuPercent) && p.cpuPercent >= 0, `${what}: ${p}`);
+    assert.ok(Number.isFinite(p.memoryMb) && p.memoryMb >= 0, `${what}: ${p.name} memory`);
+  }
+}
+
+/** Prints a measurement when HARDENING_TEST_VERBOSE is set. */
+function note(...what: unknown[]): void {
+  if (Deno.env.get("HARDENING_TEST_VERBOSE")) console.log(...what);
+}
+
+const tops = (pid: number) => childrenOf(pid).filter((c) => c.comm === "top" && alive(c.pid));
+
+Deno.test("SIGSTOP 30 s then SIGCONT: no burst, values in range, top alive, stream back < 1 s", async () => {
+  await withDir(async (dir) => {
+    const sock = `${dir}/s.sock`;
+    const daemon = await startDaemon(sock, { flags: ["--processes-interval", "500ms"] });
+    const clients = [new Recorder(sock), new Recorder(sock)];
+    let continued = false;
+    try {
+      const withProcesses = () =>
+        clients.every((c) => (c.frames.at(-1)?.frame.topProcesses.length ?? 0) > 0);
+      assert.ok(await poll(withProcesses, 5000), "no processes in the frames within 5 s");
+      const topsBefore = tops(daemon.pid).map((c) => c.pid);
+      assert.equal(topsBefore.length, 1, `top children: ${topsBefore}`);
+
+      daemon.signal("SIGSTOP");
+      const stopped = performance.now();
+      await delay(STOPPED_MS);
+      const quietFrom = stopped + 200; // a frame already in flight may still land
+      for (const [i, c] of clients.entries()) {
+        assert.equal(c.after(quietFrom).length, 0, `client ${i} got frames while stopped`);
+      }
+      const lastBefore = clients.map((c) => c.frames.at(-1)!.frame.sequence);
+
+      daemon.signal("SIGCONT");
+      continued = true;
+      const resumed = performance.now();
+      await delay(3000);
+
+      for (const [i, c] of clients.entries()) {
+        const after = c.after(resumed);
+        assert.ok(after.length > 0, `client ${i}: nothing after SIGCONT`);
+        const latency = after[0].at - resumed;
+        assert.ok(
+          latency < 1000,
+          `client ${i}: first frame ${latency.toFixed(0)} ms after SIGCONT`,
+        );
+        // 500 ms at 25 Hz is 12.5 frames; replaying the 750 missed ticks would be a burst
+        const burst = after.filter((f) => f.at < resumed + 500).length;
+        note({ client: i, latency, burst, statuses: c.statuses.map((s) => s.state) });
+        assert.ok(burst <= 16, `client ${i}: ${burst} frames in the first 500 ms`);
+        // steady 25 Hz afterwards
+        const steady = after.filter((f) => f.at >= resumed + 1000).length;
+        assert.ok(steady >= 40 && steady <= 56, `client ${i}: ${steady} frames in 2 s`);
+        for (const f of after) assertSane(f.frame, `client ${i} sequence ${f.frame.sequence}`);
+        const reconnected = c.statuses.some((s) => s.state === "connected" && s.at > stopped);
+        if (!reconnected) {
+          // same connection: skipped ticks are not published, so no sequence gap either
+          assert.equal(after[0].frame.sequence, lastBefore[i] + 1, `client ${i}`);
+          for (const f of after) assert.equal(f.missed, 0, `client ${i}: missed ${f.missed}`);
+        }
+        for (const f of after) assert.equal(f.restarted, false, `client ${i}: daemon restarted?`);
+        // processes keep arriving: top's list changes between refreshes after the resume
+        const lists = new Set(
+          after.filter((f) => f.at >= resumed + 1000).map((f) =>
+            JSON.stringify(f.frame.topProcesses)
+          ),
+        );
+        assert.ok(lists.size >= 2, `client ${i}: ${lists.size} distinct process lists in 2 s`);
+        assert.ok(after.at(-1)!.frame.topProcesses.length > 0, `client ${i}: no processes`);
+      }
+      const topsAfter = tops(daemon.pid).map((c) => c.pid);
+      assert.equal(topsAfter.length, 1, `top children after the resume: ${topsAfter}`);
+      assert.equal(daemon.exited, null, daemon.stderr);
+      note({ topsBefore, topsAfter, log: daemon.lines.slice(-5) });
+      // top kept running while the daemon was frozen: its refreshes waited in the pipe, so the
+      // stall watchdog must not take the frozen time for top's silence and kill it
+      assert.deepEqual(topsAfter, topsBefore, daemon.stderr);
+      assert.deepEqual(daemon.matching(/WARN|ERROR/), [], daemon.stderr);
+    } finally {
+      if (!continued) daemon.signal("SIGCONT");
+      await Promise.all(clients.map((c) => c.stop()));
+      await daemon.stop();
+    }
+  });
+});
+
+// ---- wall-clock jumps ----------------------------------------------------------------------
+
+/**
+ * Replaces `Date.now` with a clock that follows the monotonic one (so nothing but the test's
+ * jumps moves it) plus `offsetMs`. `new Date()` is left alone: nothing in src/ times anything
+ * with it (the logger only prints it). The real system clock is never touched.
+ */
+function jumpingClock() {
+  const realNow = Date.now;
+  const base = realNow() - performance.now();
+  const clock = {
+    offsetMs: 0,
+    now: () => Math.floor(base + performance.now() + clock.offsetMs),
+    restore: () => {
+      Date.now = realNow;
+    },
+  };
+  Date.now = clock.now;
+  return clock;
+}
+
+const HOUR = 3_600_000;
+
+Deno.test("wallClockMicros follows a ±1 h jump within one call and is monotonic between jumps", () => {
+  const clock = jumpingClock();
+  try {
+    const run = (what: string) => {
+      const first = wallClockMicros();
+      assert.ok(
+        Math.abs(first / 1000 - Date.now()) <= 1.5,
+        `${what}: ${first / 1000} vs Date.now() ${Date.now()}`,
+      );
+      let previous = first;
+      const distinct = new Set<number>();
+      const end = performance.now() + 50;
+      while (performance.now() < end) {
+        const value = wallClockMicros();
+        assert.ok(value >= previous, `${what}: went back ${previous - value} µs`);
+        distinct.add(Math.floor(value / 1000));
+        previous = value;
+      }
+      assert.ok(distinct.size >= 40, `${what}: ${distinct.size} distinct ms in 50 ms`);
+      return first;
+    };
+    // every run starts with a jump: the first call re-anchors on the jumped clock
+    clock.offsetMs = HOUR;
+    const ahead = run("+1 h");
+    clock.offsetMs = -HOUR;
+    const behind = run("-1 h");
+    clock.offsetMs = 0;
+    const back = run("back");
+    assert.ok(Math.abs(ahead - behind - 2 * HOUR * 1000) < 200_000, `${ahead - behind}`);
+    assert.ok(Math.abs(back - behind - HOUR * 1000) < 200_000, `${back - behind}`);
+  } finally {
+    clock.restore();
+  }
+});
+
+Deno.test("±1 h wall-clock jumps change no cadence, no sequence; timestamps follow the jump", async () => {
+  const counts = { cpu: 0, memory: 0, disk: 0 };
+  const platform: Platform = {
+    name: "fake",
+    tools: [],
+    facts: () => Promise.resolve({ memoryTotal: 2 ** 30, logicalCpus: 2, model: null, os: "fake" }),
+    sources: () => [
+      polledSource("cpu", () => {
+        counts.cpu++;
+        return { cpuUsage: 42 };
+      }),
+      polledSource("memory", () => {
+        counts.memory++;
+        return { memoryUsage: 55, memoryTotal: 2 ** 30 };
+      }),
+      polledSource("disk", () => {
+        counts.disk++;
+        return { diskUsage: 70 };
+      }),
+    ],
+  };
+  const clock = jumpingClock();
+  try {
+    await withDir(async (dir) => {
+      const stop = new AbortController();
+      const server = await serve(platform, {
+        socketPath: `${dir}/s.sock`,
+        rateHz: 25,
+        cadences: { cpu: 50, memory: 100, disk: 30_000 },
+        signal: stop.signal,
+      });
+      const conn = await Deno.connect({ transport: "unix", path: server.socketPath });
+      const frames: { frame: MetricsFrame; wallMs: number }[] = [];
+      const reading = (async () => {
+        const decoder = new FrameDecoder();
+        const buffer = new Uint8Array(64 * 1024);
+        try {
+          while (true) {
+            const n = await conn.read(buffer);
+            if (n === null) return;
+            for (const body of decoder.push(buffer.subarray(0, n))) {
+              frames.push({ frame: decodeMetrics(body), wallMs: Date.now() });
+            }
+          }
+        } catch {
+          // closed at the end
+        }
+      })();
+      try {
+        await delay(300); // the first frames are out; cadences are steady
+        const phase = async (offsetMs: number, what: string) => {
+          clock.offsetMs = offsetMs;
+          const c0 = { ...counts };
+          const f0 = frames.length;
+          const t0 = performance.now();
+          await delay(1000);
+          const seconds = (performance.now() - t0) / 1000;
+          const rate = {
+            cpu: (counts.cpu - c0.cpu) / seconds,
+            memory: (counts.memory - c0.memory) / seconds,
+            frames: (frames.length - f0) / seconds,
+          };
+          note(what, rate);
+          assert.ok(rate.cpu >= 15 && rate.cpu <= 22, `${what}: cpu ${rate.cpu}/s, want 20`);
+          assert.ok(rate.memory >= 7 && rate.memory <= 11, `${what}: memory ${rate.memory}/s`);
+          assert.ok(rate.frames >= 20 && rate.frames <= 27.5, `${what}: ${rate.frames} frames/s`);
+          assert.equal(counts.disk - c0.disk, 0, `${what}: disk polled off its 30 s cadence`);
+          // frames sent after the jump carry the jumped clock, and the newest sample's time
+          const last = frames.at(-1)!;
+          assert.ok(Math.abs(last.frame.sentAtUs / 1000 - last.wallMs) < 100, `${what}: sentAt`);
+          assert.ok(
+            Math.abs(last.frame.timestamp - last.wallMs) < 500,
+            `${what}: timestamp ${last.frame.timestamp} is ${
+              last.wallMs - last.frame.timestamp
+            } ms from the (jumped) wall clock`,
+          );
+        };
+        await phase(0, "no jump");
+        await phase(HOUR, "+1 h");
+        await phase(-HOUR, "-1 h");
+        await phase(0, "back");
+        for (let i = 1; i < frames.length; i++) {
+          assert.equal(frames[i].frame.sequence, frames[i - 1].frame.sequence + 1, `frame ${i}`);
+        }
+        assert.equal(server.sequence, frames.at(-1)!.frame.sequence);
+      } finally {
+        conn.close();
+        await reading;
+        stop.abort();
+        await server.finished;
+      }
+    });
+  } finally {
+    clock.restore();
+  }
+});
