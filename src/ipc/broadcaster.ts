@@ -138,6 +138,11 @@ export class Broadcaster {
     }
   }
 
+  /** Restart every pending write's stall clock (after this process itself was frozen). */
+  forgiveStalls(nowMs: number = performance.now()): void {
+    for (const client of this.#clients) if (client.writing) client.writeStartedMs = nowMs;
+  }
+
   /** Close every client and wait for their writes to settle. */
   async closeAll(): Promise<void> {
     for (const client of this.#clients) this.#close(client, "client closed", "debug");

@@ -159,6 +159,9 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   let nextTickMs = 0;
   const tick = () => {
     tickTimer = undefined;
+    // A tick over a second late means this process was frozen (SIGSTOP, sleep): the
+    // clients' pending writes did not stall, we did. Restart their stall clocks.
+    if (performance.now() - nextTickMs > 1000) broadcaster.forgiveStalls();
     publish();
     broadcaster.closeStalled();
     const now = performance.now();
@@ -224,7 +227,9 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     try {
       ino = Deno.lstatSync(path).ino;
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      const gone = error instanceof Deno.errors.NotFound ||
+        error instanceof Deno.errors.NotADirectory; // the directory itself was replaced
+      if (!gone) throw error;
     }
     if (ino !== null && ino === boundIno) return;
     if (ino !== null) {
@@ -240,6 +245,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     log.log("warn", "socket file missing or replaced, binding again", { socket: path });
     listener.close(); // unlinks the path if a stale socket sits there
     await accepting;
+    ensureSafeParent(path); // recreates a removed directory (0700), as at start-up
     await claimSocketPath(path);
     listener = bindSocket(path, mode);
     boundIno = Deno.lstatSync(path).ino;
@@ -297,7 +303,6 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     }
     await broadcaster.closeAll();
     await sampler.stop();
-    if (fatal) log.log("error", fatal);
     log.log("info", "stopped", { frames: sequence });
     resolveFinished();
   }

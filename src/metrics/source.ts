@@ -138,19 +138,25 @@ export interface StreamedSpec {
 /**
  * A source fed by one long-lived child (e.g. `vm_stat 1`, `top -b -d 2`). A child
  * that exits, stalls or prints something unparsable is reported and restarted
- * with backoff; the parser is fresh for every run.
+ * with backoff; the parser is fresh for every run. "Unparsable" means
+ * {@linkcode GARBAGE_LINES} lines in a row the parser rejects: such a child is
+ * killed rather than left burning CPU on output nobody can read.
  */
 export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
   let child: LineChild | undefined;
   let stopping: Promise<void> = Promise.resolve();
-  return {
+  let garbageRestarts = 0;
+  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  const source: Source = {
     name,
     start(intervalMs, sink) {
+      clearTimeout(restartTimer);
       const previous = child;
       if (previous) stopping = Promise.all([stopping, previous.stop()]).then(() => {});
       let parser = spec.parser();
       let run = 0;
       let parseMs = 0; // parse time of the lines behind the next reading
+      let badLines = 0;
       const current: LineChild = new LineChild({
         path: spec.path,
         args: spec.args(intervalMs),
@@ -161,9 +167,25 @@ export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
             parser = spec.parser();
           }
           const started = performance.now();
-          const reading = parser.line(text);
-          parseMs += performance.now() - started;
+          let reading: Readings | null;
+          try {
+            reading = parser.line(text);
+          } catch (error) {
+            if (++badLines === GARBAGE_LINES && child === current) {
+              // Kill it and start afresh after a doubling pause (1 s, 2 s, … 60 s).
+              const pause = Math.min(MAX_RETRY_MS, 1000 * 2 ** garbageRestarts++);
+              stopping = Promise.all([stopping, current.stop()]).then(() => {});
+              restartTimer = setTimeout(() => {
+                if (child === current) source.start(intervalMs, sink);
+              }, pause);
+            }
+            throw error; // reported (once per distinct failure) through onError
+          } finally {
+            parseMs += performance.now() - started;
+          }
+          badLines = 0;
           if (reading) {
+            garbageRestarts = 0;
             sink.emit(reading, parseMs);
             parseMs = 0;
           }
@@ -176,12 +198,17 @@ export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
       current.start();
     },
     async stop() {
+      clearTimeout(restartTimer);
       const current = child;
       child = undefined;
       await Promise.all([stopping, current?.stop()]);
     },
   };
+  return source;
 }
+
+/** Consecutive unparsable lines after which a streamed source's child is restarted. */
+export const GARBAGE_LINES = 200;
 
 /**
  * A source that runs `primary` until it fails in a way `fallBack` recognises,

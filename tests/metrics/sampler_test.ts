@@ -312,6 +312,37 @@ while :; do echo "Segmentation fault (core dumped)"; sleep 0.05 & wait $!; done`
 });
 
 Deno.test({
+  name: "top flooding garbage is killed after 200 bad lines, restarted after 1 s, 2 s, …",
+  ignore: !isLinux,
+  ...sanitize,
+  fn: () =>
+    withTempDir("opta-sampler-", async (dir) => {
+      const top = await fakeTool(
+        dir,
+        "top",
+        `echo start >> ${dir}/starts
+exec /usr/bin/yes "not top output"`,
+      );
+      await withSampler(linuxWith({ top }), FAST, async (sampler, log) => {
+        const starts = () => {
+          try {
+            return Deno.readTextFileSync(`${dir}/starts`).trim().split("\n").length;
+          } catch {
+            return 0;
+          }
+        };
+        await waitFor(() => starts() >= 1, 2000, "first start");
+        await new Promise((r) => setTimeout(r, 3600));
+        // spawned at 0 s, killed at once, again after 1 s, killed, again after 2 s more
+        const n = starts();
+        assert.ok(n >= 2 && n <= 4, `${n} starts in ~3.6 s`);
+        await assertHealthyKeepGoing(sampler);
+        assert.equal(log.of("processes", "source failed").length, 1, "logged once");
+      });
+    }),
+});
+
+Deno.test({
   name: "failures differing only by line number are one failure for the log (stub source)",
   ...sanitize,
   fn: async () => {
