@@ -11,9 +11,9 @@ import { ParseError } from "../../src/metrics/parse_error.ts";
 import {
   memoryUsedBytes,
   parseVmStat,
+  VM_STAT_COLUMN_KEYS,
   VM_STAT_COLUMNS,
   type VmStatCounters,
-  type VmStatKey,
   VmStatStream,
 } from "../../src/metrics/darwin/vm_stat.ts";
 import { parsePs } from "../../src/metrics/darwin/ps.ts";
@@ -237,30 +237,7 @@ function checkMemoryUsed(counters: VmStatCounters, pageSize: number): void {
   assert.ok(!Number.isNaN(percent), "memory percent is NaN");
 }
 
-const VM_STAT_KEYS: readonly VmStatKey[] = [
-  "free",
-  "active",
-  "speculative",
-  "inactive",
-  "throttled",
-  "wired",
-  "purgeable",
-  "faults",
-  "copyOnWrite",
-  "zeroFilled",
-  "reactivated",
-  "purged",
-  "fileBacked",
-  "anonymous",
-  "compressorStored",
-  "compressorOccupied",
-  "decompressions",
-  "compressions",
-  "pageins",
-  "pageouts",
-  "swapins",
-  "swapouts",
-];
+const VM_STAT_KEYS = VM_STAT_COLUMN_KEYS;
 
 /** One `pstat()` cell: right-aligned, divided by 1000 with K/M/G while too wide, one space. */
 function cell(value: number, width: number): string {

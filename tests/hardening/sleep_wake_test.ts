@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { type ReceivedFrame, subscribe, type SubscriberStatus } from "../../src/ipc/client.ts";
 import { wallClockMicros } from "../../src/ipc/clock.ts";
 import { decodeMetrics, type MetricsFrame } from "../../src/ipc/codec.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
@@ -13,37 +12,10 @@ import { serve } from "../../src/ipc/server.ts";
 import type { Platform } from "../../src/metrics/platform.ts";
 import { polledSource } from "../../src/metrics/source.ts";
 import { DEFAULT_MOMENTUM_CONFIG } from "../../src/momentum/momentum.ts";
-import { poll, startDaemon, withDir } from "../support/daemon.ts";
+import { poll, startDaemon, Subscriber, withDir } from "../support/daemon.ts";
 import { alive, childrenOf } from "../support/procs.ts";
 
 const STOPPED_MS = 30_000;
-
-/** A `subscribe()` client recording each frame with its arrival time (performance.now()). */
-class Recorder {
-  readonly frames: (ReceivedFrame & { at: number })[] = [];
-  readonly statuses: (SubscriberStatus & { at: number })[] = [];
-  readonly done: Promise<void>;
-  readonly #abort = new AbortController();
-
-  constructor(path: string) {
-    this.done = (async () => {
-      const frames = subscribe(path, {
-        signal: this.#abort.signal,
-        onStatus: (s) => this.statuses.push({ ...s, at: performance.now() }),
-      });
-      for await (const f of frames) this.frames.push({ ...f, at: performance.now() });
-    })();
-  }
-
-  after(t: number): (ReceivedFrame & { at: number })[] {
-    return this.frames.filter((f) => f.at >= t);
-  }
-
-  async stop(): Promise<void> {
-    this.#abort.abort();
-    await this.done;
-  }
-}
 
 const targets = DEFAULT_MOMENTUM_CONFIG.targets;
 const minOf = (key: "intensity" | "rotationSpeed") => Math.min(...targets.map((t) => t[key]));
@@ -90,7 +62,7 @@ Deno.test("SIGSTOP 30 s then SIGCONT: no burst, values in range, top alive, stre
   await withDir(async (dir) => {
     const sock = `${dir}/s.sock`;
     const daemon = await startDaemon(sock, { flags: ["--processes-interval", "500ms"] });
-    const clients = [new Recorder(sock), new Recorder(sock)];
+    const clients = [new Subscriber(sock), new Subscriber(sock)];
     let continued = false;
     try {
       const withProcesses = () =>

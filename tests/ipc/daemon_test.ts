@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { type ReceivedFrame, subscribe, type SubscriberStatus } from "../../src/ipc/client.ts";
 import { decodeMetrics } from "../../src/ipc/codec.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
 import {
@@ -14,61 +13,10 @@ import {
   rssKiB,
   runDaemonToExit,
   startDaemon,
+  Subscriber,
   withDir,
 } from "../support/daemon.ts";
 import { childrenOf } from "../support/procs.ts";
-
-/** A `subscribe()` client running in the background, recording what it receives. */
-class Subscriber {
-  readonly frames: (ReceivedFrame & { at: number })[] = [];
-  readonly statuses: (SubscriberStatus & { at: number })[] = [];
-  readonly done: Promise<void>;
-  readonly #abort = new AbortController();
-
-  constructor(path: string) {
-    this.done = (async () => {
-      const frames = subscribe(path, {
-        signal: this.#abort.signal,
-        onStatus: (s) => this.statuses.push({ ...s, at: performance.now() }),
-      });
-      for await (const f of frames) this.frames.push({ ...f, at: performance.now() });
-    })();
-  }
-
-  /** performance.now() of the first "connected" status. */
-  get connectedAt(): number | undefined {
-    return this.statuses.find((s) => s.state === "connected")?.at;
-  }
-
-  async stop(): Promise<void> {
-    this.#abort.abort();
-    await this.done;
-  }
-
-  /** Waits until at least `n` frames arrived. */
-  async frameCount(n: number, ms: number): Promise<void> {
-    assert.ok(
-      await poll(() => this.frames.length >= n, ms),
-      `only ${this.frames.length} frames within ${ms} ms`,
-    );
-  }
-
-  /** Every frame after the first followed its predecessor directly. */
-  assertConsecutive(): void {
-    assert.ok(this.frames.length > 0, "no frames");
-    for (const [i, f] of this.frames.entries()) {
-      if (i === 0) continue;
-      assert.equal(f.restarted, false, `frame ${i} restarted`);
-      assert.equal(f.missed, 0, `frame ${i} (sequence ${f.frame.sequence}) missed ${f.missed}`);
-      assert.equal(f.frame.sequence, this.frames[i - 1].frame.sequence + 1);
-    }
-  }
-
-  /** Frames per second between the first frame and the last moment observed (`until`). */
-  rate(until: number): number {
-    return (1000 * (this.frames.length - 1)) / (until - this.frames[0].at);
-  }
-}
 
 /** Asserts a measured rate lies within 80–110 % of `hz`. */
 function assertRate(rate: number, hz: number, what: string): void {

@@ -9,6 +9,7 @@
 
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
+import { type ReceivedFrame, subscribe, type SubscriberStatus } from "../../src/ipc/client.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -239,5 +240,63 @@ export async function poll(cond: () => boolean | Promise<boolean>, ms: number): 
     if (await cond()) return true;
     if (performance.now() > end) return false;
     await delay(20);
+  }
+}
+
+/** A `subscribe()` client running in the background, recording what it receives. */
+export class Subscriber {
+  readonly frames: (ReceivedFrame & { at: number })[] = [];
+  readonly statuses: (SubscriberStatus & { at: number })[] = [];
+  readonly done: Promise<void>;
+  readonly #abort = new AbortController();
+
+  constructor(path: string) {
+    this.done = (async () => {
+      const frames = subscribe(path, {
+        signal: this.#abort.signal,
+        onStatus: (s) => this.statuses.push({ ...s, at: performance.now() }),
+      });
+      for await (const f of frames) this.frames.push({ ...f, at: performance.now() });
+    })();
+  }
+
+  /** performance.now() of the first "connected" status. */
+  get connectedAt(): number | undefined {
+    return this.statuses.find((s) => s.state === "connected")?.at;
+  }
+
+  /** The frames that arrived at or after `t` (performance.now()). */
+  after(t: number): (ReceivedFrame & { at: number })[] {
+    return this.frames.filter((f) => f.at >= t);
+  }
+
+  /** Stop the client and wait for it to finish. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.done;
+  }
+
+  /** Waits until at least `n` frames arrived. */
+  async frameCount(n: number, ms: number): Promise<void> {
+    assert.ok(
+      await poll(() => this.frames.length >= n, ms),
+      `only ${this.frames.length} frames within ${ms} ms`,
+    );
+  }
+
+  /** Every frame after the first followed its predecessor directly. */
+  assertConsecutive(): void {
+    assert.ok(this.frames.length > 0, "no frames");
+    for (const [i, f] of this.frames.entries()) {
+      if (i === 0) continue;
+      assert.equal(f.restarted, false, `frame ${i} restarted`);
+      assert.equal(f.missed, 0, `frame ${i} (sequence ${f.frame.sequence}) missed ${f.missed}`);
+      assert.equal(f.frame.sequence, this.frames[i - 1].frame.sequence + 1);
+    }
+  }
+
+  /** Frames per second between the first frame and the last moment observed (`until`). */
+  rate(until: number): number {
+    return (1000 * (this.frames.length - 1)) / (until - this.frames[0].at);
   }
 }

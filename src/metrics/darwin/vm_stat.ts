@@ -206,7 +206,8 @@ export const VM_STAT_COLUMNS: readonly string[] = [
   "swapouts",
 ];
 
-const COLUMN_KEYS: readonly VmStatKey[] = [
+/** The counter each interval-mode column fills, in {@linkcode VM_STAT_COLUMNS} order. */
+export const VM_STAT_COLUMN_KEYS: readonly VmStatKey[] = [
   "free",
   "active",
   "speculative",
@@ -295,11 +296,11 @@ export class VmStatStream {
       this.#rowsSinceHeader = 0;
       return null;
     }
-    if (cells.length !== COLUMN_KEYS.length) {
+    if (cells.length !== VM_STAT_COLUMN_KEYS.length) {
       throw new ParseError(
         SOURCE,
         this.#lineNo,
-        `expected ${COLUMN_KEYS.length} columns, got ${cells.length}`,
+        `expected ${VM_STAT_COLUMN_KEYS.length} columns, got ${cells.length}`,
         raw,
       );
     }
@@ -323,7 +324,7 @@ export class VmStatStream {
           raw,
         );
       }
-      counters[COLUMN_KEYS[i]] = value * SUFFIX[m[2]];
+      counters[VM_STAT_COLUMN_KEYS[i]] = value * SUFFIX[m[2]];
     }
     this.#sinceBoot = this.#rowsSinceHeader === 0;
     this.#rowsSinceHeader++;
