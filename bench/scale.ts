@@ -40,15 +40,24 @@ import {
 } from "./support/proc.ts";
 
 const root = new URL("../", import.meta.url).pathname;
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    seconds: { type: "string", default: "30" },
-    subscribers: { type: "string", default: "1000" },
-    processes: { type: "string", default: "4" },
-    extra: { type: "string", default: "5000" },
-  },
-});
+/** `deno task X -- --flag` passes the `--` through: drop it. */
+const cliArgs = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
+let parsed;
+try {
+  parsed = parseArgs({
+    args: cliArgs,
+    options: {
+      seconds: { type: "string", default: "30" },
+      subscribers: { type: "string", default: "1000" },
+      processes: { type: "string", default: "4" },
+      extra: { type: "string", default: "5000" },
+    },
+  });
+} catch (error) {
+  console.error(`${(error as Error).message}`);
+  Deno.exit(2);
+}
+const { values } = parsed;
 const SECONDS = Number(values.seconds);
 const SUBSCRIBERS = Number(values.subscribers);
 const CLIENT_PROCS = Number(values.processes);

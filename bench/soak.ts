@@ -42,14 +42,23 @@ import { fdCount, quietCheck, rssAnonKiB, rssKiB, treeCpuWindows } from "./suppo
 const root = new URL("../", import.meta.url).pathname;
 const SAMPLE_S = 10;
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    minutes: { type: "string", default: "10" },
-    "stall-pause": { type: "string", default: "10" },
-    settle: { type: "string", default: "1" },
-  },
-});
+/** `deno task X -- --flag` passes the `--` through: drop it. */
+const cliArgs = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
+let parsed;
+try {
+  parsed = parseArgs({
+    args: cliArgs,
+    options: {
+      minutes: { type: "string", default: "10" },
+      "stall-pause": { type: "string", default: "10" },
+      settle: { type: "string", default: "1" },
+    },
+  });
+} catch (error) {
+  console.error(`${(error as Error).message}`);
+  Deno.exit(2);
+}
+const { values } = parsed;
 const minutes = Number(values.minutes);
 const stallPause = Number(values["stall-pause"]);
 /** Samples before this are start-up: the RSS, fd and CPU targets are judged from here on. */
