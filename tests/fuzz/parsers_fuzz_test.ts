@@ -6,7 +6,13 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { assertParseError, fixture, FIXTURES, fixtureTest } from "../support/fixtures.ts";
+import {
+  assertParseError,
+  fixture,
+  FIXTURES,
+  fixtureTest,
+  toPidPcpuRssComm,
+} from "../support/fixtures.ts";
 import { ParseError } from "../../src/metrics/parse_error.ts";
 import {
   memoryUsedBytes,
@@ -320,32 +326,6 @@ for (const name of captures("vm_stat")) {
 }
 
 // ---------------------------------------------------------------- ps
-
-/**
- * A capture in another `ps` format as `pid pcpu rss comm` lines, the way
- * tests/metrics/darwin/ps_test.ts converts it (see there): columns found by header name, the
- * last column takes the rest of the line, a missing column becomes "0", %CPU copied verbatim.
- */
-function toPidPcpuRssComm(text: string): string {
-  const [header, ...rows] = text.split("\n").filter((l) => l.trim() !== "");
-  const cols = header.trim().split(/\s+/);
-  const at = (name: string) => cols.indexOf(name);
-  const cmd = at("COMM") >= 0 ? at("COMM") : Math.max(at("COMMAND"), at("CMD"), at("ARGS"));
-  return rows.map((row) => {
-    const cells: string[] = [];
-    let rest = row.trim();
-    for (let i = 0; i < cols.length - 1; i++) {
-      const m = /^(\S+)\s+/.exec(rest)!;
-      cells.push(m[1]);
-      rest = rest.slice(m[0].length);
-    }
-    cells.push(rest);
-    const get = (i: number) => (i >= 0 ? cells[i] : "0");
-    return `${get(at("PID")).padStart(5)} ${get(at("%CPU")).padStart(5)} ${
-      get(at("RSS")).padStart(6)
-    } ${get(cmd)}`;
-  }).join("\n") + "\n";
-}
 
 function checkProcesses(list: readonly ProcessSample[]): void {
   for (const p of list) {

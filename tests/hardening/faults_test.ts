@@ -11,13 +11,19 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { setTimeout as delay } from "node:timers/promises";
 import { type ReceivedFrame, subscribe } from "../../src/ipc/client.ts";
-import { decodeMetrics } from "../../src/ipc/codec.ts";
-import { FrameDecoder } from "../../src/ipc/framing.ts";
 import { serve, type ServeOptions } from "../../src/ipc/server.ts";
 import { createLogger } from "../../src/log.ts";
 import { type CommandFailure, LineChild } from "../../src/metrics/command.ts";
 import { LINUX_TOOLS, linuxPlatform, type LinuxTools } from "../../src/metrics/linux/platform.ts";
-import { Daemon, poll, rssKiB, runDaemonToExit, startDaemon, withDir } from "../support/daemon.ts";
+import {
+  Daemon,
+  poll,
+  RawReader,
+  rssKiB,
+  runDaemonToExit,
+  startDaemon,
+  withDir,
+} from "../support/daemon.ts";
 import { alive, childrenOf, fakeTool, waitFor, withTempDir } from "../support/procs.ts";
 
 const isLinux = Deno.build.os === "linux";
@@ -34,63 +40,6 @@ interface LogLine {
   error?: string;
 }
 
-/** Frames read from a raw connection, with their arrival times. */
-class FrameReader {
-  readonly sequences: number[] = [];
-  readonly times: number[] = [];
-  readonly done: Promise<void>;
-
-  constructor(readonly conn: Deno.UnixConn) {
-    this.done = (async () => {
-      const decoder = new FrameDecoder();
-      const buffer = new Uint8Array(64 * 1024);
-      try {
-        while (true) {
-          const n = await conn.read(buffer);
-          if (n === null) return;
-          for (const body of decoder.push(buffer.subarray(0, n))) {
-            this.sequences.push(decodeMetrics(body).sequence);
-            this.times.push(performance.now());
-          }
-        }
-      } catch {
-        // closed by close()
-      }
-    })();
-  }
-
-  static async connect(path: string): Promise<FrameReader> {
-    return new FrameReader(await Deno.connect({ transport: "unix", path }));
-  }
-
-  /** Frames per second received since `from` (performance.now()). */
-  rate(from: number, until = performance.now()): number {
-    return (1000 * this.times.filter((t) => t >= from && t < until).length) / (until - from);
-  }
-
-  /** Longest time between two frames received since `from`. */
-  maxGap(from: number): number {
-    const times = this.times.filter((t) => t >= from);
-    return Math.max(0, ...times.slice(1).map((t, i) => t - times[i]));
-  }
-
-  assertConsecutive(): void {
-    assert.ok(this.sequences.length > 0, "no frames");
-    for (let i = 1; i < this.sequences.length; i++) {
-      assert.equal(this.sequences[i], this.sequences[i - 1] + 1, `frame ${i}`);
-    }
-  }
-
-  async close(): Promise<void> {
-    try {
-      this.conn.close();
-    } catch {
-      // closed already
-    }
-    await this.done;
-  }
-}
-
 function assertRate(rate: number, what: string): void {
   assert.ok(rate >= 20 && rate <= 27.5, `${what}: ${rate.toFixed(1)} frames/s, expected 25`);
 }
@@ -102,7 +51,7 @@ function assertRate(rate: number, what: string): void {
 async function withFakeServe(
   tools: Partial<LinuxTools>,
   options: Partial<ServeOptions>,
-  fn: (reader: FrameReader, log: LogLine[], started: number) => Promise<void>,
+  fn: (reader: RawReader, log: LogLine[], started: number) => Promise<void>,
 ): Promise<void> {
   await withDir(async (dir) => {
     const log: LogLine[] = [];
@@ -115,7 +64,7 @@ async function withFakeServe(
       signal: stop.signal,
       ...options,
     });
-    const reader = await FrameReader.connect(server.socketPath);
+    const reader = await RawReader.connect(server.socketPath);
     try {
       await fn(reader, log, started);
     } finally {
@@ -267,19 +216,19 @@ async function harness(socketPath: string, toolsJson: string): Promise<void> {
 /** A harness serving with a flooding fake top; `fn` runs while a reader is connected. */
 async function withFloodingTop(
   body: string,
-  fn: (reader: FrameReader, harness: Harness) => Promise<void>,
+  fn: (reader: RawReader, harness: Harness) => Promise<void>,
 ): Promise<void> {
   await withTempDir("opta-faults-", async (dir) => {
     const top = await fakeTool(dir, "top", body);
     const socket = `${dir}/s.sock`;
     const daemon = new Harness(socket, { top });
-    let reader: FrameReader | undefined;
+    let reader: RawReader | undefined;
     try {
       assert.ok(
         await poll(() => daemon.lines.some((l) => /\blistening\b/.test(l)), 10_000),
         `the harness did not start:\n${daemon.lines.join("\n")}`,
       );
-      reader = await FrameReader.connect(socket);
+      reader = await RawReader.connect(socket);
       await fn(reader, daemon);
     } finally {
       await reader?.close();

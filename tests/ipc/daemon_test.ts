@@ -4,12 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { decodeMetrics } from "../../src/ipc/codec.ts";
-import { FrameDecoder } from "../../src/ipc/framing.ts";
 import {
   Daemon,
   fdCount,
   poll,
+  RawReader,
   rssKiB,
   runDaemonToExit,
   startDaemon,
@@ -24,48 +23,6 @@ function assertRate(rate: number, hz: number, what: string): void {
     rate >= 0.8 * hz && rate <= 1.1 * hz,
     `${what}: ${rate.toFixed(1)} frames/s, expected ${hz} ±(−20 %, +10 %)`,
   );
-}
-
-/** A raw connection that reads and decodes frames in the background. */
-class RawReader {
-  readonly sequences: number[] = [];
-  ended: "eof" | "error" | null = null;
-  readonly done: Promise<void>;
-
-  constructor(readonly conn: Deno.UnixConn) {
-    this.done = (async () => {
-      const decoder = new FrameDecoder();
-      const buffer = new Uint8Array(64 * 1024);
-      try {
-        while (true) {
-          const n = await conn.read(buffer);
-          if (n === null) break;
-          for (const body of decoder.push(buffer.subarray(0, n))) {
-            this.sequences.push(decodeMetrics(body).sequence);
-          }
-        }
-        this.ended = "eof";
-      } catch {
-        this.ended = "error";
-      }
-    })();
-  }
-
-  assertConsecutive(): void {
-    assert.ok(this.sequences.length > 0, "no frames");
-    for (let i = 1; i < this.sequences.length; i++) {
-      assert.equal(this.sequences[i], this.sequences[i - 1] + 1, `at ${i}: ${this.sequences}`);
-    }
-  }
-
-  async close(): Promise<void> {
-    try {
-      this.conn.close();
-    } catch {
-      // closed already
-    }
-    await this.done;
-  }
 }
 
 /** Prints a measurement when DAEMON_TEST_VERBOSE is set. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { firstExisting, runTool } from "../support/procs.ts";
 import { assertParseError, fixture, FIXTURES, fixtureTest } from "../support/fixtures.ts";
 
 const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
@@ -251,27 +252,14 @@ Deno.test("df -kP / as the daemon runs it (constructed, 1024-blocks POSIX layout
   near(diskUsagePercent(rows[0]), (100 * (971350180 - 561236680)) / 971350180);
 });
 
-const DF = ["/bin/df", "/usr/bin/df"].find((p) => {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
-});
+const DF = firstExisting("/bin/df", "/usr/bin/df");
 
 Deno.test({
   name: "df: real `df -kP /` of this machine parses" + (DF ? "" : " [SKIPPED: no df]"),
   ignore: DF === undefined,
   async fn() {
-    const out = await new Deno.Command(DF!, {
-      args: ["-kP", "/"],
-      env: { LC_ALL: "C" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    const rows = parseDf(new TextDecoder().decode(out.stdout));
+    const stdout = await runTool(DF!, ["-kP", "/"]);
+    const rows = parseDf(stdout);
     assert.equal(rows.length, 1);
     assert.equal(rows[0].mount, "/");
     assert.equal(rows[0].blockSize, 1024);

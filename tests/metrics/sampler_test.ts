@@ -16,7 +16,7 @@ import type { Platform } from "../../src/metrics/platform.ts";
 import { type Cadences, failureKey, Sampler } from "../../src/metrics/sampler.ts";
 import { ParseError } from "../../src/metrics/parse_error.ts";
 import type { Source, SourceSink } from "../../src/metrics/source.ts";
-import { fixture, FIXTURES, fixtureTest } from "../support/fixtures.ts";
+import { fixture, FIXTURES, fixtureTest, toPidPcpuRssComm } from "../support/fixtures.ts";
 import { alive, childrenOf, dfCapacity, fakeTool, waitFor, withTempDir } from "../support/procs.ts";
 
 const isLinux = Deno.build.os === "linux";
@@ -473,24 +473,13 @@ const OLD_HEADER =
 const M1_PRO_MEMSIZE = 34359738368; // hw.memsize of the M1 Pro sysctl capture: 32 GiB
 const fixturePath = (name: string) => new URL(name, FIXTURES).pathname;
 
-/**
- * The `ps -Axo pid=,pcpu=,rss=,comm= -r` layout made from the real `ps axu` capture: pid, %cpu,
- * rss and COMMAND (arguments included, as the capture has no comm column), sorted by %cpu as
- * `-r` does.
- */
-function psFromAxu(text: string): string {
-  const [, ...rows] = text.split("\n").filter((l) => l.trim() !== "");
-  return rows.map((row) => row.trim().split(/\s+/))
-    .map((f) => ({ pid: f[1], cpu: f[2], rss: f[5], comm: f.slice(10).join(" ") }))
-    .sort((a, b) => Number(b.cpu) - Number(a.cpu))
-    .map((r) => `${r.pid.padStart(5)} ${r.cpu.padStart(5)} ${r.rss.padStart(7)} ${r.comm}`)
-    .join("\n") + "\n";
-}
-
 /** Fakes for the four macOS tools; each records its arguments in `<name>.args`. */
 async function darwinFakes(dir: string, vmStatInterval: string[]) {
   const record = (name: string) => `echo "$*" >> "${dir}/${name}.args"`;
-  await Deno.writeTextFile(`${dir}/ps.txt`, psFromAxu(fixture("ps-axu.macos10.14.6-x64.jc.txt")));
+  await Deno.writeTextFile(
+    `${dir}/ps.txt`,
+    toPidPcpuRssComm(fixture("ps-axu.macos10.14.6-x64.jc.txt"), true),
+  );
   const q = (line: string) => `'${line}'`;
   return {
     vmStat: await fakeTool(

@@ -10,6 +10,8 @@
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { type ReceivedFrame, subscribe, type SubscriberStatus } from "../../src/ipc/client.ts";
+import { decodeMetrics } from "../../src/ipc/codec.ts";
+import { FrameDecoder } from "../../src/ipc/framing.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -298,5 +300,68 @@ export class Subscriber {
   /** Frames per second between the first frame and the last moment observed (`until`). */
   rate(until: number): number {
     return (1000 * (this.frames.length - 1)) / (until - this.frames[0].at);
+  }
+}
+
+/** A raw connection that reads and decodes frames in the background, with arrival times. */
+export class RawReader {
+  readonly sequences: number[] = [];
+  readonly times: number[] = [];
+  /** How the read loop ended: end of stream, an error (e.g. closed here), or still running. */
+  ended: "eof" | "error" | null = null;
+  readonly done: Promise<void>;
+
+  constructor(readonly conn: Deno.UnixConn) {
+    this.done = (async () => {
+      const decoder = new FrameDecoder();
+      const buffer = new Uint8Array(64 * 1024);
+      try {
+        while (true) {
+          const n = await conn.read(buffer);
+          if (n === null) break;
+          for (const body of decoder.push(buffer.subarray(0, n))) {
+            this.sequences.push(decodeMetrics(body).sequence);
+            this.times.push(performance.now());
+          }
+        }
+        this.ended = "eof";
+      } catch {
+        this.ended = "error";
+      }
+    })();
+  }
+
+  /** Connect to `path` and start reading. */
+  static async connect(path: string): Promise<RawReader> {
+    return new RawReader(await Deno.connect({ transport: "unix", path }));
+  }
+
+  /** Frames per second received since `from` (performance.now()). */
+  rate(from: number, until = performance.now()): number {
+    return (1000 * this.times.filter((t) => t >= from && t < until).length) / (until - from);
+  }
+
+  /** Longest time between two frames received since `from`. */
+  maxGap(from: number): number {
+    const times = this.times.filter((t) => t >= from);
+    return Math.max(0, ...times.slice(1).map((t, i) => t - times[i]));
+  }
+
+  /** Every frame followed its predecessor directly. */
+  assertConsecutive(): void {
+    assert.ok(this.sequences.length > 0, "no frames");
+    for (let i = 1; i < this.sequences.length; i++) {
+      assert.equal(this.sequences[i], this.sequences[i - 1] + 1, `at ${i}: ${this.sequences}`);
+    }
+  }
+
+  /** Close the connection and wait for the read loop to end. */
+  async close(): Promise<void> {
+    try {
+      this.conn.close();
+    } catch {
+      // closed already
+    }
+    await this.done;
   }
 }

@@ -51,3 +51,46 @@ export function assertParseError(
   if (includes) assert.ok(caught.message.includes(includes), caught.message);
   return caught;
 }
+
+/**
+ * Test helper: turns a fixture in another `ps` format into our `pid pcpu rss comm` lines (the
+ * layout of `ps -Axo pid=,pcpu=,rss=,comm=`).
+ *
+ * - Header-aware: PID, %CPU, RSS and the command column are found by header name. The command
+ *   column is COMM when present, else COMMAND/CMD/ARGS.
+ * - Every column except the last is one whitespace-separated token (true for these fixtures:
+ *   USER, TT, STAT, STARTED/STIME, TIME and the 16-char COMM hold no spaces); the last column
+ *   takes the rest of the line, spaces included. Column offsets are not used, because long user
+ *   names shift them (UptimeLogger fixture).
+ * - A column the format lacks becomes "0" (-ef has no %CPU/RSS; the -o fixtures no RSS).
+ * - %CPU is copied verbatim, so comma decimals reach the parser.
+ * - `sortByCpu` orders the lines as `ps -r` does (busiest first).
+ * - COMMAND/CMD/ARGS hold the whole command line, not just argv[0] as `comm` does; they are
+ *   passed through unchanged, so the name assertions below use rows without arguments.
+ */
+export function toPidPcpuRssComm(text: string, sortByCpu = false): string {
+  const [header, ...rows] = text.split("\n").filter((l) => l.trim() !== "");
+  const cols = header.trim().split(/\s+/);
+  const at = (name: string) => cols.indexOf(name);
+  const cmd = at("COMM") >= 0 ? at("COMM") : Math.max(at("COMMAND"), at("CMD"), at("ARGS"));
+  assert.ok(at("PID") >= 0 && cmd >= 0, `unusable header ${header}`);
+  const lines = rows.map((row) => {
+    const cells: string[] = [];
+    let rest = row.trim();
+    for (let i = 0; i < cols.length - 1; i++) {
+      const m = /^(\S+)\s+/.exec(rest);
+      assert.ok(m, `row has too few columns: ${row}`);
+      cells.push(m[1]);
+      rest = rest.slice(m[0].length);
+    }
+    cells.push(rest);
+    const get = (i: number) => (i >= 0 ? cells[i] : "0");
+    return `${get(at("PID")).padStart(5)} ${get(at("%CPU")).padStart(5)} ${
+      get(at("RSS")).padStart(6)
+    } ${get(cmd)}`;
+  });
+  // `ps -r` on macOS sorts by %CPU, descending
+  const cpu = (line: string) => Number(line.trim().split(/\s+/)[1]);
+  if (sortByCpu) lines.sort((x, y) => cpu(y) - cpu(x));
+  return lines.join("\n") + "\n";
+}

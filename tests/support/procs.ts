@@ -189,3 +189,27 @@ export async function dfCapacity(): Promise<number> {
   assert.ok(m, text);
   return Number(m[1]);
 }
+
+/** The first of `paths` that is a file on this machine, or undefined. */
+export function firstExisting(...paths: string[]): string | undefined {
+  return paths.find((p) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Run a real tool as the collectors do (LC_ALL=C, no stdin); asserts exit 0, returns stdout. */
+export async function runTool(path: string, args: string[]): Promise<string> {
+  const out = await new Deno.Command(path, {
+    args,
+    env: { LC_ALL: "C" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout);
+}

@@ -1,48 +1,16 @@
 import assert from "node:assert/strict";
-import { assertParseError, fixture, fixtureTest } from "../../support/fixtures.ts";
+import { firstExisting, runTool } from "../../support/procs.ts";
+import {
+  assertParseError,
+  fixture,
+  fixtureTest,
+  toPidPcpuRssComm,
+} from "../../support/fixtures.ts";
 
 const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
   assertParseError(fn, "ps", line, includes);
 import { parsePs, processName } from "../../../src/metrics/darwin/ps.ts";
 import type { ProcessSample } from "../../../src/metrics/types.ts";
-
-/**
- * Test helper: turns a fixture in another `ps` format into our `pid pcpu rss comm` lines (the
- * layout of `ps -Axo pid=,pcpu=,rss=,comm=`).
- *
- * - Header-aware: PID, %CPU, RSS and the command column are found by header name. The command
- *   column is COMM when present, else COMMAND/CMD/ARGS.
- * - Every column except the last is one whitespace-separated token (true for these fixtures:
- *   USER, TT, STAT, STARTED/STIME, TIME and the 16-char COMM hold no spaces); the last column
- *   takes the rest of the line, spaces included. Column offsets are not used, because long user
- *   names shift them (UptimeLogger fixture).
- * - A column the format lacks becomes "0" (-ef has no %CPU/RSS; the -o fixtures no RSS).
- * - %CPU is copied verbatim, so comma decimals reach the parser.
- * - COMMAND/CMD/ARGS hold the whole command line, not just argv[0] as `comm` does; they are
- *   passed through unchanged, so the name assertions below use rows without arguments.
- */
-function toPidPcpuRssComm(text: string): string {
-  const [header, ...rows] = text.split("\n").filter((l) => l.trim() !== "");
-  const cols = header.trim().split(/\s+/);
-  const at = (name: string) => cols.indexOf(name);
-  const cmd = at("COMM") >= 0 ? at("COMM") : Math.max(at("COMMAND"), at("CMD"), at("ARGS"));
-  assert.ok(at("PID") >= 0 && cmd >= 0, `unusable header ${header}`);
-  return rows.map((row) => {
-    const cells: string[] = [];
-    let rest = row.trim();
-    for (let i = 0; i < cols.length - 1; i++) {
-      const m = /^(\S+)\s+/.exec(rest);
-      assert.ok(m, `row has too few columns: ${row}`);
-      cells.push(m[1]);
-      rest = rest.slice(m[0].length);
-    }
-    cells.push(rest);
-    const get = (i: number) => (i >= 0 ? cells[i] : "0");
-    return `${get(at("PID")).padStart(5)} ${get(at("%CPU")).padStart(5)} ${
-      get(at("RSS")).padStart(6)
-    } ${get(cmd)}`;
-  }).join("\n") + "\n";
-}
 
 function byPid(list: ProcessSample[], pid: number): ProcessSample {
   const found = list.filter((p) => p.pid === pid);
@@ -183,13 +151,7 @@ Deno.test("ps malformed input: ParseError names the line", () => {
   assertParseErrorOf(() => parsePs("    1   0.0  100    \n"), 1, "empty command name");
 });
 
-const LINUX_PS = ["/usr/bin/ps", "/bin/ps"].find((p) => {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
-});
+const LINUX_PS = firstExisting("/usr/bin/ps", "/bin/ps");
 
 Deno.test({
   name: "ps: real procps `ps -Ao pid=,pcpu=,rss=,comm=` parses and lists this deno" +
@@ -197,15 +159,8 @@ Deno.test({
   ignore: LINUX_PS === undefined,
   async fn() {
     // procps: -r means "running only", not "sort by CPU" as on macOS, so it is left out.
-    const out = await new Deno.Command(LINUX_PS!, {
-      args: ["-Ao", "pid=,pcpu=,rss=,comm="],
-      env: { LC_ALL: "C" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    const list = parsePs(new TextDecoder().decode(out.stdout));
+    const stdout = await runTool(LINUX_PS!, ["-Ao", "pid=,pcpu=,rss=,comm="]);
+    const list = parsePs(stdout);
     const me = byPid(list, Deno.pid);
     assert.equal(me.name, "deno");
     assert.ok(me.memoryMb > 10, `deno RSS ${me.memoryMb} MiB`);
