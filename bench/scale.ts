@@ -21,7 +21,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import type { LoadSummary } from "./support/subscribers.ts";
+import { benchFlags } from "./support/args.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Daemon, startDaemon } from "../tests/support/daemon.ts";
 import {
@@ -40,24 +41,7 @@ import {
 } from "./support/proc.ts";
 
 const root = new URL("../", import.meta.url).pathname;
-/** `deno task X -- --flag` passes the `--` through: drop it. */
-const cliArgs = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
-let parsed;
-try {
-  parsed = parseArgs({
-    args: cliArgs,
-    options: {
-      seconds: { type: "string", default: "30" },
-      subscribers: { type: "string", default: "1000" },
-      processes: { type: "string", default: "4" },
-      extra: { type: "string", default: "5000" },
-    },
-  });
-} catch (error) {
-  console.error(`${(error as Error).message}`);
-  Deno.exit(2);
-}
-const { values } = parsed;
+const values = benchFlags({ seconds: "30", subscribers: "1000", processes: "4", extra: "5000" });
 const SECONDS = Number(values.seconds);
 const SUBSCRIBERS = Number(values.subscribers);
 const CLIENT_PROCS = Number(values.processes);
@@ -85,19 +69,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 function checkInterrupted(): void {
   if (interrupted.signal.aborted) throw new Error(`interrupted (${interrupted.signal.reason})`);
-}
-
-interface Loaded {
-  subscribers: number;
-  frames: number;
-  missed: number;
-  p50_us: number;
-  p99_us: number;
-  max_us: number;
-  rate_mean_hz: number;
-  rate_min_hz: number;
-  connect_retries: number;
-  latencies_us?: number[];
 }
 
 interface Row {
@@ -182,7 +153,7 @@ async function load(daemon: Daemon, socket: string, n: number, procs: number, la
     const topAlive = top !== null && topChild(daemon)?.pid === top.pid;
     const processes = processCount();
     const daemonFds = fdCount(daemon.pid);
-    const results: Loaded[] = (await outputs).map((o) => {
+    const results: LoadSummary[] = (await outputs).map((o) => {
       const text = new TextDecoder().decode(o.stdout);
       if (!o.success) throw new Error(`subscribers process failed (code ${o.code}): ${text}`);
       return JSON.parse(text);

@@ -34,7 +34,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { benchFlags } from "./support/args.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Daemon, startDaemon } from "../tests/support/daemon.ts";
 import { fdCount, quietCheck, rssAnonKiB, rssKiB, treeCpuWindows } from "./support/proc.ts";
@@ -42,23 +42,7 @@ import { fdCount, quietCheck, rssAnonKiB, rssKiB, treeCpuWindows } from "./suppo
 const root = new URL("../", import.meta.url).pathname;
 const SAMPLE_S = 10;
 
-/** `deno task X -- --flag` passes the `--` through: drop it. */
-const cliArgs = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
-let parsed;
-try {
-  parsed = parseArgs({
-    args: cliArgs,
-    options: {
-      minutes: { type: "string", default: "10" },
-      "stall-pause": { type: "string", default: "10" },
-      settle: { type: "string", default: "1" },
-    },
-  });
-} catch (error) {
-  console.error(`${(error as Error).message}`);
-  Deno.exit(2);
-}
-const { values } = parsed;
+const values = benchFlags({ minutes: "10", "stall-pause": "10", settle: "1" });
 const minutes = Number(values.minutes);
 const stallPause = Number(values["stall-pause"]);
 /** Samples before this are start-up: the RSS, fd and CPU targets are judged from here on. */

@@ -17,37 +17,12 @@
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
+import { startDaemon } from "../tests/support/daemon.ts";
 import { treeCpu } from "./support/proc.ts";
+import type { LoadSummary } from "./support/subscribers.ts";
 
 const SECONDS = Number(Deno.env.get("STREAM_BENCH_SECONDS") ?? "30");
 const root = new URL("../", import.meta.url).pathname;
-
-interface Loaded {
-  subscribers: number;
-  frames: number;
-  missed: number;
-  p50_us: number;
-  p99_us: number;
-  max_us: number;
-}
-
-async function waitForLine(stream: ReadableStream<Uint8Array>, needle: string): Promise<void> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`process ended before printing "${needle}": ${seen}`);
-    seen += value;
-    if (seen.includes(needle)) {
-      void (async () => { // keep draining so the process never blocks on stderr
-        while (!(await reader.read()).done) { /* drain */ }
-      })();
-      return;
-    }
-  }
-  throw new Error(`timed out waiting for "${needle}"`);
-}
 
 const WARMUP_S = 2;
 
@@ -74,31 +49,21 @@ async function load(pid: number, path: string, n: number, kind: "opta" | "floor"
   const cpu = treeCpu(pid);
   const out = await child.output();
   const usage = cpu();
-  const result: Loaded = JSON.parse(new TextDecoder().decode(out.stdout));
+  const result: LoadSummary = JSON.parse(new TextDecoder().decode(out.stdout));
   return { label: `${kind === "opta" ? "daemon" : "floor"}, ${n} sub`, ...result, ...usage };
 }
 
-function startDaemon(dir: string, path: string): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "-P=serve",
-      `--allow-read=${dir}`,
-      `--allow-write=${dir}`,
-      `--allow-net=unix:${path}`,
-      "src/main.ts",
-      "serve",
-      "--socket",
-      path,
-      "--max-clients",
-      "1000",
-    ],
-    cwd: root,
-    env: { NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+/** Wait until something listens on `path` (the floor server), at most 15 s. */
+async function listening(path: string): Promise<void> {
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(100)) {
+    try {
+      (await Deno.connect({ transport: "unix", path })).close();
+      return;
+    } catch {
+      // not yet
+    }
+  }
+  throw new Error(`nothing listens on ${path} after 15 s`);
 }
 
 async function stop(child: Deno.ChildProcess): Promise<void> {
@@ -110,29 +75,26 @@ async function stop(child: Deno.ChildProcess): Promise<void> {
   await child.status;
 }
 
-type Row = Loaded & { label: string; selfPct: number; childrenPct: number };
+type Row = LoadSummary & { label: string; selfPct: number; childrenPct: number };
 
 async function main(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "optab" });
   const path = `${dir}/d.sock`;
   const rows: Row[] = [];
-  const daemon = startDaemon(dir, path);
+  const daemon = await startDaemon(path, { flags: ["--max-clients", "1000"] });
   try {
-    await waitForLine(daemon.stderr, "listening");
-    for (const n of [1, 10, 100]) {
-      rows.push(await load(daemon.pid, path, n, "opta"));
-    }
+    for (const n of [1, 10, 100]) rows.push(await load(daemon.pid, path, n, "opta"));
   } finally {
-    await stop(daemon);
+    await daemon.stop();
   }
   const floorPath = `${dir}/f.sock`;
   const floor = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${root}bench/support/floor_server.ts`, floorPath],
     stdout: "null",
-    stderr: "piped",
+    stderr: "null",
   }).spawn();
   try {
-    await waitForLine(floor.stderr, "listening");
+    await listening(floorPath);
     rows.push(await load(floor.pid, floorPath, 1, "floor"));
     rows.push(await load(floor.pid, floorPath, 10, "floor"));
   } finally {

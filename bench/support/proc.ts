@@ -52,16 +52,7 @@ export function treeCpu(pid: number): () => { selfPct: number; childrenPct: numb
   };
 }
 
-/** Resident set size of `pid` in KiB (VmRSS). */
-export function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-  return m ? Number(m[1]) : 0;
-}
-
-/** Open file descriptors of `pid`. */
-export function fdCount(pid: number): number {
-  return [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
-}
+export { fdCount, rssKiB } from "../../tests/support/daemon.ts";
 
 /** Live descendants and their own ticks, with the parent's own and reaped ticks. */
 interface TreeTicks {

@@ -16,6 +16,21 @@ import { wallClockMicros } from "../../src/ipc/clock.ts";
 import { decodeMetrics } from "../../src/ipc/codec.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
 
+/** The JSON summary this script prints. */
+export interface LoadSummary {
+  subscribers: number;
+  seconds: number;
+  frames: number;
+  missed: number;
+  p50_us: number;
+  p99_us: number;
+  max_us: number;
+  rate_mean_hz: number;
+  rate_min_hz: number;
+  connect_retries: number;
+  latencies_us?: number[];
+}
+
 const [path, countText, secondsText, kind = "opta", warmupText = "0", raw = ""] = Deno.args;
 const count = Number(countText);
 const seconds = Number(secondsText);
