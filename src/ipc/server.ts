@@ -9,6 +9,7 @@
 
 import { cpuUsage } from "node:process";
 import { type LogFields, type Logger, silentLogger } from "../log.ts";
+import { sharedWakeups } from "../wakeups.ts";
 import type { SourceName } from "../metrics/source.ts";
 import { type MachineFacts, type Platform } from "../metrics/platform.ts";
 import { type Cadences, Sampler, type SourceStatus } from "../metrics/sampler.ts";
@@ -164,6 +165,9 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     if (performance.now() - nextTickMs > 1000) broadcaster.forgiveStalls();
     publish();
     broadcaster.closeStalled();
+    // Periodic work that can wait a little (the sampler's reads, the socket check) runs
+    // now, after the frame is written, instead of waking the process on its own.
+    sharedWakeups.runDue();
     const now = performance.now();
     nextTickMs += periodMs;
     // Fell behind (suspend, SIGSTOP, overload): skip the missed ticks, never burst.
@@ -251,17 +255,18 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     boundIno = Deno.lstatSync(path).ino;
     accepting = accept(listener);
   };
-  const socketTimer = setInterval(() => {
+  const socketCheckMs = options.socketCheckMs ?? 2000;
+  const stopSocketChecks = sharedWakeups.every(socketCheckMs, socketCheckMs / 4, () => {
     checkSocket().catch((error) => {
       fatal = `cannot re-bind ${path}: ${(error as Error).message}`;
       void stop(false);
     });
-  }, options.socketCheckMs ?? 2000);
+  });
 
   let lastCpu = cpuUsage();
   let lastStatsMs = performance.now();
-  const statsTimer = options.statsIntervalMs
-    ? setInterval(() => {
+  const stopStats = options.statsIntervalMs
+    ? sharedWakeups.every(options.statsIntervalMs, options.statsIntervalMs / 20, () => {
       const now = performance.now();
       const cpu = cpuUsage(lastCpu);
       const cpuPercent = (cpu.user + cpu.system) / 10 / (now - lastStatsMs); // µs / ms → %
@@ -278,7 +283,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
           rssBytes: Deno.memoryUsage().rss,
         }),
       );
-    }, options.statsIntervalMs)
+    })
     : undefined;
 
   let resolveFinished!: () => void;
@@ -288,8 +293,8 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   async function stop(leaveSocketFile: boolean): Promise<void> {
     if (stopping) return;
     stopping = true;
-    clearInterval(socketTimer);
-    clearInterval(statsTimer);
+    stopSocketChecks();
+    stopStats?.();
     clearTimeout(tickTimer);
     clearTimeout(idleTimer);
     tickTimer = undefined;

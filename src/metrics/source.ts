@@ -8,6 +8,7 @@
  * @module
  */
 
+import { sharedWakeups, type Wakeups } from "../wakeups.ts";
 import { LineChild } from "./command.ts";
 import type { ProcessSample } from "./types.ts";
 
@@ -62,21 +63,27 @@ export const MAX_RETRY_MS = 60_000;
  * {@linkcode MAX_RETRY_MS}, never shorter than the interval); success resets it.
  * Calling `start` again changes the cadence: a run in flight finishes (its work is
  * not thrown away), otherwise the next run happens at once.
+ *
+ * Runs keep to the interval's grid but may each come up to a quarter interval
+ * late, to share a wake-up (see {@linkcode Wakeups}): while frames flow they run
+ * inside the daemon's ticks.
  */
 export function polledSource(
   name: SourceName,
   read: (signal: AbortSignal) => Promise<Readings> | Readings,
+  wakeups: Wakeups = sharedWakeups,
 ): Source {
   let active = false;
   let intervalMs = 0;
   let sink: SourceSink | null = null;
   let failures = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let dueAt = 0;
+  let cancel: (() => void) | undefined;
   let abort: AbortController | undefined;
   let running: Promise<void> | null = null;
 
   const run = async () => {
-    timer = undefined;
+    cancel = undefined;
     abort = new AbortController();
     const started = performance.now();
     let delay = intervalMs;
@@ -93,7 +100,10 @@ export function polledSource(
       running = null;
     }
     if (!active) return;
-    timer = setTimeout(() => running = run(), Math.max(0, delay - (performance.now() - started)));
+    // Due one delay after this run was due (it may have started late to share a wake-up);
+    // never in the past, so a read slower than its interval or a freeze causes no burst.
+    dueAt = Math.max(dueAt + delay, performance.now());
+    cancel = wakeups.at(dueAt, intervalMs / 4, () => running = run());
   };
 
   return {
@@ -103,14 +113,15 @@ export function polledSource(
       intervalMs = newIntervalMs;
       sink = newSink;
       if (running) return; // the run in flight reschedules with the new interval
-      clearTimeout(timer);
+      cancel?.();
       failures = 0;
+      dueAt = performance.now();
       running = run();
     },
     async stop() {
       active = false;
-      clearTimeout(timer);
-      timer = undefined;
+      cancel?.();
+      cancel = undefined;
       abort?.abort();
       await running?.catch(() => {});
     },
