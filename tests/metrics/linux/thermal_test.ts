@@ -1,8 +1,14 @@
-/** parseThermal on constructed `grep -s -H .` outputs, and a real grep run over thermalFiles(). */
+/**
+ * parseThermal on constructed `grep -s -H .` outputs, a real grep run over thermalFiles(),
+ * and the temperature reader's probing with a fake grep that logs what it was asked.
+ */
 import assert from "node:assert/strict";
 import { assertParseError } from "../../support/fixtures.ts";
-import { parseThermal, thermalFiles } from "../../../src/metrics/linux/thermal.ts";
+import { setTimeout as delay } from "node:timers/promises";
+import { parseThermal, printedFiles, thermalFiles } from "../../../src/metrics/linux/thermal.ts";
+import { temperatureReader } from "../../../src/metrics/linux/platform.ts";
 import { runCommand } from "../../../src/metrics/command.ts";
+import { fakeTool, withTempDir } from "../../support/procs.ts";
 
 const isLinux = Deno.build.os === "linux";
 const zone = (n: number, type: string, milli: number | string) =>
@@ -158,4 +164,63 @@ Deno.test({
       assert.equal(fromGrep, null);
     }
   },
+});
+
+Deno.test("printedFiles: the distinct paths of `path:value` lines, in order", () => {
+  const out = zone(3, "x86_pkg_temp", 61000) + hwmon(1, "coretemp", [[1, 60000, "Package id 0"]]);
+  assert.deepEqual(printedFiles(out), [
+    "/sys/class/thermal/thermal_zone3/type",
+    "/sys/class/thermal/thermal_zone3/temp",
+    "/sys/class/hwmon/hwmon1/name",
+    "/sys/class/hwmon/hwmon1/temp1_input",
+    "/sys/class/hwmon/hwmon1/temp1_label",
+  ]);
+  assert.deepEqual(printedFiles(""), []);
+});
+
+/** A fake grep that logs its argument count and prints `lines` for the files it is asked for. */
+async function fakeGrep(dir: string, lines: Record<string, string>): Promise<string> {
+  const cases = Object.entries(lines).map(([file, value]) => `    ${file}) echo "$f:${value}";;`);
+  return await fakeTool(
+    dir,
+    "grep",
+    `echo "$#" >> ${dir}/calls\nfor f in "$@"; do\n  case "$f" in\n${
+      cases.join("\n")
+    }\n  esac\ndone\nexit 2`,
+  );
+}
+const calls = (dir: string) => Deno.readTextFileSync(`${dir}/calls`).trim().split("\n").map(Number);
+const signal = new AbortController().signal;
+const SENSOR = {
+  "/sys/class/hwmon/hwmon2/name": "k10temp",
+  "/sys/class/hwmon/hwmon2/temp1_input": "51250",
+  "/sys/class/hwmon/hwmon2/temp1_label": "Tctl",
+};
+
+Deno.test("temperature: the first read probes every candidate, later ones only the files found", async () => {
+  await withTempDir("optherm", async (dir) => {
+    const read = temperatureReader(await fakeGrep(dir, SENSOR));
+    assert.deepEqual(await read(signal), { temperature: 51.25 });
+    assert.deepEqual(await read(signal), { temperature: 51.25 });
+    // -s -H . plus 304 candidates, then plus the 3 files that exist
+    assert.deepEqual(calls(dir), [3 + thermalFiles().length, 3 + 3]);
+
+    // The sensor goes away (driver unloaded): that read sees it, the next one probes again.
+    await fakeGrep(dir, { "/sys/class/hwmon/hwmon2/name": "k10temp" });
+    assert.deepEqual(await read(signal), { temperature: null });
+    assert.deepEqual(await read(signal), { temperature: null });
+    assert.deepEqual(calls(dir).slice(2), [3 + 3, 3 + thermalFiles().length]);
+  });
+});
+
+Deno.test("temperature: a machine without sensor files spawns nothing until the re-probe", async () => {
+  await withTempDir("optherm", async (dir) => {
+    const read = temperatureReader(await fakeGrep(dir, {}), 300);
+    for (let i = 0; i < 5; i++) assert.deepEqual(await read(signal), { temperature: null });
+    assert.equal(calls(dir).length, 1);
+    await delay(320);
+    await fakeGrep(dir, SENSOR); // a sensor driver loaded late
+    assert.deepEqual(await read(signal), { temperature: 51.25 });
+    assert.deepEqual(calls(dir), [3 + thermalFiles().length, 3 + thermalFiles().length]);
+  });
 });
