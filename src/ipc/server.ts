@@ -87,14 +87,16 @@ export interface StatsInput {
   cpuPercent: number;
   /** The daemon's resident memory, bytes. */
   rssBytes: number;
+  /** The JavaScript heap's size (what V8 holds, used or not), bytes. */
+  heapBytes: number;
 }
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 /**
  * The fields of a `stats` log line: clients, frames published, sent and dropped
- * for slow clients, clients closed for stalling, connections refused, own CPU %
- * and RSS, and per source the cost of its last reading, its age and its error.
+ * for slow clients, clients closed for stalling, connections refused, own CPU %,
+ * RSS and JavaScript heap, and per source the cost of its last reading, its age and its error.
  */
 export function statsFields(input: StatsInput): LogFields {
   const { stats, health } = input;
@@ -107,6 +109,7 @@ export function statsFields(input: StatsInput): LogFields {
     refused: stats.refused,
     cpu_pct: round(input.cpuPercent, 2),
     rss_mib: round(input.rssBytes / 1048576, 1),
+    heap_mib: round(input.heapBytes / 1048576, 1),
   };
   for (const [name, h] of Object.entries(health)) {
     fields[`${name}_cost_ms`] = h.costMs === null ? null : round(h.costMs, 2);
@@ -272,6 +275,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
       const cpuPercent = (cpu.user + cpu.system) / 10 / (now - lastStatsMs); // µs / ms → %
       lastCpu = cpuUsage();
       lastStatsMs = now;
+      const memory = Deno.memoryUsage();
       log.log(
         "info",
         "stats",
@@ -280,7 +284,8 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
           frames: sequence,
           health: sampler.health(),
           cpuPercent,
-          rssBytes: Deno.memoryUsage().rss,
+          rssBytes: memory.rss,
+          heapBytes: memory.heapTotal,
         }),
       );
     })

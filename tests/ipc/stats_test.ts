@@ -24,6 +24,7 @@ Deno.test("statsFields reports counters, own cost and every source's cost, age a
     health,
     cpuPercent: 1.23456,
     rssBytes: 52_428_800,
+    heapBytes: 7_654_321,
   });
   assert.deepEqual(fields, {
     clients: 3,
@@ -34,6 +35,7 @@ Deno.test("statsFields reports counters, own cost and every source's cost, age a
     refused: 2,
     cpu_pct: 1.23,
     rss_mib: 50,
+    heap_mib: 7.3,
     cpu_cost_ms: 0.31,
     cpu_age_ms: 120,
     memory_cost_ms: 0.02,
@@ -79,6 +81,7 @@ Deno.test("the daemon logs a JSON stats line every interval with real figures", 
       assert.equal(b.dropped, 0);
       assert.ok(b.cpu_pct > 0 && b.cpu_pct < 50, `cpu_pct ${b.cpu_pct}`);
       assert.ok(b.rss_mib > 10 && b.rss_mib < 500, `rss_mib ${b.rss_mib}`);
+      assert.ok(b.heap_mib > 1 && b.heap_mib < b.rss_mib, `heap_mib ${b.heap_mib}`);
       for (const source of ["cpu", "memory", "processes", "disk", "temperature"]) {
         assert.ok(typeof b[`${source}_cost_ms`] === "number", `${source}_cost_ms`);
         assert.ok(b[`${source}_age_ms`] >= 0, `${source}_age_ms`);
