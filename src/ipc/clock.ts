@@ -4,15 +4,26 @@
  * only millisecond resolution; `performance.now()` is monotonic but does not
  * follow wall-clock steps. This clock interpolates the wall clock with the
  * monotonic one. It anchors on the instant `Date.now()` ticks over to a new
- * millisecond (so two processes agree to a few µs, not to ±1 ms), and re-anchors
- * whenever the two clocks disagree (a clock step, a long suspend), so it never
- * drifts from the wall clock.
+ * millisecond, then keeps every later reading consistent with `Date.now()`: the
+ * true time lies within the millisecond it reports, so an estimate outside it is
+ * nudged to its edge. Readings at random phases soon pin the estimate to within
+ * tens of µs of the wall clock (the two clocks of a VM wander apart by ~0.1 ms a
+ * minute, and an anchoring spin can be preempted), so two processes agree on
+ * latencies of a fraction of a millisecond. A disagreement over 2 ms (a clock
+ * step, a long suspend) re-anchors at once. Readings never go backwards except
+ * across such a step.
  *
  * @module
  */
 
+/** A disagreement with `Date.now()` beyond this is a clock step: anchor afresh. */
+const STEP_MS = 2;
+/** Readings taken further apart than this (preempted between them) correct nothing. */
+const SAME_INSTANT_MS = 0.05;
+
 let anchorWallMs = 0;
 let anchorMonoMs = 0;
+let lastMicros = 0;
 
 /** Anchor on a millisecond edge of the wall clock (spins at most ~1 ms). */
 function anchor(): void {
@@ -28,11 +39,23 @@ anchor();
 
 /** Microseconds since the Unix epoch, wall clock, µs resolution. */
 export function wallClockMicros(): number {
-  let estimate = anchorWallMs + (performance.now() - anchorMonoMs);
+  const before = performance.now();
   const wall = Date.now(); // the true time lies in [wall, wall + 1)
-  if (estimate < wall - 0.5 || estimate > wall + 1.5) {
+  const after = performance.now();
+  let estimate = anchorWallMs + ((before + after) / 2 - anchorMonoMs);
+  if (estimate < wall - STEP_MS || estimate > wall + 1 + STEP_MS) {
     anchor();
     estimate = anchorWallMs + (performance.now() - anchorMonoMs);
+    lastMicros = 0; // the clock stepped: follow it, even backwards
+  } else if (after - before < SAME_INSTANT_MS) {
+    const nudge = estimate < wall
+      ? wall - estimate
+      : estimate >= wall + 1
+      ? wall + 1 - estimate
+      : 0;
+    anchorWallMs += nudge;
+    estimate += nudge;
   }
-  return Math.round(estimate * 1000);
+  lastMicros = Math.max(lastMicros, Math.round(estimate * 1000));
+  return lastMicros;
 }

@@ -191,6 +191,34 @@ Deno.test("wallClockMicros follows a ±1 h jump within one call and is monotonic
   }
 });
 
+Deno.test("wallClockMicros stays within the millisecond Date.now() reports, through small drifts", () => {
+  const clock = jumpingClock();
+  try {
+    // Drifts below the step threshold (the VM's clocks wander, an anchoring spin is preempted)
+    // are absorbed by nudges: soon every reading is consistent with Date.now(). (A backward
+    // drift holds the readings still until the wall clock catches up: they never go back.)
+    for (const drift of [0.3, 1.7, -0.6, -1.8, 0]) {
+      clock.offsetMs += drift;
+      let consistent = 0;
+      let checked = 0;
+      const settled = performance.now() + Math.max(0, -drift) + 0.5;
+      const end = settled + 30;
+      while (performance.now() < end) {
+        const before = Date.now();
+        const value = wallClockMicros() / 1000;
+        const after = Date.now();
+        if (performance.now() < settled) continue;
+        checked++;
+        if (value >= before - 0.05 && value <= after + 1.05) consistent++;
+      }
+      assert.ok(checked > 100, `only ${checked} readings`);
+      assert.equal(consistent, checked, `drift ${drift} ms: ${checked - consistent} off`);
+    }
+  } finally {
+    clock.restore();
+  }
+});
+
 Deno.test("±1 h wall-clock jumps change no cadence, no sequence; timestamps follow the jump", async () => {
   const counts = { cpu: 0, memory: 0, disk: 0 };
   const platform: Platform = {
