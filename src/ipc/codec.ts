@@ -144,6 +144,21 @@ export class FrameEncoder {
   }
 
   /**
+   * Rewrite the send time of the frame the last {@linkcode encode} returned, so it
+   * is stamped the instant before it goes out: encoding a changed snapshot takes
+   * a fraction of a millisecond that is not time in flight.
+   */
+  stampSentAt(framed: Uint8Array, sentAtUs: number): void {
+    const at = this.#template;
+    if (at === null) throw new Error("stampSentAt: no frame encoded yet");
+    setUlong(
+      new DataView(framed.buffer, framed.byteOffset + 4, framed.length - 4),
+      at.sentAtUs,
+      sentAtUs,
+    );
+  }
+
+  /**
    * Encode one frame as a bare FlatBuffer (no length prefix). The returned view
    * points into the reused builder: it is valid only until the next call.
    */

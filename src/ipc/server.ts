@@ -154,7 +154,8 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
       momentumConfig,
     );
     lastFrameMs = now;
-    latest = encoder.encode(snapshot, momentum, ++sequence, wallClockMicros());
+    latest = encoder.encode(snapshot, momentum, ++sequence, 0);
+    encoder.stampSentAt(latest, wallClockMicros());
     broadcaster.publish(latest);
   };
 
@@ -166,16 +167,18 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     // A tick over a second late means this process was frozen (SIGSTOP, sleep): the
     // clients' pending writes did not stall, we did. Restart their stall clocks.
     if (performance.now() - nextTickMs > 1000) broadcaster.forgiveStalls();
-    publish();
-    broadcaster.closeStalled();
-    // Periodic work that can wait a little (the sampler's reads, the socket check) runs
-    // now, after the frame is written, instead of waking the process on its own.
+    // Periodic work that can wait a little (the sampler's reads, the socket check) runs in
+    // this wake-up instead of one of its own.
     sharedWakeups.runDue();
+    broadcaster.closeStalled();
     const now = performance.now();
     nextTickMs += periodMs;
     // Fell behind (suspend, SIGSTOP, overload): skip the missed ticks, never burst.
     if (nextTickMs < now) nextTickMs = now + periodMs;
     if (broadcaster.size > 0) tickTimer = setTimeout(tick, nextTickMs - now);
+    // The frame goes out last: work done after the write would hold up a client the
+    // kernel woke on this CPU until this process sleeps again.
+    publish();
   };
 
   const broadcaster = new Broadcaster({

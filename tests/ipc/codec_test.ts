@@ -243,3 +243,14 @@ Deno.test("a new snapshot object is encoded in full", () => {
   assert.equal(frame.cpuUsage, 99.5);
   assert.deepEqual(frame.topProcesses, []);
 });
+
+Deno.test("stampSentAt rewrites only the send time of the frame just encoded (full or patched)", () => {
+  const encoder = new FrameEncoder();
+  assert.throws(() => encoder.stampSentAt(new Uint8Array(64), 1), /no frame encoded yet/);
+  for (const snap of [snapshot, snapshot, { ...snapshot, cpuUsage: 12.5 }]) {
+    const framed = encoder.encode(snap, momentum, 7, 0);
+    encoder.stampSentAt(framed, 1764183600123456);
+    assert.deepEqual(framed, new FrameEncoder().encode(snap, momentum, 7, 1764183600123456));
+    assert.equal(decodeMetrics(body(framed)).sentAtUs, 1764183600123456);
+  }
+});
