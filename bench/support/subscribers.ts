@@ -57,12 +57,35 @@ async function connect(): Promise<Deno.UnixConn> {
   }
 }
 
+/** A frame received but not yet decoded. */
+interface Received {
+  at: number;
+  body: Uint8Array;
+  counted: boolean;
+  state: { last: number | null };
+}
+/**
+ * Daemon frames are decoded in batches between ticks, not as they arrive: one process
+ * serves all N subscribers, and decoding subscriber 1's frame before reading subscriber
+ * 2's would add to 2's measured latency (the floor's frames need no decoding).
+ */
+let undecoded: Received[] = [];
+function decodeReceived(): void {
+  for (const { at, body, counted, state } of undecoded) {
+    const f = decodeMetrics(body);
+    if (state.last !== null && f.sequence > state.last + 1) missed += f.sequence - state.last - 1;
+    state.last = f.sequence;
+    if (counted) latencies.push(at - f.sentAtUs);
+  }
+  undecoded = [];
+}
+
 async function subscriber(index: number): Promise<void> {
   perSubscriber[index] = 0;
   const conn = await connect();
   const decoder = new FrameDecoder();
   const buffer = new Uint8Array(64 * 1024);
-  let last: number | null = null;
+  const state = { last: null };
   let skipFirst = true; // the frame waiting at connect time is not a tick
   const timer = setTimeout(() => conn.close(), Math.max(0, deadline - performance.now()));
   try {
@@ -72,14 +95,12 @@ async function subscriber(index: number): Promise<void> {
       const now = wallClockMicros();
       const measured = performance.now() >= measuredFrom;
       for (const body of decoder.push(buffer.subarray(0, n))) {
+        const counted = !skipFirst && measured;
         if (kind === "floor") {
           const sent = Number(new DataView(body.buffer, body.byteOffset).getBigUint64(0, true));
-          if (!skipFirst && measured) latencies.push(now - sent);
+          if (counted) latencies.push(now - sent);
         } else {
-          const f = decodeMetrics(body);
-          if (last !== null && f.sequence > last + 1) missed += f.sequence - last - 1;
-          last = f.sequence;
-          if (!skipFirst && measured) latencies.push(now - f.sentAtUs);
+          undecoded.push({ at: now, body: body.slice(), counted, state });
         }
         skipFirst = false;
         frames++;
@@ -93,7 +114,10 @@ async function subscriber(index: number): Promise<void> {
   }
 }
 
+const decoding = setInterval(decodeReceived, 100);
 await Promise.all(Array.from({ length: count }, (_, i) => subscriber(i)));
+clearInterval(decoding);
+decodeReceived();
 latencies.sort((a, b) => a - b);
 const rates = perSubscriber.map((n) => n / Math.max(0.001, seconds - warmup));
 const pct = (p: number) =>
