@@ -43,7 +43,7 @@ class OptaMetrics < Formula
     run [opt_bin/"opta-metrics", "serve", "--socket", var/"run/opta-metrics.sock"]
     keep_alive true
     # Standard, not Background: Background adds timer coalescing, which makes a 25 Hz
-    # stream stutter; the daemon costs 2–3 % of one core (BENCHMARKS.md).
+    # stream stutter; the daemon costs about 2 % of one core (BENCHMARKS.md).
     process_type :standard
     log_path var/"log/opta-metrics.log"
     error_log_path var/"log/opta-metrics.log"

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { sharedWakeups, type Wakeups } from "../wakeups.ts";
+import { sharedWakeups } from "../wakeups.ts";
 import { LineChild } from "./command.ts";
 import type { ProcessSample } from "./types.ts";
 
@@ -65,13 +65,12 @@ export const MAX_RETRY_MS = 60_000;
  * not thrown away), otherwise the next run happens at once.
  *
  * Runs keep to the interval's grid but may each come up to a quarter interval
- * late, to share a wake-up (see {@linkcode Wakeups}): while frames flow they run
+ * late, to share a wake-up (see `src/wakeups.ts`): while frames flow they run
  * inside the daemon's ticks.
  */
 export function polledSource(
   name: SourceName,
   read: (signal: AbortSignal) => Promise<Readings> | Readings,
-  wakeups: Wakeups = sharedWakeups,
 ): Source {
   let active = false;
   let intervalMs = 0;
@@ -103,7 +102,7 @@ export function polledSource(
     // Due one delay after this run was due (it may have started late to share a wake-up);
     // never in the past, so a read slower than its interval or a freeze causes no burst.
     dueAt = Math.max(dueAt + delay, performance.now());
-    cancel = wakeups.at(dueAt, intervalMs / 4, () => running = run());
+    cancel = sharedWakeups.at(dueAt, intervalMs / 4, () => running = run());
   };
 
   return {

@@ -109,8 +109,7 @@ export const THERMAL_REPROBE_MS = 60_000;
  * file, later reads ask for just the files that exist. A machine with none (most
  * VMs) reports no temperature without spawning anything, and is probed again
  * every `reprobeMs` (default {@linkcode THERMAL_REPROBE_MS}) in case a sensor
- * driver loads late. A file
- * that stops answering makes the next read probe again.
+ * driver loads late. A file that stops answering makes the next read probe again.
  */
 export function temperatureReader(
   grep: string,
