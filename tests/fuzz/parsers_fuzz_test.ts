@@ -33,6 +33,7 @@ import { dfCapacityPercent, diskUsagePercent, findDfMount, parseDf } from "../..
 import { TopStream } from "../../src/metrics/linux/top.ts";
 import { parseThermal } from "../../src/metrics/linux/thermal.ts";
 import type { ProcessSample } from "../../src/metrics/types.ts";
+import { stdoutOf } from "../support/procs.ts";
 import { uniform } from "./support.ts";
 
 // ---------------------------------------------------------------- mutations
@@ -482,17 +483,9 @@ Deno.test({
     (haveTop ? "" : ` [SKIPPED: needs Linux and ${TOP}]`),
   ignore: !haveTop,
   async fn() {
-    const out = await new Deno.Command(TOP, {
-      args: ["-b", "-n", "1", "-w", "512", "-o", "%CPU", "-e", "k"],
-      clearEnv: true,
-      env: { LC_ALL: "C", PATH: "/usr/bin:/bin" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, fromUtf8.decode(out.stderr));
+    const out = await stdoutOf(TOP, ["-b", "-n", "1", "-w", "512", "-o", "%CPU", "-e", "k"]);
     // The summary, the header and the first 40 tasks: enough rows, and cheap to mutate.
-    const lines = fromUtf8.decode(out.stdout).split("\n");
+    const lines = out.split("\n");
     const header = lines.findIndex((l) => /^\s*PID\s/.test(l));
     assert.ok(header > 0, "top printed a column header");
     const capture = lines.slice(0, header + 41).join("\n") + "\n";

@@ -1,6 +1,7 @@
 /** TopStream (procps `top -b`) on real output captured here, and on constructed lines. */
 import assert from "node:assert/strict";
 import { assertParseError } from "../../support/fixtures.ts";
+import { stdoutOf } from "../../support/procs.ts";
 import { parseResidentKiB, TopStream } from "../../../src/metrics/linux/top.ts";
 import { topArgs, topLineParser } from "../../../src/metrics/linux/platform.ts";
 import type { ProcessSample } from "../../../src/metrics/types.ts";
@@ -25,16 +26,8 @@ Deno.test({
   name: "top (real): two refreshes of every task, pid 1 and this process included",
   ignore: !isLinux,
   fn: async () => {
-    const out = await new Deno.Command("/usr/bin/top", {
-      args: ["-b", "-n", "2", "-d", "0.2", "-o", "%CPU", "-w", "512", "-e", "k"],
-      clearEnv: true,
-      env: { LC_ALL: "C", PATH: "/usr/bin:/bin" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    const text = new TextDecoder().decode(out.stdout);
+    const args = ["-b", "-n", "2", "-d", "0.2", "-o", "%CPU", "-w", "512", "-e", "k"];
+    const text = await stdoutOf("/usr/bin/top", args);
     const lines = text.split("\n");
     // The task count each refresh announces ("Tasks:  67 total, …"): batch mode lists them all.
     const totals = lines.filter((l) => l.startsWith("Tasks:")).map((l) =>
