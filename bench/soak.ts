@@ -35,6 +35,7 @@
  */
 
 import { benchFlags } from "./support/args.ts";
+import type { SoakClientsReport } from "./support/soak_clients.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Daemon, startDaemon } from "../tests/support/daemon.ts";
 import { fdCount, quietCheck, rssAnonKiB, rssKiB, treeCpuWindows } from "./support/proc.ts";
@@ -66,21 +67,6 @@ interface Sample {
   fds: number;
   selfPct: number;
   childrenPct: number;
-}
-
-interface ClientReport {
-  seconds: number;
-  clients: {
-    name: string;
-    kind: "steady" | "staller" | "churner";
-    frames: number;
-    missed: number;
-    connects: number;
-    disconnects: number;
-    pauses: number;
-  }[];
-  steady_latency_us: { p50: number; p99: number; max: number };
-  errors: string[];
 }
 
 const interrupted = new AbortController();
@@ -230,7 +216,7 @@ async function main(): Promise<number> {
     if (!status.success || text.trim() === "") {
       throw new Error(`clients process failed (code ${status.code}): ${text}`);
     }
-    const report: ClientReport = JSON.parse(text);
+    const report: SoakClientsReport = JSON.parse(text);
     clients = null;
     const daemonStalled = daemon.matching(/client stalled, closed/).length;
     return verdict(samples, report, daemonStalled);
@@ -241,7 +227,7 @@ async function main(): Promise<number> {
   }
 }
 
-function verdict(samples: Sample[], report: ClientReport, daemonStalled: number): number {
+function verdict(samples: Sample[], report: SoakClientsReport, daemonStalled: number): number {
   console.log("\nper client (clients process report):");
   console.log(
     "| client | frames | Hz | missed | connects | disconnects | pauses / planned reconnects |",

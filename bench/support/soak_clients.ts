@@ -35,7 +35,7 @@ if (!path || !(SECONDS > 0) || !(PAUSE_MS >= 0) || !(STALL_EVERY_MS > 0) || !(CH
 }
 
 /** One subscriber's counters. */
-interface Counters {
+export interface Counters {
   name: string;
   kind: "steady" | "staller" | "churner";
   frames: number;
@@ -150,7 +150,18 @@ const errors = results.flatMap((r) =>
 latencies.sort((a, b) => a - b);
 const pct = (p: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-console.log(JSON.stringify({
+/** The JSON report this script prints on stdout (read by bench/soak.ts). */
+export interface SoakClientsReport {
+  seconds: number;
+  stall_pause_s: number;
+  stall_every_s: number;
+  churn_every_s: number;
+  clients: Counters[];
+  steady_latency_us: { p50: number; p99: number; max: number };
+  errors: string[];
+}
+
+const report: SoakClientsReport = {
   seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
   stall_pause_s: PAUSE_MS / 1000,
   stall_every_s: STALL_EVERY_MS / 1000,
@@ -158,4 +169,5 @@ console.log(JSON.stringify({
   clients: counters,
   steady_latency_us: { p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? 0 },
   errors,
-}));
+};
+console.log(JSON.stringify(report));
