@@ -61,6 +61,10 @@ const DRAIN_MS = 200;
 const PUMP_SLICE_MS = 10;
 /** Stdout is handed to its consumer in pieces of at most this many bytes. */
 const PUMP_PIECE_BYTES = 4096;
+/** Read buffer per child stdout (one, reused): a `top` refresh of a few hundred processes fits. */
+const STDOUT_READ_BYTES = 64 * 1024;
+/** Read buffer per child stderr: a tool's complaint is a line or two. */
+const STDERR_READ_BYTES = 4096;
 
 /**
  * A stall check firing this much later than it was due means the event loop itself was frozen
@@ -189,13 +193,13 @@ export async function runCommand(
   const onAbort = () => kill("aborted");
   signal?.addEventListener("abort", onAbort, { once: true });
 
-  const out = new StreamSink(child.stdout, maxStdout, (_chunk, sink) => {
+  const out = new StreamSink(child.stdout, maxStdout, STDOUT_READ_BYTES, (_chunk, sink) => {
     if (sink.total > maxStdout) {
       kill("output-too-large");
       sink.cancel();
     }
   });
-  const err = new StreamSink(child.stderr, maxStderr);
+  const err = new StreamSink(child.stderr, maxStderr, STDERR_READ_BYTES);
   let status: Deno.CommandStatus;
   try {
     status = await child.status;
@@ -443,8 +447,8 @@ export class LineChild {
         );
       }
     });
-    const out = new StreamSink(child.stdout, 0, (chunk) => splitter.push(chunk));
-    const err = new StreamSink(child.stderr, this.#maxStderr);
+    const out = new StreamSink(child.stdout, 0, STDOUT_READ_BYTES, (chunk) => splitter.push(chunk));
+    const err = new StreamSink(child.stderr, this.#maxStderr, STDERR_READ_BYTES);
 
     const status = await child.status;
     clearTimeout(stallTimer);
@@ -612,11 +616,20 @@ function signalChild(child: Deno.ChildProcess, signal: Deno.Signal): void {
   }
 }
 
-/** Reads a byte stream to its end, keeping at most `keep` bytes, and can be cancelled. */
+/**
+ * Reads a byte stream to its end, keeping at most `keep` bytes, and can be cancelled.
+ *
+ * Reads go into one buffer of `readBytes` that is reused for the life of the stream (a BYOB
+ * reader): a default reader allocates a fresh 64 KiB chunk per read, and a long-lived child
+ * such as `top` reads every 2 s, so its pending chunk outlived young-generation collections,
+ * was promoted and held 64 KiB of memory until the next full GC, one chunk after another.
+ * `onChunk` sees a view of that buffer that is valid only during the call; kept bytes are copied.
+ */
 class StreamSink {
   readonly done: Promise<void>;
   total = 0;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #reader: ReadableStreamBYOBReader;
+  #buffer: ArrayBuffer;
   readonly #chunks: Uint8Array[] = [];
   #kept = 0;
   #cancelled = false;
@@ -624,9 +637,11 @@ class StreamSink {
   constructor(
     stream: ReadableStream<Uint8Array>,
     readonly keep: number,
+    readBytes: number,
     onChunk?: (chunk: Uint8Array, sink: StreamSink) => void,
   ) {
-    this.#reader = stream.getReader();
+    this.#reader = stream.getReader({ mode: "byob" });
+    this.#buffer = new ArrayBuffer(readBytes);
     this.done = this.#pump(onChunk);
   }
 
@@ -644,12 +659,13 @@ class StreamSink {
     try {
       while (!this.#cancelled) {
         await pause();
-        const { value, done } = await this.#reader.read();
-        if (done) break;
+        const { value, done } = await this.#reader.read(new Uint8Array(this.#buffer));
+        if (done || value === undefined) break;
+        this.#buffer = value.buffer as ArrayBuffer;
         this.total += value.length;
         const room = this.keep - this.#kept;
         if (room > 0) {
-          const part = value.length <= room ? value : value.subarray(0, room);
+          const part = value.slice(0, room);
           this.#chunks.push(part);
           this.#kept += part.length;
         }

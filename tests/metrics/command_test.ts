@@ -95,6 +95,34 @@ Deno.test({
 });
 
 Deno.test({
+  name: "runCommand and LineChild: output spanning many reads of the reused buffer is intact",
+  ...sanitize,
+  fn: async () => {
+    // `seq` writes ~340 KiB in 4 KiB pipe writes, so it reaches us in many reads of the one
+    // read buffer; the kept text and the lines must not show bytes of a later read.
+    const expected = Array.from({ length: 60_000 }, (_, i) => String(i + 1));
+    const r = await runCommand("/usr/bin/seq", ["60000"]);
+    assert.equal(r.stdout, expected.join("\n") + "\n");
+
+    const lines: string[] = [];
+    let done!: () => void;
+    const all = new Promise<void>((resolve) => done = resolve);
+    const child = new LineChild({
+      path: "/usr/bin/seq",
+      args: ["60000"],
+      onLine: (line) => {
+        lines.push(line);
+        if (lines.length === expected.length) done();
+      },
+      onError: () => {},
+    });
+    child.start();
+    await all;
+    await child.stop();
+    assert.deepEqual(lines.slice(0, expected.length), expected);
+  },
+});
+Deno.test({
   name: "runCommand: the environment is cleared to LC_ALL and PATH (plus explicit extras)",
   ...sanitize,
   fn: async () => {
