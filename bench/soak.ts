@@ -83,11 +83,11 @@ async function lowestFdCount(pid: number): Promise<number> {
   return lowest;
 }
 
-/** The last `stats` line of the daemon: clients, frames sent, dropped. */
+/** The numeric fields of the daemon's last `stats` line: clients, dropped, heap_mib, … */
 function lastStats(daemon: Daemon): Record<string, number> {
   const line = daemon.matching(/ stats /).at(-1) ?? "";
   return Object.fromEntries(
-    [...line.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]),
+    [...line.matchAll(/(\w+)=(\d+(?:\.\d+)?)(?=\s|$)/g)].map((m) => [m[1], Number(m[2])]),
   );
 }
 
@@ -167,10 +167,10 @@ async function main(): Promise<number> {
         `8 steady + 1 staller (${stallPause} s pause every 30 s) + 1 churner (every 5 s), 25 Hz`,
     );
     console.log(
-      "|  time | RSS MiB | anon MiB | fds | CPU own % | CPU children % | CPU total % | clients | dropped | steady Hz | steady missed | staller drops |",
+      "|  time | RSS MiB | anon MiB | JS heap MiB | fds | CPU own % | CPU children % | CPU total % | clients | dropped | steady Hz | steady missed | staller drops |",
     );
     console.log(
-      "|------:|--------:|---------:|----:|----------:|---------------:|------------:|--------:|--------:|----------:|--------------:|--------------:|",
+      "|------:|--------:|---------:|------------:|----:|----------:|---------------:|------------:|--------:|--------:|----------:|--------------:|--------------:|",
     );
     const samples: Sample[] = [];
     for (let k = 1; k * SAMPLE_S <= SECONDS; k++) {
@@ -194,7 +194,7 @@ async function main(): Promise<number> {
       console.log(
         `| ${mm(sample.t).padStart(5)} | ${f(sample.rssKiB / 1024).padStart(7)} | ${
           f(sample.anonKiB / 1024).padStart(8)
-        } | ${String(sample.fds).padStart(3)} | ${f(sample.selfPct).padStart(9)} | ${
+        } | ${String(stats.heap_mib ?? "-").padStart(11)} | ${String(sample.fds).padStart(3)} | ${f(sample.selfPct).padStart(9)} | ${
           f(sample.childrenPct).padStart(14)
         } | ${f(sample.selfPct + sample.childrenPct).padStart(11)} | ${
           String(stats.clients ?? "-").padStart(7)
