@@ -13,7 +13,8 @@
  *     timers, and inside a 25 Hz tick like the daemon's (which is where it runs: the sampler
  *     is active only while clients are subscribed, and then its reads share the tick's
  *     wake-ups), against a baseline of the same tick without the sampler.
- *     Target: ≤ 0.5 % of one core in active mode.
+ *     Target: ≤ 0.5 % of one core in active mode, judged inside the tick (where the daemon
+ *     runs the active sampler); the on-its-own-timers figure is printed for reference.
  *
  *   deno bench -A bench/sampler_bench.ts     # 5 rounds × 4 windows of 10 s, ~4 min
  *   SAMPLER_BENCH_SECONDS=5 SAMPLER_BENCH_ROUNDS=3 deno bench -A bench/sampler_bench.ts  # quicker, noisier
@@ -222,9 +223,12 @@ async function measureSamplerCost(seconds: number, rounds: number): Promise<void
   );
   for (const r of rows) {
     const total = r.net + r.top + r.reaped;
+    const within = total <= TARGET_PERCENT ? `≤ ${TARGET_PERCENT} ok` : `> ${TARGET_PERCENT} OVER`;
     const verdict = r.mode === "idle"
       ? "-"
-      : (total <= TARGET_PERCENT ? `≤ ${TARGET_PERCENT} ok` : `> ${TARGET_PERCENT} OVER`);
+      : r.mode === "active"
+      ? `(${within}, not judged)`
+      : within;
     console.log(
       `${r.mode.padEnd(10)} ${r.base.padEnd(8)} ${f(median(windows[r.base].map(own)))}` +
         `    ${f(r.raw)}    ${f(r.net)} ${f(r.top)}   ${f(r.reaped)}  ${f(total)}  ${verdict}`,
@@ -238,9 +242,10 @@ async function measureSamplerCost(seconds: number, rounds: number): Promise<void
     );
   }
   console.log(
-    "  active = on the sampler's own timers; in ticks = inside a 25 Hz tick like the daemon's\n" +
-      "  (the sampler is active only while clients are subscribed, and then its reads share the\n" +
-      "  tick's wake-ups); deno net = median over the rounds of (this process in the mode −\n" +
+    "  in ticks = inside a 25 Hz tick like the daemon's, the row judged against the target: the\n" +
+      "  sampler is active only while clients are subscribed, and then its reads share the tick's\n" +
+      "  wake-ups; active = on the sampler's own timers, which the daemon does only in the 5 s\n" +
+      "  grace after its last client leaves (shown for reference); deno net = median over the rounds of (this process in the mode −\n" +
       "  the same round's baseline window); top = the live top child (/proc/<pid>/stat\n" +
       "  utime+stime), df+grep = reaped children (cutime+cstime of /proc/self/stat), both\n" +
       "  summed over the mode's windows (whole clock ticks).\n",
