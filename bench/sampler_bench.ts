@@ -245,10 +245,10 @@ async function measureSamplerCost(seconds: number, rounds: number): Promise<void
     "  in ticks = inside a 25 Hz tick like the daemon's, the row judged against the target: the\n" +
       "  sampler is active only while clients are subscribed, and then its reads share the tick's\n" +
       "  wake-ups; active = on the sampler's own timers, which the daemon does only in the 5 s\n" +
-      "  grace after its last client leaves (shown for reference); deno net = median over the rounds of (this process in the mode −\n" +
-      "  the same round's baseline window); top = the live top child (/proc/<pid>/stat\n" +
-      "  utime+stime), df+grep = reaped children (cutime+cstime of /proc/self/stat), both\n" +
-      "  summed over the mode's windows (whole clock ticks).\n",
+      "  grace after its last client leaves (shown for reference); deno net = median over the\n" +
+      "  rounds of (this process in the mode − the same round's baseline window); top = the live\n" +
+      "  top child (/proc/<pid>/stat utime+stime), df+grep = reaped children (cutime+cstime of\n" +
+      "  /proc/self/stat), both summed over the mode's windows (whole clock ticks).\n",
   );
 }
 
