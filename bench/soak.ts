@@ -25,7 +25,7 @@
  *   deno run -A bench/soak.ts --minutes 10 --stall-pause 3   # a staller that is never dropped
  *   deno run -A bench/soak.ts --minutes 10 --settle 4        # judge from 4:00 on
  *
- * On the 2-vCPU VM the daemon's RSS climbs for about its first 10 minutes and then levels off
+ * On the 2-vCPU VM the daemon's RSS climbs for about its first 13 minutes and then levels off
  * (~62 → ~72 MiB). Most of the climb is the JS heap column: V8's old generation filling with
  * promoted short-lived objects until its first full collection at the limit V8 sets (the live heap
  * stays at ~6.5 MB); the rest is the binary's pages being touched in the first minute (RssFile).
