@@ -1,7 +1,8 @@
 /**
  * `deno task compile`: build `dist/opta-metrics-<target>` for every release
  * target with the pinned Deno, the frozen lockfile, no permission prompts and
- * the `serve` permission set from deno.json baked in.
+ * the `serve` permission set from deno.json and the daemon's V8 flags
+ * (`--expose-gc`, see src/heap.ts) baked in.
  *
  *   deno task compile                          # all four targets
  *   deno task compile x86_64-unknown-linux-gnu # some targets
@@ -12,6 +13,8 @@
  *
  * @module
  */
+
+import { DAEMON_V8_FLAGS } from "../src/heap.ts";
 
 /** The release targets. */
 export const TARGETS = [
@@ -31,6 +34,7 @@ export function compileArgs(target: string): string[] {
     "--frozen",
     "--no-prompt",
     "-P=serve",
+    `--v8-flags=${DAEMON_V8_FLAGS.join(",")}`,
     "--target",
     target,
     "--output",

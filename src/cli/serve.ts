@@ -8,6 +8,7 @@
 import { createLogger, LOG_LEVELS, type LogLevel } from "../log.ts";
 import { serve, type ServeOptions } from "../ipc/server.ts";
 import { DEFAULT_SOCKET_PATH } from "../ipc/socket_path.ts";
+import { DEFAULT_GC_INTERVAL_MS } from "../heap.ts";
 import { currentPlatform } from "../metrics/platform.ts";
 import { DEFAULT_CADENCES } from "../metrics/sampler.ts";
 import { DEFAULT_MOMENTUM_CONFIG } from "../momentum/momentum.ts";
@@ -50,6 +51,12 @@ Logging:
   --log-level LEVEL         debug, info, warn, error (default info)
   --log-format FORMAT       text or json (default text)
   --stats-interval DUR      log a stats line this often, at least 1s (default 0: off)
+Memory:
+  --gc-interval DUR         run a full garbage collection this often, at least 1s (default
+                            ${
+  DEFAULT_GC_INTERVAL_MS / 1000
+}s; 0: off). Needs --v8-flags=--expose-gc: the binary
+                            and "deno task start" have it
   -h, --help                show this help`;
 
 const STRING = { type: "string" } as const;
@@ -74,6 +81,7 @@ const FLAGS = {
   "log-level": STRING,
   "log-format": STRING,
   "stats-interval": STRING,
+  "gc-interval": STRING,
 };
 
 /** Parse serve's flags into options (help → null). Every bad value is a UsageError naming its flag. */
@@ -138,6 +146,7 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
     statsIntervalMs: f["stats-interval"] === undefined || f["stats-interval"] === "0"
       ? 0
       : dur("stats-interval", 0, 1000),
+    gcIntervalMs: f["gc-interval"] === "0" ? 0 : dur("gc-interval", DEFAULT_GC_INTERVAL_MS, 1000),
     log: createLogger(level, format),
   };
 }

@@ -10,6 +10,7 @@
 import { cpuUsage } from "node:process";
 import { type LogFields, type Logger, silentLogger } from "../log.ts";
 import { sharedWakeups } from "../wakeups.ts";
+import { DEFAULT_GC_INTERVAL_MS, fullCollection } from "../heap.ts";
 import type { SourceName } from "../metrics/source.ts";
 import { type MachineFacts, type Platform } from "../metrics/platform.ts";
 import { type Cadences, Sampler, type SourceStatus } from "../metrics/sampler.ts";
@@ -57,6 +58,11 @@ export interface ServeOptions {
   idleGraceMs?: number;
   /** Log a stats line this often (ms); 0 or absent for never. */
   statsIntervalMs?: number;
+  /**
+   * Run V8's full collection this often (ms, default 60 000; 0 for never). Needs the
+   * runtime's `gc` hook (`--v8-flags=--expose-gc`); without it this is ignored.
+   */
+  gcIntervalMs?: number;
   /** Lifecycle log. */
   log?: Logger;
   /** Stop serving when aborted. */
@@ -89,6 +95,8 @@ export interface StatsInput {
   rssBytes: number;
   /** The JavaScript heap's size (what V8 holds, used or not), bytes. */
   heapBytes: number;
+  /** How long the last periodic full collection took (ms); null before the first or when off. */
+  gcMs: number | null;
 }
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
@@ -96,7 +104,8 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
 /**
  * The fields of a `stats` log line: clients, frames published, sent and dropped
  * for slow clients, clients closed for stalling, connections refused, own CPU %,
- * RSS and JavaScript heap, and per source the cost of its last reading, its age and its error.
+ * RSS, JavaScript heap and last full-collection pause, and per source the cost of its last
+ * reading, its age and its error.
  */
 export function statsFields(input: StatsInput): LogFields {
   const { stats, health } = input;
@@ -110,6 +119,7 @@ export function statsFields(input: StatsInput): LogFields {
     cpu_pct: round(input.cpuPercent, 2),
     rss_mib: round(input.rssBytes / 1048576, 1),
     heap_mib: round(input.heapBytes / 1048576, 1),
+    gc_ms: input.gcMs === null ? null : round(input.gcMs, 1),
   };
   for (const [name, h] of Object.entries(health)) {
     fields[`${name}_cost_ms`] = h.costMs === null ? null : round(h.costMs, 2);
@@ -269,6 +279,19 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     });
   });
 
+  // Full collections keep the heap at its live size (see src/heap.ts). They run inside the tick's
+  // wake-up while frames flow (that frame leaves a few ms late; its sent_at_us is stamped after).
+  const gcIntervalMs = options.gcIntervalMs ?? DEFAULT_GC_INTERVAL_MS;
+  const collect = gcIntervalMs > 0 ? fullCollection() : null;
+  let gcMs: number | null = null;
+  const stopCollections = collect
+    ? sharedWakeups.every(gcIntervalMs, gcIntervalMs / 4, () => {
+      const start = performance.now();
+      collect();
+      gcMs = performance.now() - start;
+    })
+    : undefined;
+
   let lastCpu = cpuUsage();
   let lastStatsMs = performance.now();
   const stopStats = options.statsIntervalMs
@@ -289,6 +312,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
           cpuPercent,
           rssBytes: memory.rss,
           heapBytes: memory.heapTotal,
+          gcMs,
         }),
       );
     })
@@ -303,6 +327,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     stopping = true;
     stopSocketChecks();
     stopStats?.();
+    stopCollections?.();
     clearTimeout(tickTimer);
     clearTimeout(idleTimer);
     tickTimer = undefined;
@@ -326,6 +351,11 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     rate_hz: rateHz,
     platform: platform.name,
     parent_checked: parentChecked,
+    full_gc: gcIntervalMs === 0
+      ? "off"
+      : collect
+      ? `every ${gcIntervalMs / 1000}s`
+      : "unavailable (run with --v8-flags=--expose-gc)",
   });
   // An abort that came while starting up (SIGTERM during facts() or the probe) fires no event.
   if (options.signal?.aborted) void stop(false);

@@ -523,6 +523,7 @@ Deno.test("more out-of-range flags exit 2 with one line naming the flag", async 
       [["--stall-timeout", "0"], /--stall-timeout must be a duration from 100 ms/],
       [["--top", "101"], /--top must be a whole number from 0 to 100, got '101'/],
       [["--cpu-interval", "1ms"], /--cpu-interval must be a duration from 50 ms/],
+      [["--gc-interval", "500ms"], /--gc-interval must be a duration from 1000 ms/],
       [["--socket-mode", "1777"], /--socket-mode must be an octal mode like 0600, got '1777'/],
     ];
     const runs = await Promise.all(

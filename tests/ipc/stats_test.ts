@@ -25,6 +25,7 @@ Deno.test("statsFields reports counters, own cost and every source's cost, age a
     cpuPercent: 1.23456,
     rssBytes: 52_428_800,
     heapBytes: 7_654_321,
+    gcMs: 12.345,
   });
   assert.deepEqual(fields, {
     clients: 3,
@@ -36,6 +37,7 @@ Deno.test("statsFields reports counters, own cost and every source's cost, age a
     cpu_pct: 1.23,
     rss_mib: 50,
     heap_mib: 7.3,
+    gc_ms: 12.3,
     cpu_cost_ms: 0.31,
     cpu_age_ms: 120,
     memory_cost_ms: 0.02,
@@ -54,7 +56,7 @@ Deno.test("the daemon logs a JSON stats line every interval with real figures", 
   await withDir(async (dir) => {
     const sock = `${dir}/s.sock`;
     const daemon = await startDaemon(sock, {
-      flags: ["--stats-interval", "1s", "--log-format", "json"],
+      flags: ["--stats-interval", "1s", "--gc-interval", "1s", "--log-format", "json"],
     });
     const stop = new AbortController();
     try {
@@ -82,6 +84,7 @@ Deno.test("the daemon logs a JSON stats line every interval with real figures", 
       assert.ok(b.cpu_pct > 0 && b.cpu_pct < 50, `cpu_pct ${b.cpu_pct}`);
       assert.ok(b.rss_mib > 10 && b.rss_mib < 500, `rss_mib ${b.rss_mib}`);
       assert.ok(b.heap_mib > 1 && b.heap_mib < b.rss_mib, `heap_mib ${b.heap_mib}`);
+      assert.ok(b.gc_ms > 0 && b.gc_ms < 1000, `gc_ms ${b.gc_ms}: a full collection ran`);
       for (const source of ["cpu", "memory", "processes", "disk", "temperature"]) {
         assert.ok(typeof b[`${source}_cost_ms`] === "number", `${source}_cost_ms`);
         assert.ok(b[`${source}_age_ms`] >= 0, `${source}_age_ms`);
@@ -90,6 +93,30 @@ Deno.test("the daemon logs a JSON stats line every interval with real figures", 
       assert.ok(frames > 0);
     } finally {
       await daemon.stop();
+    }
+  });
+});
+
+Deno.test("full collections: on by default, off with --gc-interval 0, unavailable without --expose-gc", async () => {
+  await withDir(async (dir) => {
+    const cases = [
+      { flags: [], v8Flags: undefined, fullGc: "every 60s" },
+      { flags: ["--gc-interval", "0"], v8Flags: undefined, fullGc: "off" },
+      { flags: [], v8Flags: [], fullGc: "unavailable (run with --v8-flags=--expose-gc)" },
+    ];
+    for (const [i, { flags, v8Flags, fullGc }] of cases.entries()) {
+      const daemon = await startDaemon(`${dir}/g${i}.sock`, {
+        flags: [...flags, "--stats-interval", "1s", "--log-format", "json"],
+        v8Flags,
+      });
+      try {
+        const listening = JSON.parse(daemon.lines.find((l) => /"event":"listening"/.test(l))!);
+        assert.equal(listening.full_gc, fullGc, JSON.stringify(flags));
+        const stats = JSON.parse(await daemon.waitForLine(/"event":"stats"/, 3000));
+        assert.equal(stats.gc_ms, null, "no collection within the first minute");
+      } finally {
+        await daemon.stop();
+      }
     }
   });
 });

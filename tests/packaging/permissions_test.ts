@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import config from "../../deno.json" with { type: "json" };
 import { compileArgs, PINNED_DENO, TARGETS } from "../../packaging/compile.ts";
+import { DAEMON_V8_FLAGS } from "../../src/heap.ts";
 import { DARWIN_TOOLS, darwinPlatform } from "../../src/metrics/darwin/platform.ts";
 import { LINUX_TOOLS, linuxPlatform } from "../../src/metrics/linux/platform.ts";
 import { DEFAULT_SOCKET_PATH, GRANTED_SOCKET_PATHS } from "../../src/ipc/socket_path.ts";
@@ -13,6 +14,8 @@ import { decodeMetrics, type MetricsFrame } from "../../src/ipc/codec.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
+/** The `--v8-flags` argument the daemon runs with, wherever it runs. */
+const V8_FLAGS = `--v8-flags=${DAEMON_V8_FLAGS.join(",")}`;
 const set = config.permissions.serve;
 
 function run(args: string[]) {
@@ -124,7 +127,15 @@ Deno.test({
     (defaultPathTaken ? ` [SKIPPED: ${DEFAULT_SOCKET_PATH} exists]` : ""),
   ignore: Deno.build.os !== "linux" || defaultPathTaken,
   async fn() {
-    const daemon = run(["run", "--quiet", "--no-prompt", "-P=serve", "src/main.ts", "serve"])
+    const daemon = run([
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "-P=serve",
+      V8_FLAGS,
+      "src/main.ts",
+      "serve",
+    ])
       .spawn();
     try {
       let conn: Deno.UnixConn | null = null;
@@ -166,7 +177,7 @@ Deno.test({
   },
 });
 
-Deno.test("deno task compile bakes the set with the pinned Deno, frozen lock and no prompt", () => {
+Deno.test("deno task compile bakes the set and the V8 flags with the pinned Deno, frozen lock and no prompt", () => {
   assert.deepEqual([...TARGETS], [
     "aarch64-apple-darwin",
     "x86_64-apple-darwin",
@@ -176,7 +187,7 @@ Deno.test("deno task compile bakes the set with the pinned Deno, frozen lock and
   for (const target of TARGETS) {
     const args = compileArgs(target);
     assert.equal(args[0], "compile");
-    for (const flag of ["--frozen", "--no-prompt", "-P=serve"]) {
+    for (const flag of ["--frozen", "--no-prompt", "-P=serve", V8_FLAGS]) {
       assert.ok(args.includes(flag), flag);
     }
     assert.equal(args[args.indexOf("--target") + 1], target);
@@ -186,5 +197,8 @@ Deno.test("deno task compile bakes the set with the pinned Deno, frozen lock and
   }
   assert.equal(PINNED_DENO, "2.9.6");
   assert.match(config.tasks.compile, /packaging\/compile\.ts/);
-  assert.match(config.tasks.start, /-P=serve src\/main\.ts serve/, "start runs under the same set");
+  assert.ok(
+    config.tasks.start.startsWith(`deno run -P=serve ${V8_FLAGS} src/main.ts serve`),
+    "start runs under the same set with the same V8 flags",
+  );
 });

@@ -1,8 +1,9 @@
 /**
  * Runs the daemon as a real subprocess for end-to-end tests: `deno run -P=serve`
- * from the project root (so deno.json's `serve` permission set applies) plus
- * read/write grants on a temporary directory and a `unix:` net grant on the
- * socket. Its stderr (one line per lifecycle event) is collected line by line.
+ * from the project root (so deno.json's `serve` permission set applies) with the
+ * daemon's V8 flags, plus read/write grants on a temporary directory and a
+ * `unix:` net grant on the socket. Its stderr (one line per lifecycle event) is
+ * collected line by line.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { type ReceivedFrame, subscribe, type SubscriberStatus } from "../../src/ipc/client.ts";
 import { decodeMetrics } from "../../src/ipc/codec.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
+import { DAEMON_V8_FLAGS } from "../../src/heap.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -37,7 +39,12 @@ export interface DaemonOptions {
   grantDir?: string;
   /** Extra `serve` flags. */
   flags?: string[];
+  /** V8 flags (default: the daemon's own, {@linkcode DAEMON_V8_FLAGS}). */
+  v8Flags?: readonly string[];
 }
+
+const v8FlagsArgs = (flags: readonly string[]) =>
+  flags.length > 0 ? [`--v8-flags=${flags.join(",")}`] : [];
 
 /** A running (or exited) daemon subprocess. */
 export class Daemon {
@@ -63,6 +70,7 @@ export class Daemon {
         "--quiet",
         "--no-prompt",
         "-P=serve",
+        ...v8FlagsArgs(options.v8Flags ?? DAEMON_V8_FLAGS),
         `--allow-read=${dir}`,
         `--allow-write=${dir}`,
         `--allow-net=unix:${socket}`,
