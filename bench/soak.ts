@@ -25,12 +25,10 @@
  *   deno run -A bench/soak.ts --minutes 10 --stall-pause 3   # a staller that is never dropped
  *   deno run -A bench/soak.ts --minutes 10 --settle 4        # judge from 4:00 on
  *
- * On the 2-vCPU VM the daemon's RSS climbs for about its first 13 minutes and then levels off
- * (~62 → ~72 MiB). Most of the climb is the JS heap column: V8's old generation filling with
- * promoted short-lived objects until its first full collection at the limit V8 sets (the live heap
- * stays at ~6.5 MB); the rest is the binary's pages being touched in the first minute (RssFile).
- * With the default `--settle 1` the RSS target measures that climb. The verdict also prints, not
- * judged, the RSS slope over the last half of the run.
+ * The daemon runs a full garbage collection every minute (`--gc-interval`, src/heap.ts); without
+ * it (`--gc-interval 0`) V8's old generation fills with promoted short-lived
+ * objects for ~13 minutes and RSS climbs ~8 MiB before levelling off. The "JS heap" column is the
+ * daemon's own `heap_mib`. The verdict also prints, not judged, the RSS slope over the last half.
  *
  * @module
  */
