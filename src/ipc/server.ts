@@ -23,6 +23,7 @@ import {
 import { Broadcaster, type BroadcasterStats } from "./broadcaster.ts";
 import { wallClockMicros } from "./clock.ts";
 import { FrameEncoder } from "./codec.ts";
+import { Ticker } from "./ticker.ts";
 import {
   assertSocketGranted,
   bindSocket,
@@ -169,27 +170,20 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     broadcaster.publish(latest);
   };
 
-  let tickTimer: ReturnType<typeof setTimeout> | undefined;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  let nextTickMs = 0;
-  const tick = () => {
-    tickTimer = undefined;
+  // Fell behind (suspend, SIGSTOP, overload): the ticker skips the missed ticks, never bursts.
+  const ticker = new Ticker(periodMs, (lateMs) => {
     // A tick over a second late means this process was frozen (SIGSTOP, sleep): the
     // clients' pending writes did not stall, we did. Restart their stall clocks.
-    if (performance.now() - nextTickMs > 1000) broadcaster.forgiveStalls();
+    if (lateMs > 1000) broadcaster.forgiveStalls();
     // Periodic work that can wait a little (the sampler's reads, the socket check) runs in
     // this wake-up instead of one of its own.
     sharedWakeups.runDue();
     broadcaster.closeStalled();
-    const now = performance.now();
-    nextTickMs += periodMs;
-    // Fell behind (suspend, SIGSTOP, overload): skip the missed ticks, never burst.
-    if (nextTickMs < now) nextTickMs = now + periodMs;
-    if (broadcaster.size > 0) tickTimer = setTimeout(tick, nextTickMs - now);
     // The frame goes out last: work done after the write would hold up a client the
     // kernel woke on this CPU until this process sleeps again.
     publish();
-  };
+  });
 
   const broadcaster = new Broadcaster({
     stallTimeoutMs: options.stallTimeoutMs ?? 2000,
@@ -201,8 +195,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
       log.log("debug", "streaming", { rate_hz: rateHz });
     },
     onLastClient() {
-      clearTimeout(tickTimer);
-      tickTimer = undefined;
+      ticker.stop();
       // Idle only after a grace period: a client that reconnects at once (or in a loop)
       // must not restart the sampler's children every time.
       idleTimer = setTimeout(() => {
@@ -230,10 +223,8 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
         }
         const first = broadcaster.size === 0;
         if (!broadcaster.add(conn, first ? null : latest)) continue;
-        if (first && tickTimer === undefined) {
-          nextTickMs = performance.now();
-          tick(); // the new client gets a fresh frame at once, then one per tick
-        }
+        // The first client gets a fresh frame at once, then one per tick.
+        if (first) ticker.start();
       }
     } catch (error) {
       if (!stopping) log.log("error", "accept failed", { error: (error as Error).message });
@@ -328,9 +319,8 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     stopSocketChecks();
     stopStats?.();
     stopCollections?.();
-    clearTimeout(tickTimer);
+    ticker.stop();
     clearTimeout(idleTimer);
-    tickTimer = undefined;
     if (!leaveSocketFile) {
       try {
         listener.close(); // Deno unlinks the socket file on close
