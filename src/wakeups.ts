@@ -4,8 +4,9 @@
  * benchmarks run on), so periodic work that can wait a little runs inside a
  * wake-up that happens anyway. Each task has an earliest time and some slack:
  * while frames flow, the 25 Hz tick calls {@linkcode Wakeups.runDue} and the
- * sampler's reads and the socket check cost no wake-up of their own; without
- * ticks, tasks whose windows overlap share one timer.
+ * sampler's reads and the socket check cost no wake-up of their own, nor any
+ * timer (see {@linkcode Wakeups.pulse}: creating a timer costs more than most
+ * tasks here); without ticks, tasks whose windows overlap share one timer.
  *
  * @module
  */
@@ -21,6 +22,7 @@ export class Wakeups {
   readonly #tasks = new Set<Task>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
+  #pulseMs = Infinity;
 
   /**
    * Run `fn` once, no earlier than `earliest` (a `performance.now()` time): at the
@@ -30,7 +32,7 @@ export class Wakeups {
   at(earliest: number, slackMs: number, fn: () => void): () => void {
     const task: Task = { earliest, latest: earliest + Math.max(0, slackMs), fn };
     this.#tasks.add(task);
-    if (task.latest < this.#timerAt) this.#arm(task.latest);
+    if (!this.#pulseReaches(task) && task.latest < this.#timerAt) this.#arm(task.latest);
     return () => {
       if (this.#tasks.delete(task) && task.latest === this.#timerAt) this.#arm(this.#nextLatest());
     };
@@ -72,14 +74,31 @@ export class Wakeups {
     }
   }
 
+  /**
+   * Declare that {@linkcode runDue} is called about every `periodMs` (a steady tick), or
+   * `Infinity` once it no longer is. Meanwhile a task whose slack exceeds the period by a
+   * quarter arms no timer: the next tick runs it within its window. Tasks with less slack
+   * keep their timers; ending the pulse arms one for the others.
+   */
+  pulse(periodMs: number): void {
+    this.#pulseMs = periodMs;
+    this.#arm(this.#nextLatest());
+  }
+
   /** Tasks waiting to run. */
   get size(): number {
     return this.#tasks.size;
   }
 
+  #pulseReaches(task: Task): boolean {
+    return task.latest - task.earliest >= this.#pulseMs * 1.25;
+  }
+
   #nextLatest(): number {
     let next = Infinity;
-    for (const task of this.#tasks) if (task.latest < next) next = task.latest;
+    for (const task of this.#tasks) {
+      if (task.latest < next && !this.#pulseReaches(task)) next = task.latest;
+    }
     return next;
   }
 

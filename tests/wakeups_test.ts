@@ -101,3 +101,31 @@ Deno.test("a task that throws is reported and does not keep the others from runn
   }
   await delay(0);
 });
+
+Deno.test("under a pulse, a task with more slack than the pulse's period arms no timer; ending the pulse arms one", async () => {
+  const wakeups = new Wakeups();
+  wakeups.pulse(20);
+  const start = performance.now();
+  const ran: string[] = [];
+  wakeups.at(start + 30, 100, () => ran.push("roomy")); // the pulse would reach it in time
+  wakeups.at(start + 5, 10, () => ran.push("tight")); // too little slack: keeps its own timer
+  await delay(60);
+  assert.deepEqual(ran, ["tight"], "only the tight task ran on a timer");
+  await delay(80); // past the roomy task's latest time: still no timer for it
+  assert.deepEqual(ran, ["tight"]);
+  wakeups.pulse(Infinity);
+  await delay(20);
+  assert.deepEqual(ran, ["tight", "roomy"], "ending the pulse ran the overdue task");
+  assert.equal(wakeups.size, 0);
+});
+
+Deno.test("under a pulse, runDue still runs every due task", () => {
+  const wakeups = new Wakeups();
+  wakeups.pulse(40);
+  const now = performance.now();
+  let runs = 0;
+  wakeups.at(now - 1, 1000, () => runs++);
+  wakeups.runDue();
+  assert.equal(runs, 1);
+  wakeups.pulse(Infinity);
+});

@@ -184,6 +184,15 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     // kernel woke on this CPU until this process sleeps again.
     publish();
   });
+  // While the ticker runs, it is the wake-up the sampler's reads and the checks ride on.
+  const startTicking = () => {
+    sharedWakeups.pulse(periodMs);
+    ticker.start();
+  };
+  const stopTicking = () => {
+    ticker.stop();
+    sharedWakeups.pulse(Infinity);
+  };
 
   const broadcaster = new Broadcaster({
     stallTimeoutMs: options.stallTimeoutMs ?? 2000,
@@ -195,7 +204,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
       log.log("debug", "streaming", { rate_hz: rateHz });
     },
     onLastClient() {
-      ticker.stop();
+      stopTicking();
       // Idle only after a grace period: a client that reconnects at once (or in a loop)
       // must not restart the sampler's children every time.
       idleTimer = setTimeout(() => {
@@ -224,7 +233,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
         const first = broadcaster.size === 0;
         if (!broadcaster.add(conn, first ? null : latest)) continue;
         // The first client gets a fresh frame at once, then one per tick.
-        if (first) ticker.start();
+        if (first) startTicking();
       }
     } catch (error) {
       if (!stopping) log.log("error", "accept failed", { error: (error as Error).message });
@@ -319,7 +328,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     stopSocketChecks();
     stopStats?.();
     stopCollections?.();
-    ticker.stop();
+    stopTicking();
     clearTimeout(idleTimer);
     if (!leaveSocketFile) {
       try {
