@@ -123,7 +123,11 @@ export class FrameEncoder {
    * sampler hands out one object until a value changes), the previous frame is
    * copied and only its per-tick fields (momentum, sequence, send time) are
    * rewritten in place: at 25 Hz most frames differ from the last only there.
-   * Snapshots are treated as immutable: build a new object to change a value.
+   * A new snapshot with the same `topProcesses` array, whose scalars are present
+   * or absent on the wire just as before (a FlatBuffer omits a 0), is patched in
+   * the same way (a new CPU reading, four times a second); the bytes are the
+   * same as a full encode's. Snapshots are treated as immutable: build a new
+   * object to change a value.
    */
   encode(
     snapshot: Snapshot,
@@ -132,13 +136,19 @@ export class FrameEncoder {
     sentAtUs: number,
   ): Uint8Array {
     const template = this.#template;
+    if (
+      template !== null && snapshot !== this.#templateSnapshot &&
+      patchValues(template, this.#templateSnapshot!, snapshot)
+    ) {
+      this.#templateSnapshot = snapshot;
+    }
     if (template !== null && snapshot === this.#templateSnapshot) {
       const out = frame(template.bytes);
       patchTickFields(out, template, momentum, sequence, sentAtUs);
       return out;
     }
     const body = this.encodeBody(snapshot, momentum, sequence, sentAtUs);
-    this.#template = { bytes: body.slice(), ...tickFieldOffsets(body) };
+    this.#template = { bytes: body.slice(), ...fieldOffsets(body) };
     this.#templateSnapshot = snapshot;
     return frame(body);
   }
@@ -225,7 +235,10 @@ export class FrameEncoder {
   }
 }
 
-/** A finished frame body and where its per-tick fields sit in it. */
+/**
+ * A finished frame body and where its fields sit in it: byte positions in the
+ * body, 0 for a scalar the body does not carry (a FlatBuffer omits a default).
+ */
 interface FrameTemplate {
   bytes: Uint8Array;
   intensity: number;
@@ -233,21 +246,68 @@ interface FrameTemplate {
   rotationSpeed: number;
   sequence: number;
   sentAtUs: number;
+  cpuUsage: number;
+  memoryUsage: number;
+  memoryTotal: number;
+  diskUsage: number;
+  temperature: number;
+  timestamp: number;
 }
 
-/** Byte positions (in the body) of the fields that change every tick. */
-function tickFieldOffsets(body: Uint8Array): Omit<FrameTemplate, "bytes"> {
+/** Byte positions (in the body) of the per-tick fields and of the root's scalars. */
+function fieldOffsets(body: Uint8Array): Omit<FrameTemplate, "bytes"> {
   const bb = new flatbuffers.ByteBuffer(body);
   const root = MetricsTable.getRootAsSystemMetrics(bb);
   const m = root.momentum()!;
-  const field = (table: number, slot: number) => table + bb.__offset(table, 4 + 2 * slot);
+  const field = (table: number, slot: number) => {
+    const offset = bb.__offset(table, 4 + 2 * slot);
+    return offset === 0 ? 0 : table + offset;
+  };
   return {
     intensity: field(m.bb_pos, 0),
     color: field(m.bb_pos, 1),
     rotationSpeed: field(m.bb_pos, 2),
     sequence: field(root.bb_pos, 8),
     sentAtUs: field(root.bb_pos, 9),
+    cpuUsage: field(root.bb_pos, 0),
+    memoryUsage: field(root.bb_pos, 1),
+    memoryTotal: field(root.bb_pos, 2),
+    diskUsage: field(root.bb_pos, 3),
+    temperature: field(root.bb_pos, 4),
+    timestamp: field(root.bb_pos, 5),
   };
+}
+
+/** Whether a full encode writes this float (the builder omits one equal to its default, 0). */
+const floatOnWire = (value: number) => value != 0; // NaN: written; -0: omitted, like the builder
+/** Whether a full encode writes this ulong (see {@linkcode toUlong}). */
+const ulongOnWire = (value: number) => Number.isFinite(value) && value >= 1;
+
+/**
+ * Rewrite the template's scalars for `next` when its layout would be the same as
+ * for `previous`: the same processes array, and every scalar present or absent as
+ * before. Returns false (nothing written) when a full encode is needed.
+ */
+function patchValues(at: FrameTemplate, previous: Snapshot, next: Snapshot): boolean {
+  if (next.topProcesses !== previous.topProcesses) return false;
+  if (
+    (at.cpuUsage !== 0) !== floatOnWire(next.cpuUsage) ||
+    (at.memoryUsage !== 0) !== floatOnWire(next.memoryUsage) ||
+    (at.diskUsage !== 0) !== floatOnWire(next.diskUsage) ||
+    (at.memoryTotal !== 0) !== ulongOnWire(next.memoryTotal) ||
+    (at.timestamp !== 0) !== ulongOnWire(next.timestamp) ||
+    (at.temperature !== 0) !== (next.temperature !== null)
+  ) {
+    return false;
+  }
+  const view = new DataView(at.bytes.buffer, at.bytes.byteOffset, at.bytes.length);
+  if (at.cpuUsage !== 0) view.setFloat32(at.cpuUsage, next.cpuUsage, true);
+  if (at.memoryUsage !== 0) view.setFloat32(at.memoryUsage, next.memoryUsage, true);
+  if (at.diskUsage !== 0) view.setFloat32(at.diskUsage, next.diskUsage, true);
+  if (at.temperature !== 0) view.setFloat32(at.temperature, next.temperature!, true);
+  if (at.memoryTotal !== 0) setUlong(view, at.memoryTotal, next.memoryTotal);
+  if (at.timestamp !== 0) setUlong(view, at.timestamp, next.timestamp);
+  return true;
 }
 
 const TWO_32 = 2 ** 32;

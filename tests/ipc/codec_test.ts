@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   decodeAnimation,
   DecodeError,
@@ -242,6 +243,55 @@ Deno.test("a new snapshot object is encoded in full", () => {
   const frame = decodeMetrics(body(encoder.encode(changed, momentum, 2, 2)));
   assert.equal(frame.cpuUsage, 99.5);
   assert.deepEqual(frame.topProcesses, []);
+});
+
+Deno.test("a new CPU reading (same processes) is patched into the last frame: a tick's worth of work", () => {
+  const encoder = new FrameEncoder();
+  encoder.encode(snapshot, momentum, 1, 1);
+  const cpu = { ...snapshot, cpuUsage: 12.5, timestamp: snapshot.timestamp + 250 };
+  const patched = encoder.encode(cpu, momentum, 2, 2);
+  assert.deepEqual(patched, new FrameEncoder().encode(cpu, momentum, 2, 2));
+  assert.equal(decodeMetrics(body(patched)).cpuUsage, 12.5);
+  // 0 is not on the wire (the builder omits a default): a full encode, with the same result
+  const zero = { ...cpu, cpuUsage: 0 };
+  assert.deepEqual(
+    encoder.encode(zero, momentum, 3, 3),
+    new FrameEncoder().encode(zero, momentum, 3, 3),
+  );
+});
+
+Deno.test("any sequence of snapshots encodes to the bytes of a fresh full encode, patched or not", () => {
+  const scalar = fc.oneof(
+    fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 0.25, 100),
+    fc.double({ min: -1e6, max: 1e6 }),
+  );
+  const ulong = fc.oneof(
+    fc.constantFrom(0, 0.5, 1, NaN, Infinity, -5, 2 ** 40 + 3),
+    fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  );
+  const step = fc.record({
+    cpuUsage: scalar,
+    memoryUsage: scalar,
+    memoryTotal: ulong,
+    diskUsage: scalar,
+    temperature: fc.option(scalar, { nil: null }),
+    timestamp: ulong,
+    newProcesses: fc.boolean(),
+  });
+  const lists = [snapshot.topProcesses, snapshot.topProcesses.slice(0, 3), []];
+  fc.assert(
+    fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+      const encoder = new FrameEncoder();
+      let processes = lists[0];
+      for (const [i, { newProcesses, ...values }] of steps.entries()) {
+        if (newProcesses) processes = lists[(lists.indexOf(processes) + 1) % lists.length];
+        const next: Snapshot = { ...values, topProcesses: processes };
+        const got = encoder.encode(next, momentum, i + 1, 1000 + i);
+        assert.deepEqual(got, new FrameEncoder().encode(next, momentum, i + 1, 1000 + i));
+      }
+    }),
+    { seed: 20261127, numRuns: 300 },
+  );
 });
 
 Deno.test("stampSentAt rewrites only the send time of the frame just encoded (full or patched)", () => {
