@@ -61,7 +61,7 @@ def receive(path: str, count: int, seconds: float, kind: str) -> str:
             entry = pending[fd]
             chunk = entry[0].recv(65536)
             if not chunk:
-                return f"receive: the server closed connection {fd}"
+                sys.exit(f"native_receiver: the server closed connection {fd} after {len(latencies)} frames")
             data = entry[1] + chunk
             while len(data) >= 4:
                 length = struct.unpack_from(">I", data, 0)[0]

@@ -23,6 +23,8 @@ import {
   UsageError,
 } from "./usage.ts";
 
+const GC_DEFAULT_S = DEFAULT_GC_INTERVAL_MS / 1000;
+
 /** Help text of the serve command. */
 export const SERVE_HELP = `Usage: opta-metrics serve [options]
 
@@ -53,9 +55,7 @@ Logging:
   --stats-interval DUR      log a stats line this often, at least 1s (default 0: off)
 Memory:
   --gc-interval DUR         run a full garbage collection this often, at least 1s (default
-                            ${
-  DEFAULT_GC_INTERVAL_MS / 1000
-}s; 0: off). Needs --v8-flags=--expose-gc: the binary
+                            ${GC_DEFAULT_S}s; 0: off). Needs --v8-flags=--expose-gc: the binary
                             and "deno task start" have it
   -h, --help                show this help`;
 
@@ -90,6 +90,9 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
   if (f.help) return null;
   const dur = (name: string, fallback: number, min = 10, max = 3_600_000) =>
     durationFlag("serve", name, f[name], fallback, min, max);
+  /** A period of at least 1 s, or 0 for "off". */
+  const periodOrOff = (name: string, fallback: number) =>
+    f[name] === "0" ? 0 : dur(name, fallback, 1000);
   const percent = (name: string, fallback: number) =>
     numberFlag("serve", name, f[name], fallback, 0, 100);
   const modeText = f["socket-mode"];
@@ -143,10 +146,8 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
       idle: dur("idle-interval", DEFAULT_CADENCES.idle, 100),
     },
     momentum: { ...DEFAULT_MOMENTUM_CONFIG, thresholds },
-    statsIntervalMs: f["stats-interval"] === undefined || f["stats-interval"] === "0"
-      ? 0
-      : dur("stats-interval", 0, 1000),
-    gcIntervalMs: f["gc-interval"] === "0" ? 0 : dur("gc-interval", DEFAULT_GC_INTERVAL_MS, 1000),
+    statsIntervalMs: periodOrOff("stats-interval", 0),
+    gcIntervalMs: periodOrOff("gc-interval", DEFAULT_GC_INTERVAL_MS),
     log: createLogger(level, format),
   };
 }

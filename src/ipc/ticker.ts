@@ -6,8 +6,8 @@
  * a `setInterval` ~0.67 %). An interval alone drifts, though: it runs at a
  * whole number of milliseconds and each period overshoots by a fraction of one
  * (40 → ~40.9 ms, 24.5 Hz). So the ticker steers: a tick more than
- * `toleranceMs` late restarts the interval one millisecond shorter, one more
- * than that early restarts it one longer. It settles between the two whole
+ * {@linkcode TOLERANCE_MS} late restarts the interval one millisecond shorter,
+ * one more than that early restarts it one longer. It settles between the two whole
  * periods that bracket the true one, restarting every few ticks; the average
  * rate is exact and no tick strays further than the tolerance (plus the
  * timer's own latency) from the grid. A tick over a period late (the process
@@ -16,8 +16,8 @@
  * @module
  */
 
-/** How far a tick may stray from the grid before the interval is re-steered (ms). */
-export const DEFAULT_TOLERANCE_MS = 2;
+/** How far a tick may stray from the grid before the interval is re-steered (ms; at most a quarter period). */
+export const TOLERANCE_MS = 2;
 
 /** Calls `onTick` every `periodMs` on average, on a `setInterval` steered onto the grid. */
 export class Ticker {
@@ -31,24 +31,17 @@ export class Ticker {
   /**
    * @param periodMs the period, any positive number of milliseconds
    * @param onTick called each tick with how late it is against the grid (ms; negative if early)
-   * @param toleranceMs lateness or earliness that re-steers the interval (default
-   *   {@linkcode DEFAULT_TOLERANCE_MS}, at most a quarter period)
    */
-  constructor(periodMs: number, onTick: (lateMs: number) => void, toleranceMs?: number) {
+  constructor(periodMs: number, onTick: (lateMs: number) => void) {
     this.#periodMs = periodMs;
     this.#onTick = onTick;
-    this.#toleranceMs = Math.min(toleranceMs ?? DEFAULT_TOLERANCE_MS, periodMs / 4);
+    this.#toleranceMs = Math.min(TOLERANCE_MS, periodMs / 4);
     this.#intervalMs = Math.max(1, Math.floor(periodMs));
   }
 
   /** True between {@linkcode start} and {@linkcode stop}. */
   get running(): boolean {
     return this.#timer !== undefined;
-  }
-
-  /** The interval's current whole-millisecond period (for tests and diagnostics). */
-  get intervalMs(): number {
-    return this.#intervalMs;
   }
 
   /** Tick at once, then every period until {@linkcode stop}. Does nothing if running. */
