@@ -123,10 +123,10 @@ export class FrameEncoder {
    * sampler hands out one object until a value changes), the previous frame is
    * copied and only its per-tick fields (momentum, sequence, send time) are
    * rewritten in place: at 25 Hz most frames differ from the last only there.
-   * A new snapshot with the same `topProcesses` array, whose scalars are present
-   * or absent on the wire just as before (a FlatBuffer omits a 0), is patched in
-   * the same way (a new CPU reading, four times a second); the bytes are the
-   * same as a full encode's. Snapshots are treated as immutable: build a new
+   * A new snapshot with the same `topProcesses` array and a temperature present
+   * or absent as before is patched in the same way (a new CPU reading, four
+   * times a second): every other scalar is always on the wire, even when 0. The
+   * bytes are the same as a full encode's. Snapshots are treated as immutable: build a new
    * object to change a value.
    */
   encode(
@@ -186,7 +186,10 @@ export class FrameEncoder {
     offsets.length = count;
     for (let i = 0; i < count; i++) offsets[i] = this.#process(processes[i]);
     const list = MetricsTable.createTopProcessesVector(b, offsets);
-    // The per-tick fields are always written (even when 0) so later frames can patch them.
+    // Every scalar from here on is written even when 0 (the generated adders skip a
+    // default unless told not to), so a frame's layout depends only on its processes and
+    // on whether it has a temperature, and later frames patch their values in place. An
+    // absent optional scalar reads as "none", so 0 °C must be written anyway.
     b.forceDefaults(true);
     const animation = MomentumTable.createMomentumState(
       b,
@@ -194,23 +197,15 @@ export class FrameEncoder {
       momentum.color,
       momentum.rotationSpeed,
     );
-    b.forceDefaults(false);
     MetricsTable.startSystemMetrics(b);
     MetricsTable.addCpuUsage(b, snapshot.cpuUsage);
     MetricsTable.addMemoryUsage(b, snapshot.memoryUsage);
     MetricsTable.addMemoryTotal(b, toUlong(snapshot.memoryTotal));
     MetricsTable.addDiskUsage(b, snapshot.diskUsage);
-    if (snapshot.temperature !== null) {
-      // The generated adder skips a value equal to its default (0) unless defaults
-      // are forced, and a skipped optional scalar reads as absent: 0 °C must stay 0.
-      b.forceDefaults(true);
-      MetricsTable.addTemperature(b, snapshot.temperature);
-      b.forceDefaults(false);
-    }
+    if (snapshot.temperature !== null) MetricsTable.addTemperature(b, snapshot.temperature);
     MetricsTable.addTimestamp(b, toUlong(snapshot.timestamp));
     MetricsTable.addTopProcesses(b, list);
     MetricsTable.addMomentum(b, animation);
-    b.forceDefaults(true);
     MetricsTable.addSequence(b, toUlong(sequence));
     MetricsTable.addSentAtUs(b, toUlong(sentAtUs));
     b.forceDefaults(false);
@@ -237,7 +232,7 @@ export class FrameEncoder {
 
 /**
  * A finished frame body and where its fields sit in it: byte positions in the
- * body, 0 for a scalar the body does not carry (a FlatBuffer omits a default).
+ * body, 0 for a scalar the body does not carry (only an absent temperature).
  */
 interface FrameTemplate {
   bytes: Uint8Array;
@@ -278,35 +273,22 @@ function fieldOffsets(body: Uint8Array): Omit<FrameTemplate, "bytes"> {
   };
 }
 
-/** Whether a full encode writes this float (the builder omits one equal to its default, 0). */
-const floatOnWire = (value: number) => value != 0; // NaN: written; -0: omitted, like the builder
-/** Whether a full encode writes this ulong (see {@linkcode toUlong}). */
-const ulongOnWire = (value: number) => Number.isFinite(value) && value >= 1;
-
 /**
- * Rewrite the template's scalars for `next` when its layout would be the same as
- * for `previous`: the same processes array, and every scalar present or absent as
- * before. Returns false (nothing written) when a full encode is needed.
+ * Rewrite the template's scalars for `next` when its layout is the same as for
+ * `previous`: the same processes array, and a temperature present or absent as
+ * before (every other scalar is always on the wire). Returns false (nothing
+ * written) when a full encode is needed.
  */
 function patchValues(at: FrameTemplate, previous: Snapshot, next: Snapshot): boolean {
   if (next.topProcesses !== previous.topProcesses) return false;
-  if (
-    (at.cpuUsage !== 0) !== floatOnWire(next.cpuUsage) ||
-    (at.memoryUsage !== 0) !== floatOnWire(next.memoryUsage) ||
-    (at.diskUsage !== 0) !== floatOnWire(next.diskUsage) ||
-    (at.memoryTotal !== 0) !== ulongOnWire(next.memoryTotal) ||
-    (at.timestamp !== 0) !== ulongOnWire(next.timestamp) ||
-    (at.temperature !== 0) !== (next.temperature !== null)
-  ) {
-    return false;
-  }
+  if ((at.temperature !== 0) !== (next.temperature !== null)) return false;
   const view = new DataView(at.bytes.buffer, at.bytes.byteOffset, at.bytes.length);
-  if (at.cpuUsage !== 0) view.setFloat32(at.cpuUsage, next.cpuUsage, true);
-  if (at.memoryUsage !== 0) view.setFloat32(at.memoryUsage, next.memoryUsage, true);
-  if (at.diskUsage !== 0) view.setFloat32(at.diskUsage, next.diskUsage, true);
+  view.setFloat32(at.cpuUsage, next.cpuUsage, true);
+  view.setFloat32(at.memoryUsage, next.memoryUsage, true);
+  view.setFloat32(at.diskUsage, next.diskUsage, true);
   if (at.temperature !== 0) view.setFloat32(at.temperature, next.temperature!, true);
-  if (at.memoryTotal !== 0) setUlong(view, at.memoryTotal, next.memoryTotal);
-  if (at.timestamp !== 0) setUlong(view, at.timestamp, next.timestamp);
+  setUlong(view, at.memoryTotal, next.memoryTotal);
+  setUlong(view, at.timestamp, next.timestamp);
   return true;
 }
 

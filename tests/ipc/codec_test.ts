@@ -8,7 +8,11 @@ import {
   MAX_NAME_BYTES,
   truncateUtf8,
 } from "../../src/ipc/codec.ts";
-import { Opta_Metrics_MomentumColor as WireColor } from "../../src/ipc/generated/system_metrics_generated.ts";
+import * as flatbuffers from "flatbuffers";
+import {
+  Opta_Metrics_MomentumColor as WireColor,
+  Opta_Metrics_SystemMetrics as SystemMetrics,
+} from "../../src/ipc/generated/system_metrics_generated.ts";
 import type { Snapshot } from "../../src/metrics/types.ts";
 import { MomentumColor, type MomentumState } from "../../src/momentum/momentum.ts";
 
@@ -252,12 +256,34 @@ Deno.test("a new CPU reading (same processes) is patched into the last frame: a 
   const patched = encoder.encode(cpu, momentum, 2, 2);
   assert.deepEqual(patched, new FrameEncoder().encode(cpu, momentum, 2, 2));
   assert.equal(decodeMetrics(body(patched)).cpuUsage, 12.5);
-  // 0 is not on the wire (the builder omits a default): a full encode, with the same result
-  const zero = { ...cpu, cpuUsage: 0 };
-  assert.deepEqual(
-    encoder.encode(zero, momentum, 3, 3),
-    new FrameEncoder().encode(zero, momentum, 3, 3),
+  // A reading of 0 keeps the layout (every scalar is on the wire): patched too
+  const zero = { ...cpu, cpuUsage: 0, memoryTotal: 0, timestamp: NaN };
+  const zeroed = encoder.encode(zero, momentum, 3, 3);
+  assert.deepEqual(zeroed, new FrameEncoder().encode(zero, momentum, 3, 3));
+  assert.equal(zeroed.length, patched.length, "the same layout");
+  assert.equal(decodeMetrics(body(zeroed)).cpuUsage, 0);
+});
+
+Deno.test("every scalar of the root table is on the wire, even when 0 (only temperature may be absent)", () => {
+  const zeros: Snapshot = {
+    cpuUsage: 0,
+    memoryUsage: 0,
+    memoryTotal: 0,
+    diskUsage: 0,
+    temperature: null,
+    timestamp: 0,
+    topProcesses: [],
+  };
+  const root = SystemMetrics.getRootAsSystemMetrics(
+    new flatbuffers.ByteBuffer(body(new FrameEncoder().encode(zeros, momentum, 0, 0))),
   );
+  // vtable slots 0-9: cpu, memory, memory total, disk, temperature, timestamp, processes,
+  // momentum, sequence, sent_at_us
+  const present = Array.from(
+    { length: 10 },
+    (_, slot) => root.bb!.__offset(root.bb_pos, 4 + 2 * slot) !== 0,
+  );
+  assert.deepEqual(present, [true, true, true, true, false, true, true, true, true, true]);
 });
 
 Deno.test("any sequence of snapshots encodes to the bytes of a fresh full encode, patched or not", () => {
