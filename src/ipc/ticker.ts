@@ -1,23 +1,30 @@
 /**
- * A steady periodic tick that stays on its ideal grid (start + k × period) at
- * the cost of one `setInterval`, not one `setTimeout` per tick. Deno's timers
- * are Node's: creating one costs 80–180 µs of CPU on the 2-vCPU VM the
+ * A steady periodic tick that stays near its ideal grid (start + k × period)
+ * at the cost of one `setInterval`, not one `setTimeout` per tick. Deno's
+ * timers are Node's: creating one costs 80–180 µs of CPU on the 2-vCPU VM the
  * benchmarks run on (a bare `setTimeout` chain at 25 Hz costs ~1.0 % of a core,
  * a `setInterval` ~0.67 %). An interval alone drifts, though: it runs at a
  * whole number of milliseconds and each period overshoots by a fraction of one
- * (40 → ~40.9 ms, 24.5 Hz). So the ticker steers: a tick more than
- * {@linkcode TOLERANCE_MS} late restarts the interval one millisecond shorter,
- * one more than that early restarts it one longer. It settles between the two whole
- * periods that bracket the true one, restarting every few ticks; the average
- * rate is exact and no tick strays further than the tolerance (plus the
- * timer's own latency) from the grid. A tick over a period late (the process
- * was frozen or starved) skips the missed ticks rather than bursting.
+ * (40 → ~40.6 ms here, 24.6 Hz). So the ticker learns that overshoot and
+ * steers between the whole intervals that bracket the true period (39 and 40
+ * ms at 25 Hz): a tick more than the tolerance late, on an interval that is
+ * not catching up, restarts it a millisecond shorter; one more than that early,
+ * on an interval that is not falling back, a millisecond longer. A restart is
+ * a timer creation, so the tolerance is wide enough to make them rare (about
+ * one in twenty ticks at 25 Hz, where steering on every stray tick restarted
+ * one in three): an eighth of a period, at most {@linkcode MAX_TOLERANCE_MS}. The
+ * average rate is exact, no tick strays much further than the tolerance (plus
+ * the timer's own latency) from the grid, and a tick over a period late (the
+ * process was frozen or starved) skips the missed ticks rather than bursting.
  *
  * @module
  */
 
-/** How far a tick may stray from the grid before the interval is re-steered (ms; at most a quarter period). */
-export const TOLERANCE_MS = 2;
+/** The most a tick may stray from the grid before the interval is re-steered (ms). */
+export const MAX_TOLERANCE_MS = 5;
+
+/** Weight of a new observation in the running estimate of the overshoot. */
+const LEARNING_RATE = 1 / 8;
 
 /** Calls `onTick` every `periodMs` on average, on a `setInterval` steered onto the grid. */
 export class Ticker {
@@ -27,6 +34,9 @@ export class Ticker {
   #timer: ReturnType<typeof setInterval> | undefined;
   #intervalMs: number;
   #dueMs = 0;
+  #lastTickMs = 0;
+  /** How much longer than its interval a period of the running timer lasts (ms, learned). */
+  #overshootMs = 0.5;
 
   /**
    * @param periodMs the period, any positive number of milliseconds
@@ -35,8 +45,8 @@ export class Ticker {
   constructor(periodMs: number, onTick: (lateMs: number) => void) {
     this.#periodMs = periodMs;
     this.#onTick = onTick;
-    this.#toleranceMs = Math.min(TOLERANCE_MS, periodMs / 4);
-    this.#intervalMs = Math.max(1, Math.floor(periodMs));
+    this.#toleranceMs = Math.min(MAX_TOLERANCE_MS, periodMs / 8);
+    this.#intervalMs = Math.max(1, Math.floor(periodMs - this.#overshootMs));
   }
 
   /** True between {@linkcode start} and {@linkcode stop}. */
@@ -47,7 +57,7 @@ export class Ticker {
   /** Tick at once, then every period until {@linkcode stop}. Does nothing if running. */
   start(): void {
     if (this.running) return;
-    this.#dueMs = performance.now();
+    this.#dueMs = this.#lastTickMs = performance.now();
     this.#restart(this.#intervalMs);
     this.#tick();
   }
@@ -67,12 +77,22 @@ export class Ticker {
   readonly #tick = (): void => {
     const now = performance.now();
     const lateMs = now - this.#dueMs;
+    const sinceLastMs = now - this.#lastTickMs;
+    this.#lastTickMs = now;
     if (lateMs > this.#periodMs) {
       this.#dueMs = now + this.#periodMs; // frozen or starved: skip the missed ticks, never burst
     } else {
       this.#dueMs += this.#periodMs;
-      if (lateMs > this.#toleranceMs && this.#intervalMs > 1) this.#restart(this.#intervalMs - 1);
-      else if (lateMs < -this.#toleranceMs) this.#restart(this.#intervalMs + 1);
+      if (sinceLastMs > 0 && sinceLastMs < 2 * this.#intervalMs) {
+        this.#overshootMs += (sinceLastMs - this.#intervalMs - this.#overshootMs) * LEARNING_RATE;
+      }
+      // Out of tolerance and not heading back (by the learned overshoot): one ms the other way.
+      const periodNowMs = this.#intervalMs + this.#overshootMs;
+      if (lateMs > this.#toleranceMs && periodNowMs >= this.#periodMs && this.#intervalMs > 1) {
+        this.#restart(this.#intervalMs - 1);
+      } else if (lateMs < -this.#toleranceMs && periodNowMs <= this.#periodMs) {
+        this.#restart(this.#intervalMs + 1);
+      }
     }
     this.#onTick(lateMs);
   };
