@@ -14,8 +14,18 @@
  * @module
  */
 
-/** The V8 flags the daemon runs with: `deno task compile` bakes them in, `deno task start` passes them. */
-export const DAEMON_V8_FLAGS: readonly string[] = Object.freeze(["--expose-gc"]);
+/**
+ * The V8 flags the daemon runs with: `deno task compile` bakes them in, `deno task start` passes
+ * them. `--expose-gc` for the full collections above; `--single-threaded-gc` keeps V8's collector
+ * on the main thread: with a heap of under 10 MiB, handing each young-generation collection to
+ * helper threads costs more in thread wake-ups than it saves (the daemon's own CPU with one
+ * subscriber and no sampling was 0.90–1.00 % with it against 1.07–1.33 % without, in three A/B
+ * pairs on the benchmark VM).
+ */
+export const DAEMON_V8_FLAGS: readonly string[] = Object.freeze([
+  "--expose-gc",
+  "--single-threaded-gc",
+]);
 
 /** The default interval between full collections (ms). */
 export const DEFAULT_GC_INTERVAL_MS = 60_000;
