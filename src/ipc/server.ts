@@ -14,9 +14,11 @@ import { DEFAULT_GC_INTERVAL_MS, fullCollection } from "../heap.ts";
 import type { SourceName } from "../metrics/source.ts";
 import { type MachineFacts, type Platform } from "../metrics/platform.ts";
 import { type Cadences, Sampler, type SourceStatus } from "../metrics/sampler.ts";
+import type { Snapshot } from "../metrics/types.ts";
 import {
   DEFAULT_MOMENTUM_CONFIG,
   initialMomentum,
+  isSettled,
   type MomentumConfig,
   stepMomentum,
 } from "../momentum/momentum.ts";
@@ -154,16 +156,26 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   let lastFrameMs = performance.now();
   let latest: Uint8Array | null = null;
 
+  // The snapshot of the last momentum step, and whether that step changed nothing.
+  let steppedFor: Snapshot | null = null;
+  let settled = false;
+
   /** One tick's work: snapshot, momentum, encode once, fan out. */
   const publish = () => {
     const now = performance.now();
     const snapshot = sampler.snapshot();
-    momentum = stepMomentum(
-      momentum,
-      { cpu: snapshot.cpuUsage, memory: snapshot.memoryUsage },
-      now - lastFrameMs,
-      momentumConfig,
-    );
+    // Momentum at its targets stays there while the inputs do (most ticks): skip the step.
+    if (snapshot !== steppedFor || !settled) {
+      const next = stepMomentum(
+        momentum,
+        { cpu: snapshot.cpuUsage, memory: snapshot.memoryUsage },
+        now - lastFrameMs,
+        momentumConfig,
+      );
+      settled = isSettled(momentum, next);
+      momentum = next;
+      steppedFor = snapshot;
+    }
     lastFrameMs = now;
     latest = encoder.encode(snapshot, momentum, ++sequence, 0);
     encoder.stampSentAt(latest, wallClockMicros());

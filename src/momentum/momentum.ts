@@ -170,3 +170,14 @@ function ease(from: number, to: number, k: number): number {
   if (!Number.isFinite(from)) return to;
   return k === 1 ? to : from + (to - from) * k;
 }
+
+/**
+ * Whether the step from `previous` to `next` changed nothing: momentum has reached
+ * its colour's targets (to the last bit), so another step with the same input gives
+ * the same colour and, on the float32 wire, the same values. The daemon skips the step
+ * then, until the input changes.
+ */
+export function isSettled(previous: MomentumState, next: MomentumState): boolean {
+  return next.color === previous.color && next.intensity === previous.intensity &&
+    next.rotationSpeed === previous.rotationSpeed;
+}

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   classify,
   DEFAULT_MOMENTUM_CONFIG,
   easingFraction,
   initialMomentum,
+  isSettled,
   MomentumColor,
   type MomentumConfig,
   type MomentumState,
@@ -169,4 +171,39 @@ Deno.test("the defaults are the design's values", () => {
   ]);
   assert.equal(DEFAULT_MOMENTUM_CONFIG.easingMs, 300);
   assert.deepEqual(initialMomentum(), { color: Idle, intensity: 0.3, rotationSpeed: 0.5 });
+});
+
+Deno.test("a settled state stays put: stepping it again with the same input, any elapsed time, changes nothing on the wire", () => {
+  const f32 = (
+    m: MomentumState,
+  ) => [m.color, Math.fround(m.intensity), Math.fround(m.rotationSpeed)];
+  const percent = fc.double({ min: 0, max: 100, noNaN: true });
+  fc.assert(
+    fc.property(
+      fc.constantFrom(Idle, Active, Critical),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.double({ min: 0, max: 3, noNaN: true }),
+      fc.record({ cpu: percent, memory: percent }),
+      fc.double({ min: 1, max: 200, noNaN: true }),
+      fc.double({ min: 0.001, max: 60_000, noNaN: true }),
+      (color, intensity, rotationSpeed, input, tickMs, laterMs) => {
+        let state: MomentumState = { color, intensity, rotationSpeed };
+        for (let i = 0; i < 20_000; i++) {
+          const next = stepMomentum(state, input, tickMs);
+          if (isSettled(state, next)) {
+            assert.deepEqual(f32(stepMomentum(next, input, laterMs)), f32(next));
+            return;
+          }
+          state = next;
+        }
+        assert.fail(`not settled after 20 000 steps of ${tickMs} ms`);
+      },
+    ),
+    { seed: 20261127, numRuns: 300 },
+  );
+  const resting = initialMomentum();
+  assert.ok(isSettled(resting, stepMomentum(resting, { cpu: 3, memory: 40 }, 40)), "idle at rest");
+  const easing = stepMomentum(resting, { cpu: 95, memory: 40 }, 40);
+  assert.ok(!isSettled(resting, easing), "a new colour is not settled");
+  assert.ok(!isSettled(easing, stepMomentum(easing, { cpu: 95, memory: 40 }, 40)), "still easing");
 });
