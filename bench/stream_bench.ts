@@ -6,7 +6,7 @@
  * latency p50/p99/max, and CPU % of one core for the daemon itself and for the
  * tools its sampler runs.
  *
- *   deno task bench:stream                          # 30 s per configuration, ~5 min
+ *   deno task bench:stream                          # 30 s per configuration, ~6 min
  *   STREAM_BENCH_SECONDS=10 deno run -A bench/stream_bench.ts
  *
  * Each server first streams to one subscriber for WARM_S seconds, printed as a
@@ -15,10 +15,12 @@
  * used to measure 2.4–2.8 % where the next row measured 1.5–1.7 %), while the
  * targets are about the cost of a daemon that runs for hours.
  *
- * A second daemon, with every source read only once an hour, streams to one
- * subscriber: the difference between the two daemons' own CPU is the sampler's
- * cost inside the daemon, measured in the same run as everything it is judged
- * against.
+ * The CPU comparison the relative target is judged on is taken side by side:
+ * a fresh daemon, a second daemon with every source read only once an hour, and
+ * the floor each stream to one subscriber at the same time, measured over the
+ * same window. The difference between the two daemons' own CPU is the sampler's
+ * cost inside the daemon. Rows taken minutes apart on the benchmark VM differed
+ * by as much as the margins being judged.
  *
  * Targets, each printed with its verdict: p99 < 1 ms with 10 subscribers; zero
  * missed frames for subscribers that keep up; daemon CPU with one subscriber
@@ -111,9 +113,9 @@ const SOURCES_HOURLY = ["cpu", "memory", "processes", "disk", "temperature"].fla
   source,
 ) => [`--${source}-interval`, "3600s"]);
 
-async function daemonRows(path: string, flags: string[], counts: number[]): Promise<Row[]> {
+async function daemonRows(path: string, counts: number[]): Promise<Row[]> {
   const rows: Row[] = [];
-  const daemon = await startDaemon(path, { flags: ["--max-clients", "1000", ...flags] });
+  const daemon = await startDaemon(path, { flags: ["--max-clients", "1000"] });
   try {
     if (WARM_S > 0) rows.push(await warm(daemon.pid, path, "opta"));
     for (const n of counts) rows.push(await load(daemon.pid, path, n, "opta"));
@@ -123,26 +125,60 @@ async function daemonRows(path: string, flags: string[], counts: number[]): Prom
   return rows;
 }
 
-async function main(): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "optab" });
-  const path = `${dir}/d.sock`;
-  const rows: Row[] = await daemonRows(path, [], [1, 10, 100]);
-  const quiet = await daemonRows(path, SOURCES_HOURLY, [1]);
-  for (const row of quiet) row.label = row.label.replace("daemon", "daemon, sources hourly");
-  rows.push(...quiet);
-  const floorPath = `${dir}/f.sock`;
+async function startFloor(path: string): Promise<Deno.ChildProcess> {
   const floor = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}bench/support/floor_server.ts`, floorPath],
+    args: ["run", "-A", `${root}bench/support/floor_server.ts`, path],
     stdout: "null",
     stderr: "null",
   }).spawn();
+  await listening(path);
+  return floor;
+}
+
+/**
+ * The judged CPU comparison: the daemon, the daemon with every source hourly, and the
+ * floor, each streaming to one subscriber at the same time, so that all three are measured
+ * over the same window of this noisy machine (rows taken minutes apart differed by up to
+ * 0.4 points, as much as the margins being judged). Three servers at 25 Hz use a few % of
+ * one core between them, so they hardly disturb each other.
+ */
+async function sideBySide(dir: string): Promise<Row[]> {
+  const [daemonPath, hourlyPath, floorPath] = ["s1", "s2", "s3"].map((n) => `${dir}/${n}.sock`);
+  const daemon = await startDaemon(daemonPath);
+  const hourly = await startDaemon(hourlyPath, { flags: SOURCES_HOURLY });
+  const floor = await startFloor(floorPath);
+  const servers = [
+    { label: "daemon", pid: daemon.pid, path: daemonPath, kind: "opta" },
+    { label: "daemon, sources hourly", pid: hourly.pid, path: hourlyPath, kind: "opta" },
+    { label: "floor", pid: floor.pid, path: floorPath, kind: "floor" },
+  ] as const;
+  const measure = (seconds: number) =>
+    Promise.all(servers.map((s) => load(s.pid, s.path, 1, s.kind, seconds)));
   try {
-    await listening(floorPath);
-    if (WARM_S > 0) rows.push(await warm(floor.pid, floorPath, "floor"));
-    rows.push(await load(floor.pid, floorPath, 1, "floor"));
-    rows.push(await load(floor.pid, floorPath, 10, "floor"));
+    if (WARM_S > 0) await measure(WARM_S); // warm-up, not printed
+    const rows = await measure(SECONDS);
+    return rows.map((row, i) => ({ ...row, label: `side by side: ${servers[i].label}, 1 sub` }));
   } finally {
-    await stop(floor);
+    await Promise.all([daemon.stop(), hourly.stop(), stop(floor)]);
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "optab" });
+  const rows: Row[] = [];
+  try {
+    rows.push(...await daemonRows(`${dir}/d.sock`, [1, 10, 100]));
+    const floorPath = `${dir}/f.sock`;
+    const floor = await startFloor(floorPath);
+    try {
+      if (WARM_S > 0) rows.push(await warm(floor.pid, floorPath, "floor"));
+      rows.push(await load(floor.pid, floorPath, 1, "floor"));
+      rows.push(await load(floor.pid, floorPath, 10, "floor"));
+    } finally {
+      await stop(floor);
+    }
+    rows.push(...await sideBySide(dir));
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 
@@ -166,25 +202,26 @@ async function main(): Promise<void> {
   const row = (label: string) => rows.find((r) => r.label === label)!;
   const one = row("daemon, 1 sub");
   const ten = row("daemon, 10 sub");
-  const hourly = row("daemon, sources hourly, 1 sub");
-  const floorOne = row("floor, 1 sub");
   const floorTen = row("floor, 10 sub");
+  const [both, hourly, floorOne] = ["daemon", "daemon, sources hourly", "floor"].map((name) =>
+    row(`side by side: ${name}, 1 sub`)
+  );
   const verdict = (met: boolean) => met ? "met" : "NOT met";
-  // The sampler's cost in the daemon, measured in this run: its own CPU with the sources at
-  // their default cadences minus the same with every source read hourly.
-  const samplerPct = one.selfPct - hourly.selfPct;
+  // The sampler's cost in the daemon, measured over the same window: its own CPU with the
+  // sources at their default cadences minus the same with every source read hourly.
+  const samplerPct = both.selfPct - hourly.selfPct;
   const allowance = 1.3 * floorOne.selfPct + samplerPct;
   const total = one.selfPct + one.childrenPct;
   const judged = rows.filter((r) => !r.label.includes("not judged"));
   console.log(`
-sampler's cost in the daemon (1 sub, default cadences − sources hourly): ${
+side by side, 1 sub each: the sampler's cost in the daemon (default cadences − sources hourly): ${
     f(samplerPct)
   } % of one core
-own CPU, 1 sub: ${f(one.selfPct)} % vs 1.3 × floor ${f(floorOne.selfPct)} % + sampler ${
-    f(samplerPct)
-  } % = ${f(allowance)} % → ${verdict(one.selfPct <= allowance)} (${
-    f(one.selfPct / floorOne.selfPct)
-  }× the floor)
+own CPU, 1 sub, side by side: ${f(both.selfPct)} % vs 1.3 × floor ${
+    f(floorOne.selfPct)
+  } % + sampler ${f(samplerPct)} % = ${f(allowance)} % → ${verdict(both.selfPct <= allowance)} (${
+    f(both.selfPct / floorOne.selfPct)
+  }× the floor; without its sampler ${f(hourly.selfPct / floorOne.selfPct)}×)
 total CPU with the sampler's tools, 1 sub: ${f(total)} % of one core, target ≤ 2 % → ${
     verdict(total <= 2)
   }
