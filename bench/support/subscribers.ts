@@ -14,6 +14,8 @@
 
 import { wallClockMicros } from "../../src/ipc/clock.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
+import { Opta_Metrics_SystemMetrics as SystemMetrics } from "../../src/ipc/generated/system_metrics_generated.ts";
+import * as flatbuffers from "flatbuffers";
 
 /** The JSON summary this script prints. */
 export interface LoadSummary {
@@ -56,25 +58,21 @@ async function connect(): Promise<Deno.UnixConn> {
   }
 }
 
-// SystemMetrics vtable slots (schemas/system_metrics.fbs): sequence is field 8, sent_at_us 9.
-const SEQUENCE_SLOT = 8;
-const SENT_AT_SLOT = 9;
-const OPTM = 0x4d54504f; // the file identifier "OPTM", little-endian
+/** One reused accessor over each frame: nothing decoded but the two fields read. */
+const root = new SystemMetrics();
 
 /**
- * One u64 field of a daemon frame's root table, read in place. The subscriber process
- * serves all N subscribers, so whatever it does between reading subscriber 1's frame and
- * subscriber 2's adds to 2's measured latency: a full decode (a few µs hot, tens cold)
- * and batching it between ticks both showed up in the tail. The tests check the frames;
- * this only needs the two fields.
+ * A daemon frame's `sequence` and `sent_at_us`, read in place through the generated
+ * accessors. The subscriber process serves all N subscribers, so whatever it does between
+ * reading subscriber 1's frame and subscriber 2's adds to 2's measured latency: a full
+ * decode (a few µs hot, tens cold) and batching it between ticks both showed up in the
+ * tail. The tests check the frames; this only needs the two fields.
  */
-function rootU64(view: DataView, slot: number): number {
-  if (view.getUint32(4, true) !== OPTM) throw new Error("not an opta-metrics frame");
-  const table = view.getUint32(0, true);
-  const vtable = table - view.getInt32(table, true);
-  const field = view.getUint16(vtable + 4 + 2 * slot, true);
-  if (field === 0) throw new Error(`frame without field ${slot}`);
-  return view.getUint32(table + field, true) + view.getUint32(table + field + 4, true) * 2 ** 32;
+function tickFields(body: Uint8Array): { sequence: number; sentAtUs: number } {
+  const bb = new flatbuffers.ByteBuffer(body);
+  if (!SystemMetrics.bufferHasIdentifier(bb)) throw new Error("not an opta-metrics frame");
+  SystemMetrics.getRootAsSystemMetrics(bb, root);
+  return { sequence: Number(root.sequence()), sentAtUs: Number(root.sentAtUs()) };
 }
 
 async function subscriber(index: number): Promise<void> {
@@ -98,14 +96,14 @@ async function subscriber(index: number): Promise<void> {
       const measured = performance.now() >= measuredFrom;
       for (const body of decoder.push(buffer.subarray(0, n))) {
         const counted = !skipFirst && measured;
-        const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
         if (kind === "floor") {
-          if (counted) latencies.push(now - Number(view.getBigUint64(0, true)));
+          const sent = Number(new DataView(body.buffer, body.byteOffset).getBigUint64(0, true));
+          if (counted) latencies.push(now - sent);
         } else {
-          const sequence = rootU64(view, SEQUENCE_SLOT);
+          const { sequence, sentAtUs } = tickFields(body);
           if (last !== null && sequence > last + 1) missed += sequence - last - 1;
           last = sequence;
-          if (counted) latencies.push(now - rootU64(view, SENT_AT_SLOT));
+          if (counted) latencies.push(now - sentAtUs);
         }
         skipFirst = false;
         frames++;
