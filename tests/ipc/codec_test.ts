@@ -249,8 +249,20 @@ Deno.test("a new snapshot object is encoded in full", () => {
   assert.deepEqual(frame.topProcesses, []);
 });
 
-Deno.test("a new CPU reading (same processes) is patched into the last frame: a tick's worth of work", () => {
+/** An encoder that counts its full encodes (encode() builds through encodeBody). */
+function countingEncoder(): { encoder: FrameEncoder; full: () => number } {
   const encoder = new FrameEncoder();
+  const build = encoder.encodeBody.bind(encoder);
+  let full = 0;
+  encoder.encodeBody = (...args) => {
+    full++;
+    return build(...args);
+  };
+  return { encoder, full: () => full };
+}
+
+Deno.test("a new CPU reading (same processes) is patched into the last frame: a tick's worth of work", () => {
+  const { encoder, full } = countingEncoder();
   encoder.encode(snapshot, momentum, 1, 1);
   const cpu = { ...snapshot, cpuUsage: 12.5, timestamp: snapshot.timestamp + 250 };
   const patched = encoder.encode(cpu, momentum, 2, 2);
@@ -262,6 +274,9 @@ Deno.test("a new CPU reading (same processes) is patched into the last frame: a 
   assert.deepEqual(zeroed, new FrameEncoder().encode(zero, momentum, 3, 3));
   assert.equal(zeroed.length, patched.length, "the same layout");
   assert.equal(decodeMetrics(body(zeroed)).cpuUsage, 0);
+  assert.equal(full(), 1, "only the first frame was built in full");
+  encoder.encode({ ...zero, topProcesses: [] }, momentum, 4, 4);
+  assert.equal(full(), 2, "new processes: a full encode");
 });
 
 Deno.test("every scalar of the root table is on the wire, even when 0 (only temperature may be absent)", () => {
