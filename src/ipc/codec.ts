@@ -126,8 +126,8 @@ export class FrameEncoder {
    * A new snapshot with the same `topProcesses` array and a temperature present
    * or absent as before is patched in the same way (a new CPU reading, four
    * times a second): every other scalar is always on the wire, even when 0. The
-   * bytes are the same as a full encode's. Snapshots are treated as immutable: build a new
-   * object to change a value.
+   * bytes are the same as a full encode's. Snapshots are treated as immutable:
+   * build a new object to change a value.
    */
   encode(
     snapshot: Snapshot,
