@@ -25,7 +25,7 @@ import {
   Opta_Metrics_ProcessInfo as ProcessTable,
   Opta_Metrics_SystemMetrics as MetricsTable,
 } from "./generated/system_metrics_generated.ts";
-import { frame } from "./framing.ts";
+import { frame, FRAME_HEADER_BYTES } from "./framing.ts";
 import { verifySystemMetrics } from "./verify.ts";
 import type { ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../momentum/momentum.ts";
@@ -143,12 +143,11 @@ export class FrameEncoder {
       this.#templateSnapshot = snapshot;
     }
     if (template !== null && snapshot === this.#templateSnapshot) {
-      const out = frame(template.bytes);
-      patchTickFields(out, template, momentum, sequence, sentAtUs);
-      return out;
+      patchTickFields(template, momentum, sequence, sentAtUs);
+      return frame(template.bytes);
     }
     const body = this.encodeBody(snapshot, momentum, sequence, sentAtUs);
-    this.#template = { bytes: body.slice(), ...fieldOffsets(body) };
+    this.#template = templateOf(body.slice());
     this.#templateSnapshot = snapshot;
     return frame(body);
   }
@@ -161,11 +160,7 @@ export class FrameEncoder {
   stampSentAt(framed: Uint8Array, sentAtUs: number): void {
     const at = this.#template;
     if (at === null) throw new Error("stampSentAt: no frame encoded yet");
-    setUlong(
-      new DataView(framed.buffer, framed.byteOffset + 4, framed.length - 4),
-      at.sentAtUs,
-      sentAtUs,
-    );
+    putUlong(framed, FRAME_HEADER_BYTES + at.sentAtUs, sentAtUs);
   }
 
   /**
@@ -231,11 +226,13 @@ export class FrameEncoder {
 }
 
 /**
- * A finished frame body and where its fields sit in it: byte positions in the
- * body, 0 for a scalar the body does not carry (only an absent temperature).
+ * A finished frame body, a view to patch it through, and where its fields sit in
+ * it: byte positions in the body, 0 for a scalar the body does not carry (only an
+ * absent temperature). Ticks patch the template and copy it: no view per frame.
  */
 interface FrameTemplate {
   bytes: Uint8Array;
+  view: DataView;
   intensity: number;
   color: number;
   rotationSpeed: number;
@@ -249,8 +246,8 @@ interface FrameTemplate {
   timestamp: number;
 }
 
-/** Byte positions (in the body) of the per-tick fields and of the root's scalars. */
-function fieldOffsets(body: Uint8Array): Omit<FrameTemplate, "bytes"> {
+/** A template of `body` (which it keeps): its view and the byte positions of its fields. */
+function templateOf(body: Uint8Array): FrameTemplate {
   const bb = new flatbuffers.ByteBuffer(body);
   const root = MetricsTable.getRootAsSystemMetrics(bb);
   const m = root.momentum()!;
@@ -259,6 +256,8 @@ function fieldOffsets(body: Uint8Array): Omit<FrameTemplate, "bytes"> {
     return offset === 0 ? 0 : table + offset;
   };
   return {
+    bytes: body,
+    view: new DataView(body.buffer, body.byteOffset, body.length),
     intensity: field(m.bb_pos, 0),
     color: field(m.bb_pos, 1),
     rotationSpeed: field(m.bb_pos, 2),
@@ -282,39 +281,48 @@ function fieldOffsets(body: Uint8Array): Omit<FrameTemplate, "bytes"> {
 function patchValues(at: FrameTemplate, previous: Snapshot, next: Snapshot): boolean {
   if (next.topProcesses !== previous.topProcesses) return false;
   if ((at.temperature !== 0) !== (next.temperature !== null)) return false;
-  const view = new DataView(at.bytes.buffer, at.bytes.byteOffset, at.bytes.length);
+  const view = at.view;
   view.setFloat32(at.cpuUsage, next.cpuUsage, true);
   view.setFloat32(at.memoryUsage, next.memoryUsage, true);
   view.setFloat32(at.diskUsage, next.diskUsage, true);
   if (at.temperature !== 0) view.setFloat32(at.temperature, next.temperature!, true);
-  setUlong(view, at.memoryTotal, next.memoryTotal);
-  setUlong(view, at.timestamp, next.timestamp);
+  putUlong(at.bytes, at.memoryTotal, next.memoryTotal);
+  putUlong(at.bytes, at.timestamp, next.timestamp);
   return true;
 }
 
 const TWO_32 = 2 ** 32;
 
-/** Write the per-tick fields of a copied frame (`framed` = 4-byte prefix + body). */
+/** Write the per-tick fields into the template. */
 function patchTickFields(
-  framed: Uint8Array,
   at: FrameTemplate,
   momentum: MomentumState,
   sequence: number,
   sentAtUs: number,
 ): void {
-  const view = new DataView(framed.buffer, framed.byteOffset + 4, framed.length - 4);
-  view.setFloat32(at.intensity, momentum.intensity, true);
-  view.setInt8(at.color, momentum.color);
-  view.setFloat32(at.rotationSpeed, momentum.rotationSpeed, true);
-  setUlong(view, at.sequence, sequence);
-  setUlong(view, at.sentAtUs, sentAtUs);
+  at.view.setFloat32(at.intensity, momentum.intensity, true);
+  at.view.setInt8(at.color, momentum.color);
+  at.view.setFloat32(at.rotationSpeed, momentum.rotationSpeed, true);
+  putUlong(at.bytes, at.sequence, sequence);
+  putUlong(at.bytes, at.sentAtUs, sentAtUs);
 }
 
-/** Write `value` as a little-endian ulong without a BigInt (0 for NaN, ±Infinity, negatives). */
-function setUlong(view: DataView, offset: number, value: number): void {
+/**
+ * Write `value` as a little-endian ulong at `offset` of `bytes`, without a BigInt or a
+ * view (0 for NaN, ±Infinity, negatives).
+ */
+function putUlong(bytes: Uint8Array, offset: number, value: number): void {
   const whole = Number.isFinite(value) && value > 0 ? Math.trunc(value) : 0;
-  view.setUint32(offset, whole % TWO_32, true);
-  view.setUint32(offset + 4, Math.floor(whole / TWO_32), true);
+  const low = whole % TWO_32;
+  const high = Math.floor(whole / TWO_32);
+  bytes[offset] = low;
+  bytes[offset + 1] = low >>> 8;
+  bytes[offset + 2] = low >>> 16;
+  bytes[offset + 3] = low >>> 24;
+  bytes[offset + 4] = high;
+  bytes[offset + 5] = high >>> 8;
+  bytes[offset + 6] = high >>> 16;
+  bytes[offset + 7] = high >>> 24;
 }
 
 function rootOf(body: Uint8Array, animationOnly = false): MetricsTable {
