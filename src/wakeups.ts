@@ -20,6 +20,8 @@ interface Task {
 /** One-shot tasks, each run once anywhere between its earliest and latest time. */
 export class Wakeups {
   readonly #tasks = new Set<Task>();
+  /** No task is due before this (a lower bound: a cancelled task may have set it). */
+  #earliest = Infinity;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #pulseMs = Infinity;
@@ -32,6 +34,7 @@ export class Wakeups {
   at(earliest: number, slackMs: number, fn: () => void): () => void {
     const task: Task = { earliest, latest: earliest + Math.max(0, slackMs), fn };
     this.#tasks.add(task);
+    if (earliest < this.#earliest) this.#earliest = earliest;
     if (!this.#pulseReaches(task) && task.latest < this.#timerAt) this.#arm(task.latest);
     return () => {
       if (this.#tasks.delete(task) && task.latest === this.#timerAt) this.#arm(this.#nextLatest());
@@ -60,8 +63,14 @@ export class Wakeups {
 
   /** Run every task whose earliest time has come. Call it from wake-ups that happen anyway. */
   runDue(now: number = performance.now()): void {
-    let due: Task[] | null = null; // most ticks have nothing due: allocate nothing then
-    for (const task of this.#tasks) if (task.earliest <= now) (due ??= []).push(task);
+    if (now < this.#earliest) return; // most ticks: nothing is due, and nothing is scanned
+    let due: Task[] | null = null;
+    let next = Infinity;
+    for (const task of this.#tasks) {
+      if (task.earliest <= now) (due ??= []).push(task);
+      else if (task.earliest < next) next = task.earliest;
+    }
+    this.#earliest = next; // before the tasks run: those they add lower it again
     if (due === null) return;
     for (const task of due) this.#tasks.delete(task);
     this.#arm(this.#nextLatest());

@@ -29,6 +29,31 @@ Deno.test("runDue runs every task whose earliest time has come, and only those",
   await delay(0);
 });
 
+Deno.test("runDue finds tasks added earlier than the rest, by a task or after a cancel", () => {
+  const wakeups = new Wakeups();
+  const now = performance.now();
+  const ran: string[] = [];
+  const cancel = wakeups.at(now + 100, 1000, () => ran.push("cancelled"));
+  wakeups.at(now + 300, 1000, () => {
+    ran.push("b");
+    wakeups.at(now + 310, 1000, () => ran.push("added by b")); // before c
+  });
+  wakeups.at(now + 400, 1000, () => ran.push("c"));
+  cancel();
+  wakeups.runDue(now + 150); // nothing due any more
+  wakeups.at(now + 200, 1000, () => ran.push("a")); // earlier than b and c
+  wakeups.runDue(now + 250);
+  assert.deepEqual(ran, ["a"]);
+  wakeups.runDue(now + 300);
+  assert.deepEqual(ran, ["a", "b"]);
+  wakeups.runDue(now + 310);
+  assert.deepEqual(ran, ["a", "b", "added by b"]);
+  wakeups.runDue(now + 399);
+  assert.deepEqual(ran, ["a", "b", "added by b"]);
+  wakeups.runDue(now + 400);
+  assert.deepEqual(ran, ["a", "b", "added by b", "c"]);
+  assert.equal(wakeups.size, 0);
+});
 Deno.test("tasks whose windows overlap share one timer", async () => {
   const wakeups = new Wakeups();
   const now = performance.now();
