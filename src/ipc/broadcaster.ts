@@ -61,7 +61,8 @@ interface Client {
 
 /** Hands the same frame bytes to every connected client. */
 export class Broadcaster {
-  readonly #clients = new Set<Client>();
+  /** An array, not a Set: the tick walks it, and a loop over an array allocates nothing. */
+  readonly #clients: Client[] = [];
   readonly #options: Required<Omit<BroadcasterOptions, "onFirstClient" | "onLastClient">>;
   readonly #onFirst: () => void;
   readonly #onLast: () => void;
@@ -90,12 +91,12 @@ export class Broadcaster {
 
   /** Clients connected now. */
   get size(): number {
-    return this.#clients.size;
+    return this.#clients.length;
   }
 
   /** A copy of the counters. */
   stats(): BroadcasterStats {
-    return { ...this.#stats, clients: this.#clients.size };
+    return { ...this.#stats, clients: this.#clients.length };
   }
 
   /**
@@ -103,7 +104,7 @@ export class Broadcaster {
    * `current`, when given, is sent to it at once.
    */
   add(conn: Deno.UnixConn, current: Uint8Array | null): boolean {
-    if (this.#clients.size >= this.#options.maxClients) {
+    if (this.#clients.length >= this.#options.maxClients) {
       this.#refuse(conn);
       return false;
     }
@@ -119,25 +120,31 @@ export class Broadcaster {
       onWriteFailed: (error) => this.#writeFailed(client, error),
       settled: null,
     };
-    this.#clients.add(client);
+    this.#clients.push(client);
     this.#options.log.log("info", "client connected", {
       client: client.id,
-      clients: this.#clients.size,
+      clients: this.#clients.length,
     });
-    if (this.#clients.size === 1) this.#onFirst();
+    if (this.#clients.length === 1) this.#onFirst();
     void this.#readLoop(client);
-    if (current) this.#send(client, current);
+    if (current) this.#send(client, current, performance.now());
     return true;
   }
 
-  /** Send `frame` to every client (replacing a slow client's pending frame). */
-  publish(frame: Uint8Array): void {
-    for (const client of this.#clients) this.#send(client, frame);
+  /**
+   * Send `frame` to every client (replacing a slow client's pending frame); `nowMs` (a
+   * `performance.now()` time) starts the stall clock of the writes this begins.
+   */
+  publish(frame: Uint8Array, nowMs: number = performance.now()): void {
+    const clients = this.#clients;
+    for (let i = 0; i < clients.length; i++) this.#send(clients[i], frame, nowMs);
   }
 
   /** Close every client whose current write started more than the stall timeout ago. */
   closeStalled(nowMs: number = performance.now()): void {
-    for (const client of this.#clients) {
+    const clients = this.#clients;
+    for (let i = clients.length - 1; i >= 0; i--) { // backwards: closing removes the client
+      const client = clients[i];
       if (client.writing && nowMs - client.writeStartedMs > this.#options.stallTimeoutMs) {
         this.#stats.stalled++;
         this.#close(client, "client stalled, closed", "warn", {
@@ -155,17 +162,17 @@ export class Broadcaster {
   /** Close every client and wait for their writes to settle. */
   async closeAll(): Promise<void> {
     const inFlight: Promise<void>[] = [];
-    for (const client of this.#clients) {
+    for (const client of [...this.#clients]) { // a copy: closing removes the client
       if (client.writing) inFlight.push(new Promise((resolve) => client.settled = resolve));
       this.#close(client, "client closed", "debug");
     }
     await Promise.all(inFlight);
   }
 
-  #send(client: Client, frame: Uint8Array): void {
+  #send(client: Client, frame: Uint8Array, nowMs: number): void {
     if (client.pending !== null) this.#stats.framesDropped++;
     client.pending = frame;
-    if (!client.writing) this.#writeNext(client);
+    if (!client.writing) this.#writeNext(client, nowMs);
   }
 
   /**
@@ -173,7 +180,7 @@ export class Broadcaster {
    * rather than an async loop: at 25 Hz per client, each async frame and closure
    * is garbage the collector must chase (about 1.7 KB per client per tick).
    */
-  #writeNext(client: Client): void {
+  #writeNext(client: Client, nowMs: number): void {
     const frame = client.pending;
     if (frame === null || client.closed) {
       client.writing = false;
@@ -182,7 +189,7 @@ export class Broadcaster {
     }
     client.pending = null;
     client.writing = true;
-    client.writeStartedMs = performance.now();
+    client.writeStartedMs = nowMs;
     this.#write(client, frame);
   }
 
@@ -199,7 +206,7 @@ export class Broadcaster {
     }
     client.unsent = null;
     if (bytes >= unsent.length) this.#stats.framesSent++;
-    this.#writeNext(client);
+    this.#writeNext(client, performance.now());
   }
 
   #writeFailed(client: Client, error: unknown): void {
@@ -253,13 +260,13 @@ export class Broadcaster {
     } catch {
       // already closed
     }
-    this.#clients.delete(client);
+    this.#clients.splice(this.#clients.indexOf(client), 1);
     this.#options.log.log(level, event, {
       client: client.id,
-      clients: this.#clients.size,
+      clients: this.#clients.length,
       ...fields,
     });
-    if (this.#clients.size === 0) this.#onLast();
+    if (this.#clients.length === 0) this.#onLast();
   }
 
   #refuse(conn: Deno.UnixConn): void {

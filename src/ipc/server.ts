@@ -160,9 +160,8 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   let steppedFor: Snapshot | null = null;
   let settled = false;
 
-  /** One tick's work: snapshot, momentum, encode once, fan out. */
-  const publish = () => {
-    const now = performance.now();
+  /** One tick's work: snapshot, momentum, encode once, fan out. `now`: the tick's time. */
+  const publish = (now: number) => {
     const snapshot = sampler.snapshot();
     // Momentum at its targets stays there while the inputs do (most ticks): skip the step.
     if (snapshot !== steppedFor || !settled) {
@@ -179,22 +178,24 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     lastFrameMs = now;
     latest = encoder.encode(snapshot, momentum, ++sequence, 0);
     encoder.stampSentAt(latest, wallClockMicros());
-    broadcaster.publish(latest);
+    broadcaster.publish(latest, now);
   };
 
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   // Fell behind (suspend, SIGSTOP, overload): the ticker skips the missed ticks, never bursts.
-  const ticker = new Ticker(periodMs, (lateMs) => {
+  // One clock reading a tick: what the tick's own work takes (a sampler read, at most a few
+  // ms) is nothing against stall timeouts of seconds, and the frame's send time is its own.
+  const ticker = new Ticker(periodMs, (lateMs, now) => {
     // A tick over a second late means this process was frozen (SIGSTOP, sleep): the
     // clients' pending writes did not stall, we did. Restart their stall clocks.
-    if (lateMs > 1000) broadcaster.forgiveStalls();
+    if (lateMs > 1000) broadcaster.forgiveStalls(now);
     // Periodic work that can wait a little (the sampler's reads, the socket check) runs in
     // this wake-up instead of one of its own.
-    sharedWakeups.runDue();
-    broadcaster.closeStalled();
+    sharedWakeups.runDue(now);
+    broadcaster.closeStalled(now);
     // The frame goes out last: work done after the write would hold up a client the
     // kernel woke on this CPU until this process sleeps again.
-    publish();
+    publish(now);
   });
   // While the ticker runs, it is the wake-up the sampler's reads and the checks ride on.
   const startTicking = () => {

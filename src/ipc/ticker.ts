@@ -30,7 +30,7 @@ const LEARNING_RATE = 1 / 8;
 export class Ticker {
   readonly #periodMs: number;
   readonly #toleranceMs: number;
-  readonly #onTick: (lateMs: number) => void;
+  readonly #onTick: (lateMs: number, nowMs: number) => void;
   #timer: ReturnType<typeof setInterval> | undefined;
   #intervalMs: number;
   #dueMs = 0;
@@ -40,9 +40,10 @@ export class Ticker {
 
   /**
    * @param periodMs the period, any positive number of milliseconds
-   * @param onTick called each tick with how late it is against the grid (ms; negative if early)
+   * @param onTick called each tick with how late it is against the grid (ms; negative if
+   * early) and the tick's `performance.now()` time
    */
-  constructor(periodMs: number, onTick: (lateMs: number) => void) {
+  constructor(periodMs: number, onTick: (lateMs: number, nowMs: number) => void) {
     this.#periodMs = periodMs;
     this.#onTick = onTick;
     this.#toleranceMs = Math.min(MAX_TOLERANCE_MS, periodMs / 8);
@@ -94,6 +95,6 @@ export class Ticker {
         this.#restart(this.#intervalMs + 1);
       }
     }
-    this.#onTick(lateMs);
+    this.#onTick(lateMs, now);
   };
 }
