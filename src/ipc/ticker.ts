@@ -10,18 +10,22 @@
  * ms at 25 Hz): a tick more than the tolerance late, on an interval that is
  * not catching up, restarts it a millisecond shorter; one more than that early,
  * on an interval that is not falling back, a millisecond longer. A restart is
- * a timer creation, so the tolerance is wide enough to make them rare (about
- * one in twenty ticks at 25 Hz, where steering on every stray tick restarted
- * one in three): an eighth of a period, at most {@linkcode MAX_TOLERANCE_MS}. The
- * average rate is exact, no tick strays much further than the tolerance (plus
- * the timer's own latency) from the grid, and a tick over a period late (the
- * process was frozen or starved) skips the missed ticks rather than bursting.
+ * a timer creation (in a profile of the daemon, a restart cost as much as a few
+ * dozen ticks), so the tolerance is wide enough to make them rare: a quarter of
+ * a period, at most {@linkcode MAX_TOLERANCE_MS}, which at 25 Hz restarts about
+ * one tick in forty (an eighth of a period restarted one in twenty; steering on
+ * every stray tick, one in three). Where a tick sits on the grid is seen by no
+ * one: the gaps between frames are the interval's either way (39–41 ms at 25
+ * Hz). The average rate is exact, no tick strays much further than the
+ * tolerance (plus the timer's own latency) from the grid, and a tick over a
+ * period late (the process was frozen or starved) skips the missed ticks rather
+ * than bursting.
  *
  * @module
  */
 
 /** The most a tick may stray from the grid before the interval is re-steered (ms). */
-export const MAX_TOLERANCE_MS = 5;
+export const MAX_TOLERANCE_MS = 10;
 
 /** Weight of a new observation in the running estimate of the overshoot. */
 const LEARNING_RATE = 1 / 8;
@@ -46,7 +50,7 @@ export class Ticker {
   constructor(periodMs: number, onTick: (lateMs: number, nowMs: number) => void) {
     this.#periodMs = periodMs;
     this.#onTick = onTick;
-    this.#toleranceMs = Math.min(MAX_TOLERANCE_MS, periodMs / 8);
+    this.#toleranceMs = Math.min(MAX_TOLERANCE_MS, periodMs / 4);
     this.#intervalMs = Math.max(1, Math.floor(periodMs - this.#overshootMs));
   }
 

@@ -31,13 +31,14 @@ Deno.test("ticks stay near the grid: none more than a few ms off start + k × pe
   const start = times[0];
   const offsets = times.map((t, k) => t - (start + k * 40));
   const worst = Math.max(...offsets.map(Math.abs));
-  // tolerance 5 ms + timer latency; a drifting interval would be ~30 ms off after 50 ticks
-  assert.ok(worst < 12, `worst offset ${worst.toFixed(2)} ms`);
+  // tolerance 10 ms + timer latency; a drifting interval would be ~30 ms off after 50 ticks
+  assert.ok(worst < 17, `worst offset ${worst.toFixed(2)} ms`);
 });
 
 Deno.test("the interval is rarely restarted: steering does not chase every stray tick", async () => {
   // Each restart is a timer creation (80–180 µs of CPU on the benchmark VM). Steering on
-  // every tick more than 2 ms off restarted one tick in three to five at 25 Hz.
+  // every tick more than 2 ms off restarted one tick in three to five at 25 Hz; a tolerance
+  // of a quarter period restarts about one in forty.
   const real = globalThis.setInterval;
   let created = 0;
   globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => {
@@ -47,7 +48,7 @@ Deno.test("the interval is rarely restarted: steering does not chase every stray
   try {
     const times = await run(40, 4000);
     assert.ok(times.length >= 95, `${times.length} ticks`);
-    assert.ok(created <= 1 + times.length / 8, `${created} intervals for ${times.length} ticks`);
+    assert.ok(created <= 1 + times.length / 12, `${created} intervals for ${times.length} ticks`);
   } finally {
     globalThis.setInterval = real;
   }
