@@ -120,9 +120,9 @@ export class FrameEncoder {
   /**
    * Encode one frame and return it framed: 4-byte big-endian length, then the
    * FlatBuffer. When `snapshot` is the same object as in the previous call (the
-   * sampler hands out one object until a value changes), the previous frame is
-   * copied and only its per-tick fields (momentum, sequence, send time) are
-   * rewritten in place: at 25 Hz most frames differ from the last only there.
+   * sampler hands out one object until a value changes), only the per-tick fields
+   * (momentum, sequence, send time) of the previous frame are rewritten, and it is
+   * copied: at 25 Hz most frames differ from the last only there.
    * A new snapshot with the same `topProcesses` array and a temperature present
    * or absent as before is patched in the same way (a new CPU reading, four
    * times a second): every other scalar is always on the wire, even when 0. The
