@@ -2,7 +2,7 @@
  * `deno task compile`: build `dist/opta-metrics-<target>` for every release
  * target with the pinned Deno, the frozen lockfile, no permission prompts and
  * the `serve` permission set from deno.json and the daemon's V8 flags
- * (`--expose-gc,--single-threaded-gc`, see src/heap.ts) baked in.
+ * (`--expose-gc,--single-threaded-gc,--no-turbofan`, see src/heap.ts) baked in.
  *
  *   deno task compile                          # all four targets
  *   deno task compile x86_64-unknown-linux-gnu # some targets

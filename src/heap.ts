@@ -20,11 +20,16 @@
  * on the main thread: with a heap of under 10 MiB, handing each young-generation collection to
  * helper threads costs more in thread wake-ups than it saves (the daemon's own CPU with one
  * subscriber and no sampling was 0.90–1.00 % with it against 1.07–1.33 % without, in three A/B
- * pairs on the benchmark VM).
+ * pairs on the benchmark VM). `--no-turbofan` leaves the daemon's code to V8's mid-tier compiler
+ * (Maglev): its hot path is a few small functions run 25 times a second, which Maglev compiles
+ * within seconds; the optimizing compiler's recompile, about a minute in, bought no measurable CPU
+ * (three side-by-side pairs of 60 s windows, 0.77/0.78 %, 0.81/0.82 %, 0.83/0.79 %) but paged in
+ * some 2.5 MiB of its own code and 1 MiB of working memory for good (RSS +3 MiB at 65–70 s).
  */
 export const DAEMON_V8_FLAGS: readonly string[] = Object.freeze([
   "--expose-gc",
   "--single-threaded-gc",
+  "--no-turbofan",
 ]);
 
 /** The default interval between full collections (ms). */
