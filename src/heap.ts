@@ -23,8 +23,9 @@
  * pairs on the benchmark VM). `--no-turbofan` leaves the daemon's code to V8's mid-tier compiler
  * (Maglev): its hot path is a few small functions run 25 times a second, which Maglev compiles
  * within seconds; the optimizing compiler's recompile, about a minute in, bought no measurable CPU
- * (three side-by-side pairs of 60 s windows, 0.77/0.78 %, 0.81/0.82 %, 0.83/0.79 %) but paged in
- * some 2.5 MiB of its own code and 1 MiB of working memory for good (RSS +3 MiB at 65–70 s).
+ * (three side-by-side pairs of 60 s windows: 0.77, 0.81, 0.83 % without the flag, 0.78, 0.82,
+ * 0.79 % with it) but paged in some 2.5 MiB of its own code and 1 MiB of working memory for good
+ * (RSS +3 MiB at 65–70 s).
  */
 export const DAEMON_V8_FLAGS: readonly string[] = Object.freeze([
   "--expose-gc",
