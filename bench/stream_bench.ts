@@ -6,7 +6,7 @@
  * latency p50/p99/max, and CPU % of one core for the daemon itself and for the
  * tools its sampler runs.
  *
- *   deno task bench:stream                          # 30 s per configuration, ~7 min
+ *   deno task bench:stream                          # 30 s per configuration, ~6 min
  *   STREAM_BENCH_SECONDS=10 deno run -A bench/stream_bench.ts
  *
  * Each server first streams to one subscriber for WARM_S seconds, printed as a
