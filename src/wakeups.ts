@@ -64,14 +64,14 @@ export class Wakeups {
   /** Run every task whose earliest time has come. Call it from wake-ups that happen anyway. */
   runDue(now: number = performance.now()): void {
     if (now < this.#earliest) return; // most ticks: nothing is due, and nothing is scanned
-    let due: Task[] | null = null;
+    const due: Task[] = [];
     let next = Infinity;
     for (const task of this.#tasks) {
-      if (task.earliest <= now) (due ??= []).push(task);
+      if (task.earliest <= now) due.push(task);
       else if (task.earliest < next) next = task.earliest;
     }
     this.#earliest = next; // before the tasks run: those they add lower it again
-    if (due === null) return;
+    if (due.length === 0) return; // only after a cancel: the bound was the cancelled task's
     for (const task of due) this.#tasks.delete(task);
     this.#arm(this.#nextLatest());
     for (const task of due) {

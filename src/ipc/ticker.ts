@@ -15,8 +15,8 @@
  * a period, at most {@linkcode MAX_TOLERANCE_MS}, which at 25 Hz restarts about
  * one tick in forty (an eighth of a period restarted one in twenty; steering on
  * every stray tick, one in three). Where a tick sits on the grid is seen by no
- * one: the gaps between frames are the interval's either way (39–41 ms at 25
- * Hz). The average rate is exact, no tick strays much further than the
+ * one: the gaps between frames are the interval's either way (38–42 ms measured
+ * at 25 Hz). The average rate is exact, no tick strays much further than the
  * tolerance (plus the timer's own latency) from the grid, and a tick over a
  * period late (the process was frozen or starved) skips the missed ticks rather
  * than bursting.
