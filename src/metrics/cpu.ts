@@ -62,3 +62,70 @@ export function cpuBusyPercent(
   }
   return Math.min(100, Math.max(0, (100 * busy) / total));
 }
+
+/** How far back a CPU reading looks: long enough to smooth the kernel's 10 ms ticks. */
+export const CPU_WINDOW_MS = 1000;
+
+/** The shortest window a reading may cover (the first reading, right after start-up). */
+export const CPU_MIN_WINDOW_MS = 250;
+
+/** One sample of the per-core counters and when it was taken (`performance.now()` ms). */
+export interface CpuSample {
+  /** Per-core cumulative times. */
+  times: readonly CpuTimes[];
+  /** When they were read, ms on a monotonic clock. */
+  at: number;
+}
+
+/**
+ * A sliding window over CPU samples. The kernel counts CPU time in 10 ms ticks, so a
+ * reading over a short window moves in coarse steps (on 2 cores, 2 points per tick over
+ * 250 ms) and an idle machine often reads exactly 0. Each {@linkcode CpuWindow.push}
+ * reports busy percent since the newest earlier sample that is at least `windowMs` old
+ * (so readings refreshed every 250 ms each cover about the last second), or since the
+ * oldest sample when none is that old yet. A window shorter than `minWindowMs` gives
+ * null rather than a figure built from a handful of ticks: a reading taken right after
+ * another (a cadence change) still covers a real window.
+ */
+export class CpuWindow {
+  readonly #windowMs: number;
+  readonly #minWindowMs: number;
+  /** Oldest first; only the newest sample older than the window is kept of the old ones. */
+  readonly #samples: CpuSample[] = [];
+
+  /** A window over the last `windowMs`, refusing readings over less than `minWindowMs`. */
+  constructor(windowMs: number = CPU_WINDOW_MS, minWindowMs: number = CPU_MIN_WINDOW_MS) {
+    this.#windowMs = windowMs;
+    this.#minWindowMs = Math.min(minWindowMs, windowMs);
+  }
+
+  /**
+   * Add a sample; returns busy percent over the window it closes and that window's length
+   * in ms, or null when the window would be shorter than the minimum or the counters are
+   * unusable (see {@linkcode cpuBusyPercent}). A sample older than the newest is ignored.
+   */
+  push(sample: CpuSample): { busy: number; windowMs: number } | null {
+    const samples = this.#samples;
+    const newest = samples[samples.length - 1];
+    if (newest !== undefined && sample.at < newest.at) return null;
+    samples.push(sample);
+    // Drop samples that are older than the newest one outside the window: never used again.
+    let reference = 0;
+    for (let i = samples.length - 2; i >= 0; i--) {
+      if (sample.at - samples[i].at >= this.#windowMs) {
+        reference = i;
+        break;
+      }
+    }
+    if (reference > 0) samples.splice(0, reference);
+    const from = samples[0];
+    const windowMs = sample.at - from.at;
+    if (from === sample || windowMs < this.#minWindowMs) return null;
+    const busy = cpuBusyPercent(from.times, sample.times, windowMs);
+    if (busy === null) {
+      samples.splice(0, samples.length - 1); // a core count change: start afresh from here
+      return null;
+    }
+    return { busy, windowMs };
+  }
+}

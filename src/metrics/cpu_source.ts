@@ -1,31 +1,44 @@
 /**
- * The CPU source, the same on every platform: `node:os` `cpus()` tick deltas,
- * no spawn. Needs `--allow-sys=cpus`.
+ * The CPU source, the same on every platform: `node:os` `cpus()` tick counters over a
+ * sliding window of about a second ({@linkcode CpuWindow}), no spawn. Needs
+ * `--allow-sys=cpus`.
  *
  * @module
  */
 
 import { cpus } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cpuBusyPercent, type CpuTimes } from "./cpu.ts";
+import { CPU_MIN_WINDOW_MS, type CpuTimes, CpuWindow } from "./cpu.ts";
 import { polledSource, type Source } from "./source.ts";
 
-/** Window of the very first reading, taken when there is no earlier one to diff against. */
-const FIRST_WINDOW_MS = 250;
+/** Where the CPU source reads its counters and its clock; tests substitute both. */
+export interface CpuSourceOptions {
+  /** Per-core cumulative times (default: `node:os` `cpus()`). */
+  read?: () => CpuTimes[];
+  /** A monotonic clock in ms (default: `performance.now`). */
+  now?: () => number;
+  /** The sliding window to report over. */
+  window?: CpuWindow;
+}
 
-/** A polled source of whole-machine CPU busy percent. */
-export function cpuSource(read: () => CpuTimes[] = () => cpus().map((c) => c.times)): Source {
-  let previous: { times: CpuTimes[]; at: number } | null = null;
-  const take = () => ({ times: read(), at: performance.now() });
+/**
+ * A polled source of whole-machine CPU busy percent, each reading over the last second
+ * or so, whatever the cadence. When the window since the previous sample is too short
+ * (the first read, or a read right after another when the cadence changes), it waits
+ * until the window is long enough: a reading never covers a few milliseconds.
+ */
+export function cpuSource(options: CpuSourceOptions = {}): Source {
+  const read = options.read ?? (() => cpus().map((c) => c.times));
+  const now = options.now ?? (() => performance.now());
+  const window = options.window ?? new CpuWindow();
+  const take = () => window.push({ times: read(), at: now() });
   return polledSource("cpu", async (signal) => {
-    if (previous === null) {
-      previous = take();
-      await sleep(FIRST_WINDOW_MS, undefined, { signal });
+    let reading = take();
+    for (let attempt = 0; reading === null && attempt < 3; attempt++) {
+      await sleep(CPU_MIN_WINDOW_MS, undefined, { signal });
+      reading = take();
     }
-    const next = take();
-    const busy = cpuBusyPercent(previous.times, next.times, next.at - previous.at);
-    previous = next;
-    if (busy === null) throw new Error("cpu: tick counters unusable (core count changed?)");
-    return { cpuUsage: busy };
+    if (reading === null) throw new Error("cpu: tick counters unusable (core count changed?)");
+    return { cpuUsage: reading.busy };
   });
 }
