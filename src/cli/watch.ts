@@ -9,6 +9,7 @@
 import { type ReceivedFrame, subscribe, type SubscriberStatus } from "../ipc/client.ts";
 import { writeAll } from "../ipc/framing.ts";
 import { frameToJson } from "../ipc/json.ts";
+import { defaultClientSocket } from "../ipc/default_socket.ts";
 import { assertSocketGranted, DEFAULT_SOCKET_PATH, resolveSocketPath } from "../ipc/socket_path.ts";
 import { MOMENTUM_COLOR_NAMES } from "../momentum/momentum.ts";
 import { envVar, intFlag, parseFlags } from "./usage.ts";
@@ -18,7 +19,8 @@ export const WATCH_HELP = `Usage: opta-metrics watch [--socket PATH] [--json] [-
 
 Show the live stream of a running daemon.
 
-  --socket PATH  socket path (env OPTA_METRICS_SOCKET; default ${DEFAULT_SOCKET_PATH})
+  --socket PATH  socket path (env OPTA_METRICS_SOCKET; default ${DEFAULT_SOCKET_PATH},
+                 else the Homebrew service's socket when only that one is there)
   --json         one JSON object per frame (the default when stdout is not a terminal)
   --count N      exit after N frames
   -h, --help     show this help`;
@@ -42,7 +44,7 @@ export function parseWatchArgs(args: string[]): WatchOptions | null {
   });
   if (f.help) return null;
   const socket = (f.socket as string | undefined) ?? envVar("OPTA_METRICS_SOCKET") ??
-    DEFAULT_SOCKET_PATH;
+    defaultClientSocket();
   return {
     socketPath: resolveSocketPath(socket),
     json: f.json === true || !Deno.stdout.isTerminal(),
