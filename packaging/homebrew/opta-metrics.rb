@@ -6,6 +6,10 @@ class OptaMetrics < Formula
   version "0.1.0"
   license "MIT"
 
+  # Only macOS binaries are published for Homebrew; Linux users take the release tarball and
+  # its systemd unit (install-service.sh).
+  depends_on :macos
+
   on_macos do
     on_arm do
       url "https://github.com/opta-dev/opta-metrics/releases/download/v0.1.0/opta-metrics-aarch64-apple-darwin.tar.gz"
@@ -31,8 +35,8 @@ class OptaMetrics < Formula
     <<~EOS
       The service streams on:
         #{var}/run/opta-metrics.sock
-      Watch it with:
-        opta-metrics watch --socket #{var}/run/opta-metrics.sock
+      Clients with no --socket (opta-metrics watch, the menu-bar app) try
+      /tmp/opta-metrics.sock first and then this path, so they find the service as is.
       Run standalone instead (socket /tmp/opta-metrics.sock):
         opta-metrics serve
       Logs: #{var}/log/opta-metrics.log
@@ -66,22 +70,35 @@ class OptaMetrics < Formula
     if File.socket?(sock)
       opoo "a daemon already serves on #{sock}; skipping the serve test"
     else
-      pid = spawn bin/"opta-metrics", "serve", "--socket", sock
+      pid = spawn (bin/"opta-metrics").to_s, "serve", "--socket", sock
+      status = nil
       begin
-        50.times do
+        100.times do
           break if File.socket?(sock)
+
+          _, status = Process.wait2(pid, Process::WNOHANG)
+          break if status
 
           sleep 0.1
         end
+        assert_nil status, "the daemon exited (#{status}) before binding #{sock}; its error is above"
+        assert File.socket?(sock), "no socket at #{sock} after 10 s"
         frame = UNIXSocket.open(sock) do |s|
           length = s.read(4).unpack1("N") # 4-byte big-endian length
           s.read(length)
         end
         assert_equal "OPTM", frame[4, 4] # FlatBuffers file identifier
       ensure
-        Process.kill("TERM", pid)
-        Process.wait(pid)
+        unless status
+          begin
+            Process.kill("TERM", pid)
+          rescue Errno::ESRCH
+            nil # it is gone already: the failure above, not this, is the one to report
+          end
+          _, status = Process.wait2(pid)
+        end
       end
+      assert_predicate status, :success?, "the daemon must exit 0 on SIGTERM"
       refute File.exist?(sock), "the daemon must remove its socket on SIGTERM"
     end
   end
