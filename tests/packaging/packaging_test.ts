@@ -87,9 +87,13 @@ print(json.dumps(plistlib.load(open(sys.argv[1], "rb"))))`;
     assert.equal(plist.KeepAlive, true);
     assert.ok(["Background", "Standard", "Adaptive", "Interactive"].includes(plist.ProcessType));
     assert.equal(plist.LowPriorityIO, true);
-    assert.ok(plist.StandardOutPath && plist.StandardErrorPath);
+    assert.ok(plist.ThrottleInterval >= 30, "a failing daemon must not restart every 10 s");
+    assert.equal(plist.Umask, 0o077);
+    // a template: install-service.sh fills in the binary and the log (see install_service_test.ts)
+    assert.equal(plist.StandardOutPath, "@LOG@");
+    assert.equal(plist.StandardErrorPath, "@LOG@");
     const args: string[] = plist.ProgramArguments;
-    assert.ok(args[0].startsWith("/") && args[0].endsWith("/opta-metrics"));
+    assert.equal(args[0], "@BINARY@");
     assert.equal(args[1], "serve");
     const socket = args[args.indexOf("--socket") + 1];
     assert.ok(GRANTED_SOCKET_PATHS.includes(socket), socket);

@@ -1,0 +1,104 @@
+/**
+ * The systemd user unit is hardened: `systemd-analyze security --offline=yes` scores it at
+ * most 3.0, every directive the daemon's sandbox calls for is set, and each relaxation says
+ * why it is there.
+ */
+import assert from "node:assert/strict";
+
+const root = new URL("../../", import.meta.url).pathname;
+const unitPath = `${root}packaging/systemd/opta-metrics.service`;
+const unit = Deno.readTextFileSync(unitPath);
+
+const haveAnalyze = (() => {
+  try {
+    return new Deno.Command("systemd-analyze", { args: ["--version"], stdout: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+/** The overall exposure in `systemd-analyze security` output, or null when there is none. */
+function overallExposure(output: string): number | null {
+  const m = /Overall exposure level for \S+: (\d+(?:\.\d+)?) /.exec(output);
+  return m ? Number(m[1]) : null;
+}
+
+/** Values of a key in the unit's [Service] section (a key may repeat). */
+function serviceValues(key: string): string[] {
+  const service = unit.split(/^\[Service\]$/m)[1].split(/^\[/m)[0];
+  return [...service.matchAll(new RegExp(`^${key}=(.*)$`, "gm"))].map((m) => m[1]);
+}
+
+Deno.test({
+  name: "systemd-analyze security --user --offline=yes scores the unit at most 3.0" +
+    (haveAnalyze ? "" : " [SKIPPED: no systemd-analyze]"),
+  ignore: !haveAnalyze,
+  fn() {
+    // A user manager's paths need XDG_RUNTIME_DIR; a private empty one is enough offline.
+    const runtime = Deno.makeTempDirSync({ prefix: "opta-xdg-" });
+    try {
+      const out = new Deno.Command("systemd-analyze", {
+        args: ["security", "--user", "--offline=yes", "--no-pager", unitPath],
+        env: { XDG_RUNTIME_DIR: runtime, SYSTEMD_COLORS: "0" },
+      }).outputSync();
+      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      const exposure = overallExposure(text);
+      assert.ok(exposure !== null, `no score in:\n${text}`);
+      assert.ok(exposure <= 3.0, `exposure ${exposure} > 3.0:\n${text}`);
+    } finally {
+      Deno.removeSync(runtime, { recursive: true });
+    }
+  },
+});
+
+Deno.test("the unit sets the hardening the daemon's sandbox calls for", () => {
+  const want: Record<string, string> = {
+    UMask: "0077",
+    NoNewPrivileges: "true",
+    CapabilityBoundingSet: "",
+    RestrictAddressFamilies: "AF_UNIX",
+    PrivateNetwork: "true",
+    LockPersonality: "true",
+    RestrictRealtime: "true",
+    RestrictNamespaces: "true",
+    RestrictSUIDSGID: "true",
+    SystemCallArchitectures: "native",
+    PrivateDevices: "true",
+    ProtectKernelTunables: "true",
+    ProtectKernelModules: "true",
+    ProtectKernelLogs: "true",
+    ProtectControlGroups: "true",
+    ProtectClock: "true",
+    ProtectHostname: "true",
+    ProtectHome: "read-only",
+    ProtectSystem: "strict",
+    ReadWritePaths: "/tmp",
+    PrivateTmp: "false",
+    MemoryDenyWriteExecute: "false",
+  };
+  for (const [key, value] of Object.entries(want)) {
+    assert.deepEqual(serviceValues(key), [value], key);
+  }
+  assert.deepEqual(serviceValues("SystemCallFilter"), ["@system-service", "~@privileged"]);
+  assert.match(serviceValues("MemoryMax")[0], /^\d+M$/);
+  assert.match(serviceValues("CPUQuota")[0], /^\d+%$/);
+});
+
+Deno.test("every relaxation in the unit has a comment saying why", () => {
+  const lines = unit.split("\n");
+  for (const key of ["MemoryDenyWriteExecute", "PrivateTmp", "ProtectProc", "ProcSubset"]) {
+    const at = lines.findIndex((l) => l.startsWith(`${key}=`));
+    assert.ok(at > 0, key);
+    let i = at - 1;
+    while (i >= 0 && /^[A-Z]\w+=/.test(lines[i])) i--;
+    assert.match(lines[i], /^# /, `${key} has no comment above it`);
+  }
+  assert.match(unit, /# MemoryDenyWriteExecute stays off: V8 /);
+});
+
+Deno.test("overallExposure reads the score line", () => {
+  assert.equal(overallExposure("→ Overall exposure level for a.service: 9.4 UNSAFE 😨"), 9.4);
+  assert.equal(overallExposure("→ Overall exposure level for a.service: 1.1 OK 🙂"), 1.1);
+  assert.equal(overallExposure("Failed to initialize manager"), null);
+});
