@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Install or remove opta-metrics as a per-user service that starts at login:
+# a launchd agent on macOS, a systemd user unit on Linux.
+#
+#   install-service.sh install [--binary PATH] [--no-start]
+#   install-service.sh uninstall [--no-start]
+#
+# It writes the service file with this user's home and the binary's absolute path (launchd
+# expands neither ~ nor $HOME), loads it, and says what it did. Running it again rewrites
+# the file and reloads the service, so it is safe to repeat, e.g. after moving the binary.
+# --binary defaults to `opta-metrics` on PATH, else the one next to this script (the release
+# tarball's layout). --no-start only writes or removes the file and prints the commands that
+# would load or unload it. Not needed with `brew services`, which has its own service file.
+#
+# A script rather than an `opta-metrics service` command: the binary's baked permissions
+# grant no access to ~/Library/LaunchAgents, ~/.config or launchctl/systemctl, and must not.
+set -euo pipefail
+
+usage="usage: install-service.sh install [--binary PATH] [--no-start] | uninstall [--no-start]"
+label=dev.opta.metrics
+unit_name=opta-metrics.service
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+
+die() { echo "install-service.sh: $1" >&2; exit "${2:-1}"; }
+
+action=${1:-}
+[ $# -gt 0 ] && shift
+case "$action" in
+  install | uninstall) ;;
+  -h | --help) echo "$usage"; exit 0 ;;
+  "") die "missing command; $usage" 2 ;;
+  *) die "unknown command '$action'; $usage" 2 ;;
+esac
+
+binary=""
+start=1
+os=$(uname -s)
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary)
+      [ $# -ge 2 ] || die "--binary needs a path" 2
+      [ "$action" = install ] || die "--binary applies to install only" 2
+      binary=$2
+      shift 2
+      ;;
+    --no-start) start=0; shift ;;
+    # Which service manager to write for; defaults to this machine's (for tests and packaging).
+    --os)
+      [ $# -ge 2 ] || die "--os needs Darwin or Linux" 2
+      os=$2
+      shift 2
+      ;;
+    *) die "unknown option '$1'; $usage" 2 ;;
+  esac
+done
+case "$os" in
+  Darwin | Linux) ;;
+  *) die "unsupported system '$os': launchd (Darwin) and systemd (Linux) only" 2 ;;
+esac
+
+case "${HOME:-}" in
+  /*) ;;
+  *) die "HOME is not set to an absolute path" ;;
+esac
+
+# Runs a service-manager command, or only prints it with --no-start.
+run() {
+  if [ "$start" -eq 1 ]; then
+    echo "running: $*"
+    "$@"
+  else
+    echo "to apply, run: $*"
+  fi
+}
+
+# Writes stdin to $1 (mode 0644) and says whether it changed.
+write_file() {
+  local dest=$1 tmp
+  mkdir -p "$(dirname "$dest")"
+  tmp=$(mktemp "$dest.XXXXXX")
+  cat >"$tmp"
+  chmod 0644 "$tmp"
+  if [ -f "$dest" ] && cmp -s "$tmp" "$dest"; then
+    rm -f "$tmp"
+    echo "unchanged: $dest"
+  else
+    mv -f "$tmp" "$dest"
+    echo "wrote: $dest"
+  fi
+}
+
+find_binary() {
+  if [ -z "$binary" ]; then
+    if binary=$(command -v opta-metrics); then
+      :
+    elif [ -x "$here/opta-metrics" ]; then
+      binary=$here/opta-metrics
+    else
+      die "no opta-metrics binary on PATH or next to this script; pass --binary PATH"
+    fi
+  fi
+  if [ ! -f "$binary" ] || [ ! -x "$binary" ]; then
+    die "$binary is not an executable file"
+  fi
+  binary="$(cd "$(dirname "$binary")" && pwd -P)/$(basename "$binary")"
+  # The path goes verbatim into XML and into a systemd command line: refuse what would need
+  # escaping in either rather than escape it wrongly.
+  case "$binary" in
+    *[!A-Za-z0-9._/+@\ -]*) die "binary path '$binary' has characters the service files cannot hold; move it" ;;
+  esac
+}
+
+template() {
+  [ -f "$here/$1" ] || die "template $here/$1 is missing (run from the release tarball or packaging/)"
+  cat "$here/$1"
+}
+
+if [ "$os" = Darwin ]; then
+  agent="$HOME/Library/LaunchAgents/$label.plist"
+  logs="$HOME/Library/Logs/opta-metrics"
+  domain="gui/$(id -u)"
+  if [ "$action" = install ]; then
+    find_binary
+    plist=$(template launchd/dev.opta.metrics.plist)
+    plist=${plist//@BINARY@/$binary}
+    plist=${plist//@LOG@/$logs/agent.log}
+    mkdir -p "$logs"
+    echo "log directory: $logs"
+    printf '%s\n' "$plist" | write_file "$agent"
+    # bootstrap refuses a loaded job: unload first so a rewritten plist takes effect.
+    if [ "$start" -eq 1 ] && /bin/launchctl print "$domain/$label" >/dev/null 2>&1; then
+      run /bin/launchctl bootout "$domain/$label"
+    fi
+    run /bin/launchctl bootstrap "$domain" "$agent"
+    echo "installed: $label runs '$binary serve' at login (socket /tmp/opta-metrics.sock)"
+  else
+    if [ "$start" -eq 1 ] && /bin/launchctl print "$domain/$label" >/dev/null 2>&1; then
+      run /bin/launchctl bootout "$domain/$label"
+    fi
+    if [ -e "$agent" ]; then
+      rm -f "$agent"
+      echo "removed: $agent"
+    else
+      echo "not installed: $agent does not exist"
+    fi
+    echo "kept: $logs (remove it yourself if you no longer want the logs)"
+  fi
+else
+  unit="${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user/$unit_name"
+  if [ "$action" = install ]; then
+    find_binary
+    text=$(template systemd/opta-metrics.service)
+    quoted="\"$binary\""
+    text=${text//ExecStart=%h\/.local\/bin\/opta-metrics /ExecStart=$quoted }
+    printf '%s\n' "$text" | write_file "$unit"
+    run /usr/bin/systemctl --user daemon-reload
+    run /usr/bin/systemctl --user enable "$unit_name"
+    run /usr/bin/systemctl --user restart "$unit_name"
+    echo "installed: $unit_name runs '$binary serve' at login (socket /tmp/opta-metrics.sock)"
+  else
+    if [ "$start" -eq 1 ] && [ -e "$unit" ]; then
+      run /usr/bin/systemctl --user disable --now "$unit_name"
+    fi
+    if [ -e "$unit" ]; then
+      rm -f "$unit"
+      echo "removed: $unit"
+      run /usr/bin/systemctl --user daemon-reload
+    else
+      echo "not installed: $unit does not exist"
+    fi
+  fi
+fi

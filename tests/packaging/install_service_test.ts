@@ -1,0 +1,211 @@
+/**
+ * packaging/install-service.sh writes the launchd agent and the systemd user unit with this
+ * user's paths, is idempotent, removes them again and refuses bad input with one line. Runs
+ * the real script with a temporary HOME and --no-start (no service manager here); the
+ * written files are checked with plistlib and systemd-analyze.
+ */
+import assert from "node:assert/strict";
+
+const root = new URL("../../", import.meta.url).pathname;
+const script = `${root}packaging/install-service.sh`;
+const decoder = new TextDecoder();
+
+function works(cmd: string, args: string[]): boolean {
+  try {
+    return new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+const havePlistlib = works("/usr/bin/python3", ["-c", "import plistlib"]);
+const haveAnalyze = works("systemd-analyze", ["--version"]);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A temporary HOME and an executable named opta-metrics (a link to deno) to install. */
+function sandbox(): { dir: string; home: string; binary: string } {
+  const dir = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "opta-install-" }));
+  Deno.mkdirSync(`${dir}/home`);
+  Deno.mkdirSync(`${dir}/bin`);
+  Deno.symlinkSync(Deno.execPath(), `${dir}/bin/opta-metrics`);
+  return { dir, home: `${dir}/home`, binary: `${dir}/bin/opta-metrics` };
+}
+
+function run(home: string, args: string[], path = "/usr/bin:/bin", using = script): Run {
+  const out = new Deno.Command("/bin/bash", {
+    args: [using, ...args],
+    env: { HOME: home, PATH: path },
+    clearEnv: true,
+  }).outputSync();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+function readPlist(path: string): Record<string, unknown> {
+  const code =
+    "import json, plistlib, sys; print(json.dumps(plistlib.load(open(sys.argv[1], 'rb'))))";
+  const out = new Deno.Command("/usr/bin/python3", { args: ["-c", code, path] }).outputSync();
+  assert.equal(out.code, 0, decoder.decode(out.stderr));
+  return JSON.parse(decoder.decode(out.stdout));
+}
+
+Deno.test({
+  name: "install-service.sh writes a launchd agent with this user's paths, idempotently" +
+    (havePlistlib ? "" : " [SKIPPED: no /usr/bin/python3 with plistlib]"),
+  ignore: !havePlistlib,
+  fn() {
+    const { dir, home, binary } = sandbox();
+    try {
+      const agent = `${home}/Library/LaunchAgents/dev.opta.metrics.plist`;
+      const first = run(home, ["install", "--os", "Darwin", "--binary", binary, "--no-start"]);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, new RegExp(`^wrote: ${agent}$`, "m"));
+      assert.match(first.stdout, /^to apply, run: \/bin\/launchctl bootstrap gui\/\d+ /m);
+      const text = Deno.readTextFileSync(agent);
+      assert.doesNotMatch(text, /@BINARY@|@LOG@|REPLACE_HOME/);
+      assert.equal(Deno.statSync(agent).mode! & 0o777, 0o644);
+      const plist = readPlist(agent);
+      assert.deepEqual(plist.ProgramArguments, [
+        binary,
+        "serve",
+        "--socket",
+        "/tmp/opta-metrics.sock",
+      ]);
+      const log = `${home}/Library/Logs/opta-metrics/agent.log`;
+      assert.equal(plist.StandardOutPath, log);
+      assert.equal(plist.StandardErrorPath, log);
+      assert.ok(Deno.statSync(`${home}/Library/Logs/opta-metrics`).isDirectory);
+      assert.ok((plist.ThrottleInterval as number) >= 30);
+
+      const again = run(home, ["install", "--os", "Darwin", "--binary", binary, "--no-start"]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, new RegExp(`^unchanged: ${agent}$`, "m"));
+      assert.equal(Deno.readTextFileSync(agent), text);
+      assert.deepEqual(
+        [...Deno.readDirSync(`${home}/Library/LaunchAgents`)].length,
+        1,
+        "no temp left",
+      );
+
+      const gone = run(home, ["uninstall", "--os", "Darwin", "--no-start"]);
+      assert.equal(gone.code, 0, gone.stderr);
+      assert.match(gone.stdout, new RegExp(`^removed: ${agent}$`, "m"));
+      assert.throws(() => Deno.statSync(agent));
+      const twice = run(home, ["uninstall", "--os", "Darwin", "--no-start"]);
+      assert.equal(twice.code, 0, twice.stderr);
+      assert.match(twice.stdout, /^not installed: /m);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("install-service.sh writes the systemd user unit with the binary's path, idempotently", () => {
+  const { dir, home, binary } = sandbox();
+  try {
+    const unit = `${home}/.config/systemd/user/opta-metrics.service`;
+    const first = run(home, ["install", "--os", "Linux", "--binary", binary, "--no-start"]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, new RegExp(`^wrote: ${unit}$`, "m"));
+    assert.match(first.stdout, /^to apply, run: \/usr\/bin\/systemctl --user daemon-reload$/m);
+    assert.match(
+      first.stdout,
+      /^to apply, run: \/usr\/bin\/systemctl --user restart opta-metrics\.service$/m,
+    );
+    const text = Deno.readTextFileSync(unit);
+    assert.match(
+      text,
+      new RegExp(`^ExecStart="${binary}" serve --socket /tmp/opta-metrics\\.sock$`, "m"),
+    );
+    const template = Deno.readTextFileSync(`${root}packaging/systemd/opta-metrics.service`);
+    assert.equal(text.replace(/^ExecStart=.*$/m, ""), template.replace(/^ExecStart=.*$/m, ""));
+    const again = run(home, ["install", "--os", "Linux", "--binary", binary, "--no-start"]);
+    assert.match(again.stdout, new RegExp(`^unchanged: ${unit}$`, "m"));
+    const gone = run(home, ["uninstall", "--os", "Linux", "--no-start"]);
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.match(gone.stdout, new RegExp(`^removed: ${unit}$`, "m"));
+    assert.throws(() => Deno.statSync(unit));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "the installed unit passes systemd-analyze verify" +
+    (haveAnalyze ? "" : " [SKIPPED: no systemd-analyze]"),
+  ignore: !haveAnalyze,
+  fn() {
+    const { dir, home, binary } = sandbox();
+    try {
+      const r = run(home, ["install", "--os", "Linux", "--binary", binary, "--no-start"]);
+      assert.equal(r.code, 0, r.stderr);
+      const unit = `${home}/.config/systemd/user/opta-metrics.service`;
+      const out = new Deno.Command("systemd-analyze", { args: ["verify", unit] }).outputSync();
+      assert.equal(out.code, 0, decoder.decode(out.stderr));
+      assert.equal(decoder.decode(out.stderr).trim(), "");
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("install-service.sh finds the binary next to it (the tarball's layout)", () => {
+  const { dir, home } = sandbox();
+  try {
+    // the release tarball: opta-metrics, install-service.sh, launchd/, systemd/
+    Deno.mkdirSync(`${dir}/pkg/systemd`, { recursive: true });
+    Deno.copyFileSync(script, `${dir}/pkg/install-service.sh`);
+    Deno.copyFileSync(
+      `${root}packaging/systemd/opta-metrics.service`,
+      `${dir}/pkg/systemd/opta-metrics.service`,
+    );
+    Deno.symlinkSync(Deno.execPath(), `${dir}/pkg/opta-metrics`);
+    const r = run(
+      home,
+      ["install", "--os", "Linux", "--no-start"],
+      "/usr/bin:/bin",
+      `${dir}/pkg/install-service.sh`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const text = Deno.readTextFileSync(`${home}/.config/systemd/user/opta-metrics.service`);
+    assert.match(text, new RegExp(`^ExecStart="${dir}/pkg/opta-metrics" serve`, "m"));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("install-service.sh refuses bad input with one line: 2 for usage, 1 otherwise", () => {
+  const { dir, home } = sandbox();
+  try {
+    const cases: [string[], number, RegExp][] = [
+      [[], 2, /missing command/],
+      [["start"], 2, /unknown command 'start'/],
+      [["install", "--bogus"], 2, /unknown option '--bogus'/],
+      [["install", "--binary"], 2, /--binary needs a path/],
+      [["install", "--os", "Plan9"], 2, /unsupported system 'Plan9'/],
+      [["install", "--os", "Linux", "--binary", `${dir}/nothing`], 1, /is not an executable file/],
+      [["install", "--os", "Linux"], 1, /no opta-metrics binary on PATH or next to this script/],
+    ];
+    Deno.writeTextFileSync(`${dir}/bad"name`, "");
+    Deno.chmodSync(`${dir}/bad"name`, 0o755);
+    cases.push([
+      ["install", "--os", "Linux", "--binary", `${dir}/bad"name`],
+      1,
+      /characters the service files cannot hold/,
+    ]);
+    for (const [args, code, message] of cases) {
+      const r = run(home, args);
+      assert.equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], /^install-service\.sh: /);
+      assert.match(lines[0], message);
+    }
+    assert.throws(() => Deno.statSync(`${home}/.config`), "nothing written on a refusal");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
