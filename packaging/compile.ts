@@ -1,7 +1,8 @@
 /**
  * `deno task compile`: build `dist/opta-metrics-<target>` for every release
  * target with the pinned Deno, the frozen lockfile, no permission prompts and
- * the `serve` permission set from deno.json and the daemon's V8 flags
+ * the target platform's permission set from deno.json (`serve-darwin` for the
+ * macOS targets, `serve-linux` for the Linux ones) and the daemon's V8 flags
  * (`--expose-gc,--single-threaded-gc,--no-turbofan`, see src/heap.ts) baked in.
  *
  *   deno task compile                          # all four targets
@@ -27,13 +28,23 @@ export const TARGETS = [
 /** The Deno version binaries are built with (the same as CI's). */
 export const PINNED_DENO = "2.9.6";
 
+/**
+ * The deno.json permission set baked into a target: each platform's set grants
+ * only the tools its collectors spawn and only its own socket paths.
+ */
+export function permissionSetFor(target: string): "serve-darwin" | "serve-linux" {
+  if (target.endsWith("-apple-darwin")) return "serve-darwin";
+  if (target.includes("-linux-")) return "serve-linux";
+  throw new Error(`no permission set for target ${target}`);
+}
+
 /** The `deno` arguments that build one target. */
 export function compileArgs(target: string): string[] {
   return [
     "compile",
     "--frozen",
     "--no-prompt",
-    "-P=serve",
+    `-P=${permissionSetFor(target)}`,
     `--v8-flags=${DAEMON_V8_FLAGS.join(",")}`,
     "--target",
     target,

@@ -10,6 +10,7 @@ import { parseServeArgs, runServe, SERVE_HELP } from "./cli/serve.ts";
 import { parseWatchArgs, runWatch, WATCH_HELP } from "./cli/watch.ts";
 import { formatSample, SAMPLE_HELP, sampleToJson, takeSample } from "./cli/sample.ts";
 import { CommandError, intFlag, parseFlags, UsageError } from "./cli/usage.ts";
+import { isRuntimeError, osErrorAdvice, osErrorCode } from "./errors.ts";
 
 /** The program's version, from deno.json. */
 export const VERSION: string = config.version;
@@ -98,6 +99,14 @@ export function reportError(error: unknown): number {
   if (error instanceof Deno.errors.BrokenPipe) return 0; // reader went away (e.g. `| head`)
   if (error instanceof Deno.errors.NotCapable) {
     console.error(`opta-metrics: permission denied: ${(error as Error).message}`);
+    return 1;
+  }
+  // Any other OS error (the runtime's message names the call and the path) is the
+  // environment's, not a bug: one line with what it means and what to do.
+  if (isRuntimeError(error) || osErrorCode(error) !== null) {
+    const advice = osErrorAdvice(error);
+    const message = (error as Error).message.split("\n")[0];
+    console.error(`opta-metrics: ${message}${advice ? ` — ${advice}` : ""}`);
     return 1;
   }
   console.error("opta-metrics: internal error:", error);

@@ -4,7 +4,8 @@
  * pending frame replaced (latest wins), so memory per client is bounded by one
  * frame in flight plus one pending. A write stuck past the stall timeout closes
  * that client; a stalled client never delays the others. Bytes clients send are
- * read and discarded, and a client that floods is closed.
+ * read and discarded, and a client that floods is closed. A client that shuts
+ * down its sending side (half-close) is served on until its reading side goes.
  *
  * @module
  */
@@ -50,6 +51,15 @@ interface Client {
   writing: boolean;
   writeStartedMs: number;
   closed: boolean;
+  /** The client shut down its sending side: a failed write then means it has gone. */
+  readEnded: boolean;
+  /**
+   * Its stream ended and no write has yet shown whether it only half-closed (still
+   * reading) or has gone: it does not count against the client limit meanwhile.
+   */
+  unconfirmed: boolean;
+  /** The write in flight started after the stream ended: its outcome settles `unconfirmed`. */
+  probing: boolean;
   /** What the socket has not yet taken of the frame being written. */
   unsent: Uint8Array | null;
   /** Each write's outcome; bound once per client, so a write allocates no closure. */
@@ -75,6 +85,8 @@ export class Broadcaster {
     refused: 0,
   };
   #nextId = 1;
+  /** Clients whose stream ended and whose next write has not yet told if they are gone. */
+  #unconfirmed = 0;
   #lastRefusalLogMs = -Infinity;
   #refusedSinceLog = 0;
 
@@ -104,7 +116,9 @@ export class Broadcaster {
    * `current`, when given, is sent to it at once.
    */
   add(conn: Deno.UnixConn, current: Uint8Array | null): boolean {
-    if (this.#clients.length >= this.#options.maxClients) {
+    // A client gone a moment ago is confirmed gone at its next write (within a tick):
+    // until then it takes no place, so fast reconnects are not refused meanwhile.
+    if (this.#clients.length - this.#unconfirmed >= this.#options.maxClients) {
       this.#refuse(conn);
       return false;
     }
@@ -115,6 +129,9 @@ export class Broadcaster {
       writing: false,
       writeStartedMs: 0,
       closed: false,
+      readEnded: false,
+      unconfirmed: false,
+      probing: false,
       unsent: null,
       onWritten: (bytes) => this.#written(client, bytes),
       onWriteFailed: (error) => this.#writeFailed(client, error),
@@ -190,6 +207,7 @@ export class Broadcaster {
     client.pending = null;
     client.writing = true;
     client.writeStartedMs = nowMs;
+    client.probing = client.unconfirmed;
     this.#write(client, frame);
   }
 
@@ -206,6 +224,7 @@ export class Broadcaster {
     }
     client.unsent = null;
     if (bytes >= unsent.length) this.#stats.framesSent++;
+    if (client.probing) this.#confirm(client); // written after its stream ended: half-closed
     this.#writeNext(client, performance.now());
   }
 
@@ -213,9 +232,12 @@ export class Broadcaster {
     client.unsent = null;
     client.writing = false;
     if (!client.closed) {
-      this.#close(client, "client write failed, closed", "info", {
-        error: (error as Error).name,
-      });
+      if (client.readEnded) this.#close(client, "client disconnected", "info");
+      else {
+        this.#close(client, "client write failed, closed", "info", {
+          error: (error as Error).name,
+        });
+      }
     }
     client.settled?.();
   }
@@ -227,7 +249,15 @@ export class Broadcaster {
     try {
       while (!client.closed) {
         const n = await client.conn.read(buffer);
-        if (n === null) break;
+        if (n === null) {
+          // End of the client's stream: it may only have shut down its sending side (a
+          // client never needs to send). Keep writing; the next write to a client that is
+          // gone fails and closes it.
+          client.readEnded = true;
+          client.unconfirmed = true;
+          this.#unconfirmed++;
+          return;
+        }
         const now = performance.now();
         if (now - windowStart >= 1000) {
           windowStart = now;
@@ -255,6 +285,7 @@ export class Broadcaster {
     if (client.closed) return;
     client.closed = true;
     client.pending = null;
+    this.#confirm(client);
     try {
       client.conn.close();
     } catch {
@@ -267,6 +298,13 @@ export class Broadcaster {
       ...fields,
     });
     if (this.#clients.length === 0) this.#onLast();
+  }
+
+  #confirm(client: Client): void {
+    if (!client.unconfirmed) return;
+    client.unconfirmed = false;
+    client.probing = false;
+    this.#unconfirmed--;
   }
 
   #refuse(conn: Deno.UnixConn): void {

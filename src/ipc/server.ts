@@ -31,7 +31,8 @@ import {
   bindSocket,
   claimSocketPath,
   ensureSafeParent,
-  probeSocketPath,
+  foreignOwnerMessage,
+  inspectSocketPath,
   resolveSocketPath,
 } from "./socket_path.ts";
 
@@ -102,6 +103,11 @@ export interface StatsInput {
   gcMs: number | null;
 }
 
+/** The first retry after a failed accept (ms); each further one waits twice as long. */
+const ACCEPT_BACKOFF_MIN_MS = 10;
+/** The longest wait between accept retries (ms). */
+const ACCEPT_BACKOFF_MAX_MS = 1000;
+
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 /**
@@ -142,8 +148,17 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   const mode = options.socketMode ?? 0o600;
   const parentChecked = ensureSafeParent(path);
   await claimSocketPath(path);
-
-  const facts: MachineFacts = await platform.facts();
+  // Bind at once: the bind is the claim, so of two daemons starting together the loser is
+  // told at once. Clients that connect while the sampler settles wait in the kernel's backlog.
+  let listener = bindSocket(path, mode);
+  let boundIno = Deno.lstatSync(path).ino;
+  let facts: MachineFacts;
+  try {
+    facts = await platform.facts();
+  } catch (error) {
+    listener.close(); // unlinks the socket: a failed start leaves nothing behind
+    throw error;
+  }
   const sampler = new Sampler(
     platform.sources(facts, { top: options.top ?? 10 }),
     options.cadences,
@@ -231,25 +246,73 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   // Sample before accepting anyone, so even the first frame after start-up is complete.
   sampler.idle();
   await sampler.settled(options.startupSettleMs ?? 2000);
-  let listener = bindSocket(path, mode);
-  let boundIno = Deno.lstatSync(path).ino;
   let stopping = false;
   let fatal: string | null = null;
 
-  const accept = async (from: Deno.UnixListener) => {
+  // Listeners this process closed itself: their accept errors end the loop quietly.
+  const closedListeners = new WeakSet<Deno.UnixListener>();
+  let wakeAcceptLoop: (() => void) | null = null;
+  const closeListener = (which: Deno.UnixListener) => {
+    closedListeners.add(which);
+    wakeAcceptLoop?.();
     try {
-      for await (const conn of from) {
-        if (stopping) {
-          conn.close();
-          continue;
+      which.close(); // Deno unlinks the socket file on close
+    } catch {
+      // already closed
+    }
+  };
+
+  /**
+   * Accept until the listener is closed. A failed accept (out of file descriptors,
+   * a connection reset before it was taken) is logged once per episode and retried
+   * with a backoff of 10 ms doubling to 1 s: the pending clients wait in the backlog
+   * and are taken as soon as descriptors are free.
+   */
+  const accept = async (from: Deno.UnixListener) => {
+    let failures = 0;
+    let backoffMs = ACCEPT_BACKOFF_MIN_MS;
+    while (!closedListeners.has(from)) {
+      let conn: Deno.UnixConn;
+      try {
+        conn = await from.accept();
+      } catch (error) {
+        if (closedListeners.has(from) || stopping) return;
+        if (error instanceof Deno.errors.BadResource) {
+          // The listener is gone and cannot be retried: exit non-zero so a supervisor restarts us.
+          fatal = `the listener on ${path} is gone (${(error as Error).message}); stopping`;
+          void stop(false);
+          return;
         }
-        const first = broadcaster.size === 0;
-        if (!broadcaster.add(conn, first ? null : latest)) continue;
-        // The first client gets a fresh frame at once, then one per tick.
-        if (first) startTicking();
+        if (failures++ === 0) {
+          log.log("error", "accept failed, retrying", {
+            error: (error as Error).message,
+            clients: broadcaster.size,
+          });
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoffMs);
+          wakeAcceptLoop = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeAcceptLoop = null;
+        backoffMs = Math.min(backoffMs * 2, ACCEPT_BACKOFF_MAX_MS);
+        continue;
       }
-    } catch (error) {
-      if (!stopping) log.log("error", "accept failed", { error: (error as Error).message });
+      if (failures > 0) {
+        log.log("info", "accepting again", { failed_accepts: failures });
+        failures = 0;
+        backoffMs = ACCEPT_BACKOFF_MIN_MS;
+      }
+      if (stopping) {
+        conn.close();
+        continue;
+      }
+      const first = broadcaster.size === 0;
+      if (!broadcaster.add(conn, first ? null : latest)) continue;
+      // The first client gets a fresh frame at once, then one per tick.
+      if (first) startTicking();
     }
   };
   let accepting = accept(listener);
@@ -266,17 +329,19 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     }
     if (ino !== null && ino === boundIno) return;
     if (ino !== null) {
-      const state = await probeSocketPath(path);
-      if (state === "live-server" || state === "not-a-socket") {
+      const probe = await inspectSocketPath(path);
+      if (probe.state !== "free" && probe.state !== "stale-socket") {
         // Closing our listener would unlink *their* file: leave it, stop without touching it.
-        fatal = state === "live-server"
+        fatal = probe.state === "live-server"
           ? `another server took over ${path}; stopping`
+          : probe.state === "foreign"
+          ? `${foreignOwnerMessage(path, probe.uid)}; stopping`
           : `${path} was replaced by a file that is not a socket; stopping`;
         return stop(true);
       }
     }
     log.log("warn", "socket file missing or replaced, binding again", { socket: path });
-    listener.close(); // unlinks the path if a stale socket sits there
+    closeListener(listener); // unlinks the path if a stale socket sits there
     await accepting;
     ensureSafeParent(path); // recreates a removed directory (0700), as at start-up
     await claimSocketPath(path);
@@ -344,11 +409,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     stopTicking();
     clearTimeout(idleTimer);
     if (!leaveSocketFile) {
-      try {
-        listener.close(); // Deno unlinks the socket file on close
-      } catch {
-        // already closed by a re-bind
-      }
+      closeListener(listener);
       await accepting;
     }
     await broadcaster.closeAll();

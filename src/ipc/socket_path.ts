@@ -7,11 +7,21 @@
  */
 
 import config from "../../deno.json" with { type: "json" };
-import { CommandError } from "../errors.ts";
+import { CommandError, osCommandError } from "../errors.ts";
 
-/** The socket paths the shipped permission set (deno.json `permissions.serve`) grants. */
-export const GRANTED_SOCKET_PATHS: readonly string[] = config.permissions.serve.net
-  .map((entry: string) => entry.replace(/^unix:/, ""));
+/** The name of the deno.json permission set the daemon runs under on `os`. */
+export function servePermissionSet(os: string = Deno.build.os): "serve-darwin" | "serve-linux" {
+  return os === "darwin" ? "serve-darwin" : "serve-linux";
+}
+
+/** The socket paths a platform's permission set (deno.json `permissions.serve-OS`) grants. */
+export function grantedSocketPaths(os: string = Deno.build.os): string[] {
+  return config.permissions[servePermissionSet(os)].net
+    .map((entry: string) => entry.replace(/^unix:/, ""));
+}
+
+/** The socket paths this platform's shipped permission set grants. */
+export const GRANTED_SOCKET_PATHS: readonly string[] = grantedSocketPaths();
 
 /** Longest socket path in bytes: `sun_path` is 104 bytes on macOS, 108 on Linux, NUL included. */
 export const SOCKET_PATH_LIMIT = Deno.build.os === "darwin" ? 103 : 107;
@@ -76,7 +86,8 @@ function mayRead(path: string): boolean {
 /**
  * Make sure the parent directory exists and is safe: create it 0700 if missing;
  * refuse one that is writable by others unless it is sticky (like `/tmp`).
- * Returns false when the daemon has no grant to inspect it (the check is skipped).
+ * Returns false when the daemon has no grant to inspect it (the check is skipped:
+ * only a from-source run with grants on the socket path alone does that).
  */
 export function ensureSafeParent(socketPath: string): boolean {
   const parent = parentOf(socketPath);
@@ -85,14 +96,16 @@ export function ensureSafeParent(socketPath: string): boolean {
   try {
     info = Deno.statSync(parent);
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw osCommandError("use the socket directory", parent, error);
+    }
     try {
       Deno.mkdirSync(parent, { recursive: true, mode: 0o700 });
       Deno.chmodSync(parent, 0o700);
     } catch (mkdirError) {
       throw new CommandError(
         `socket directory ${parent} does not exist and cannot be created ` +
-          `(${(mkdirError as Error).message}); create it with: mkdir -m 700 ${parent}`,
+          `(${firstLine(mkdirError)}); create it with: mkdir -m 700 ${parent}`,
       );
     }
     return true;
@@ -109,56 +122,141 @@ export function ensureSafeParent(socketPath: string): boolean {
   return true;
 }
 
-/** What is at a path. */
-export type PathState = "free" | "stale-socket" | "live-server" | "not-a-socket";
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
+}
 
-/** Probe what is at `path`: nothing, a socket nobody answers on, a live server, or another file. */
-export async function probeSocketPath(path: string): Promise<PathState> {
+/** What is at a path. */
+export type PathState =
+  | "free"
+  | "stale-socket"
+  | "live-server"
+  | "not-a-socket"
+  | "foreign";
+
+/** What is at a path, with the file's inode and owner when there is one. */
+export interface PathProbe {
+  /** Nothing, a socket nobody answers on, a live server, another file, or another user's file. */
+  state: PathState;
+  /** The inode found (null when free). */
+  ino: number | null;
+  /** The owner's uid (null when free). */
+  uid: number | null;
+}
+
+/**
+ * Another user's file at the socket path: serving there, or removing it, would
+ * hand our clients to them or break their server. Root's files count too unless
+ * we are root: a root-owned socket is a system service's, not ours to replace.
+ */
+export function isForeign(fileUid: number | null, ownUid: number): boolean {
+  return fileUid !== null && fileUid !== ownUid;
+}
+
+/**
+ * Probe what is at `path`: nothing, a socket of another user (not touched
+ * further), a socket nobody answers on, a live server, or another file.
+ */
+export async function inspectSocketPath(path: string): Promise<PathProbe> {
   let info: Deno.FileInfo;
   try {
     info = Deno.lstatSync(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "free";
-    throw error;
+    if (error instanceof Deno.errors.NotFound) return { state: "free", ino: null, uid: null };
+    throw osCommandError("inspect", path, error);
   }
-  if (!info.isSocket) return "not-a-socket";
+  const found = { ino: info.ino, uid: info.uid };
+  if (isForeign(info.uid, Deno.uid()!)) return { state: "foreign", ...found };
+  if (!info.isSocket) return { state: "not-a-socket", ...found };
   try {
     const conn = await Deno.connect({ transport: "unix", path });
     conn.close();
-    return "live-server";
+    return { state: "live-server", ...found };
   } catch (error) {
     if (error instanceof Deno.errors.ConnectionRefused || error instanceof Deno.errors.NotFound) {
-      return "stale-socket";
+      return { state: "stale-socket", ...found };
     }
-    throw error;
+    throw osCommandError("connect to the existing socket", path, error);
   }
 }
 
+/** Probe what is at `path` (see inspectSocketPath). */
+export async function probeSocketPath(path: string): Promise<PathState> {
+  return (await inspectSocketPath(path)).state;
+}
+
+/** The one line refusing another user's file at the socket path. */
+export function foreignOwnerMessage(path: string, uid: number | null): string {
+  return `${path} belongs to another user (uid ${uid}); refusing to serve on it or remove it ` +
+    `(whoever owns it would receive or impersonate our stream): ask its owner to stop their ` +
+    `server and remove it, or use another path`;
+}
+
+/** The one line for a path another daemon is serving on. */
+export function alreadyServingMessage(path: string): string {
+  return `another opta-metrics is already serving on ${path}`;
+}
+
 /**
- * Clear the way to bind `path`: remove a stale socket, refuse a live server
- * (`another opta-metrics is already serving on PATH`) or a file that is not a socket.
+ * Clear the way to bind `path`: remove a stale socket of ours, refuse a live
+ * server (`another opta-metrics is already serving on PATH`), another user's
+ * file, or a file that is not a socket.
  */
 export async function claimSocketPath(path: string): Promise<void> {
-  switch (await probeSocketPath(path)) {
+  const probe = await inspectSocketPath(path);
+  switch (probe.state) {
     case "free":
       return;
     case "stale-socket":
-      Deno.removeSync(path);
+      removeStale(path, probe.ino!);
       return;
     case "live-server":
-      throw new CommandError(`another opta-metrics is already serving on ${path}`);
+      throw new CommandError(alreadyServingMessage(path));
+    case "foreign":
+      throw new CommandError(foreignOwnerMessage(path, probe.uid));
     case "not-a-socket":
       throw new CommandError(`${path} exists and is not a socket; refusing to replace it`);
   }
 }
 
-/** Bind `path` with no access for others from the first instant (umask), then set `mode`. */
+/**
+ * Remove the stale socket `ino` at `path`, unless another daemon starting at the
+ * same moment already replaced it with its own (then binding reports it).
+ */
+function removeStale(path: string, ino: number): void {
+  try {
+    if (Deno.lstatSync(path).ino !== ino) return;
+    Deno.removeSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return; // removed by a daemon starting with us
+    throw osCommandError("remove the stale socket", path, error);
+  }
+}
+
+/**
+ * Bind `path` with no access for others from the first instant (umask), then set
+ * `mode`. Binding is the atomic claim: of two daemons racing for one path, the
+ * one whose bind fails is told another is already serving there.
+ */
 export function bindSocket(path: string, mode: number): Deno.UnixListener {
   const canUmask = Deno.permissions.querySync({ name: "sys", kind: "umask" }).state === "granted";
   const previous = canUmask ? Deno.umask(0o177) : null;
   try {
-    const listener = Deno.listen({ transport: "unix", path });
-    Deno.chmodSync(path, mode);
+    let listener: Deno.UnixListener;
+    try {
+      listener = Deno.listen({ transport: "unix", path });
+    } catch (error) {
+      if (error instanceof Deno.errors.AddrInUse) {
+        throw new CommandError(alreadyServingMessage(path));
+      }
+      throw osCommandError("bind", path, error);
+    }
+    try {
+      Deno.chmodSync(path, mode);
+    } catch (error) {
+      listener.close();
+      throw osCommandError("set the mode of", path, error);
+    }
     return listener;
   } finally {
     if (previous !== null) Deno.umask(previous);

@@ -16,6 +16,7 @@ import { createLogger } from "../../src/log.ts";
 import { type CommandFailure, LineChild } from "../../src/metrics/command.ts";
 import { LINUX_TOOLS, linuxPlatform, type LinuxTools } from "../../src/metrics/linux/platform.ts";
 import {
+  BREW_SOCKET,
   Daemon,
   poll,
   RawReader,
@@ -398,7 +399,7 @@ Deno.test({
   fn: () =>
     withDir(async (dir) => {
       const sock = `${dir}/run/s.sock`;
-      const daemon = await startDaemon(sock, { grantDir: dir });
+      const daemon = await startDaemon(sock, { template: BREW_SOCKET });
       const frames: ReceivedFrame[] = [];
       const abort = new AbortController();
       const client = (async () => {
@@ -441,7 +442,7 @@ Deno.test({
   fn: () =>
     withDir(async (dir) => {
       const sock = `${dir}/run/s.sock`;
-      const daemon = await startDaemon(sock, { grantDir: dir });
+      const daemon = await startDaemon(sock, { template: BREW_SOCKET });
       try {
         const children = childrenOf(daemon.pid).map((c) => c.pid);
         await Deno.remove(`${dir}/run`, { recursive: true });

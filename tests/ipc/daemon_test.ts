@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import {
+  BREW_SOCKET,
   Daemon,
   fdCount,
   poll,
@@ -340,13 +341,13 @@ Deno.test("a socket path over 107 bytes exits 1 with one line; 107 bytes works",
     const pathOf = (bytes: number) => `${dir}/${"x".repeat(bytes - dir.length - 1)}`;
     const tooLong = pathOf(108);
     assert.equal(new TextEncoder().encode(tooLong).length, 108);
-    const run = await runDaemonToExit(tooLong, { grantDir: dir });
+    const run = await runDaemonToExit(tooLong);
     assert.equal(run.code, 1, run.stderr);
     assertOneLine(run.lines, /socket path is 108 bytes, over the 107-byte limit/);
     assert.equal(exists(tooLong), false);
 
     const longest = pathOf(107);
-    const daemon = await startDaemon(longest, { grantDir: dir });
+    const daemon = await startDaemon(longest);
     try {
       assert.ok(isSocketAt(longest));
     } finally {
@@ -412,7 +413,10 @@ Deno.test("socket and directory modes: 0600 default, --socket-mode, 0700 parent,
     }
     // --socket-mode 0660 in a directory the daemon creates (0700)
     const nested = `${dir}/run/s.sock`;
-    const b = await startDaemon(nested, { grantDir: dir, flags: ["--socket-mode", "0660"] });
+    const b = await startDaemon(nested, {
+      template: BREW_SOCKET,
+      flags: ["--socket-mode", "0660"],
+    });
     try {
       assert.equal(Deno.lstatSync(nested).mode! & 0o777, 0o660);
       assert.equal(Deno.statSync(`${dir}/run`).mode! & 0o7777, 0o700);

@@ -1,22 +1,33 @@
 /**
- * The shipped permission set (deno.json `permissions.serve`, baked by `deno task
- * compile`) is exactly what the daemon needs: it serves under it, everything else
- * is denied, and its tool list matches what the collectors spawn.
+ * The shipped permission sets (deno.json `permissions.serve-darwin` and
+ * `serve-linux`, baked by `deno task compile` into each platform's binaries) are
+ * exactly what the daemon needs on each platform: it serves under them,
+ * everything else is denied, and each tool list matches what that platform's
+ * collectors spawn.
  */
 import assert from "node:assert/strict";
 import config from "../../deno.json" with { type: "json" };
-import { compileArgs, PINNED_DENO, TARGETS } from "../../packaging/compile.ts";
+import { compileArgs, permissionSetFor, PINNED_DENO, TARGETS } from "../../packaging/compile.ts";
 import { DAEMON_V8_FLAGS } from "../../src/heap.ts";
 import { DARWIN_TOOLS, darwinPlatform } from "../../src/metrics/darwin/platform.ts";
 import { LINUX_TOOLS, linuxPlatform } from "../../src/metrics/linux/platform.ts";
-import { DEFAULT_SOCKET_PATH, GRANTED_SOCKET_PATHS } from "../../src/ipc/socket_path.ts";
+import {
+  DEFAULT_SOCKET_PATH,
+  GRANTED_SOCKET_PATHS,
+  grantedSocketPaths,
+  servePermissionSet,
+} from "../../src/ipc/socket_path.ts";
+import { daemonConfigFile, daemonPermissionSet, withDir } from "../support/daemon.ts";
 import { decodeMetrics, type MetricsFrame } from "../../src/ipc/codec.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 /** The `--v8-flags` argument the daemon runs with, wherever it runs. */
 const V8_FLAGS = `--v8-flags=${DAEMON_V8_FLAGS.join(",")}`;
-const set = config.permissions.serve;
+const darwin = config.permissions["serve-darwin"];
+const linux = config.permissions["serve-linux"];
+/** This platform's set, as `deno task start` picks it. */
+const SET = `-P=${servePermissionSet()}`;
 
 function run(args: string[]) {
   return new Deno.Command(Deno.execPath(), {
@@ -29,45 +40,146 @@ function run(args: string[]) {
   });
 }
 
-Deno.test("the set's run list is exactly the tools the collectors spawn", () => {
-  const spawned = new Set([...darwinPlatform().tools, ...linuxPlatform().tools]);
-  assert.deepEqual([...set.run].sort(), [...spawned].sort());
-  for (const tool of set.run) assert.ok(tool.startsWith("/"), `${tool} must be absolute`);
-  assert.deepEqual(Object.values(DARWIN_TOOLS).sort(), darwinPlatform().tools.slice().sort());
-  assert.deepEqual(Object.values(LINUX_TOOLS).sort(), linuxPlatform().tools.slice().sort());
+/** Tools that print (or hand a shell) any file they are given: none may be in the darwin set. */
+const FILE_READERS = [
+  "cat",
+  "grep",
+  "egrep",
+  "fgrep",
+  "head",
+  "tail",
+  "less",
+  "more",
+  "awk",
+  "sed",
+  "dd",
+  "cp",
+  "od",
+  "xxd",
+  "hexdump",
+  "strings",
+  "tar",
+  "zip",
+  "sh",
+  "bash",
+  "zsh",
+  "dash",
+  "env",
+  "perl",
+  "python3",
+  "ruby",
+  "osascript",
+  "open",
+  "find",
+  "xargs",
+  "plutil",
+  "defaults",
+];
+
+Deno.test("each platform's run list is exactly the tools its collectors spawn", () => {
+  assert.deepEqual([...darwin.run].sort(), [...darwinPlatform().tools].sort());
+  assert.deepEqual([...linux.run].sort(), [...linuxPlatform().tools].sort());
+  assert.deepEqual(Object.values(DARWIN_TOOLS).sort(), [...darwin.run].sort());
+  assert.deepEqual(Object.values(LINUX_TOOLS).sort(), [...linux.run].sort());
+  for (const tool of [...darwin.run, ...linux.run]) {
+    assert.ok(tool.startsWith("/"), `${tool} must be absolute`);
+  }
+  for (const tool of darwin.run) {
+    const name = tool.slice(tool.lastIndexOf("/") + 1);
+    assert.ok(!FILE_READERS.includes(name), `the darwin set must not run ${tool}`);
+  }
+  // The one file reader the Linux set keeps (README "Security and permissions" says so).
+  assert.deepEqual(
+    linux.run.filter((t) => FILE_READERS.includes(t.slice(t.lastIndexOf("/") + 1))),
+    ["/bin/grep"],
+  );
 });
 
-Deno.test("the set grants the socket paths and nothing broader", () => {
-  const sockets = [
-    "/tmp/opta-metrics.sock",
+Deno.test("each set grants its own socket paths, their directories as the parent check needs, nothing broader", () => {
+  const darwinSockets = [
     "/private/tmp/opta-metrics.sock",
     "/opt/homebrew/var/run/opta-metrics.sock",
     "/usr/local/var/run/opta-metrics.sock",
   ];
-  assert.deepEqual([...set.read].sort(), sockets.slice().sort());
-  assert.deepEqual([...set.write].sort(), sockets.slice().sort());
-  assert.deepEqual([...set.net].sort(), sockets.map((s) => `unix:${s}`).sort());
-  assert.deepEqual([...GRANTED_SOCKET_PATHS].sort(), sockets.slice().sort());
-  assert.ok(GRANTED_SOCKET_PATHS.includes(DEFAULT_SOCKET_PATH));
-  assert.deepEqual([...set.sys].sort(), ["cpus", "osRelease", "systemMemoryInfo", "umask"]);
-  assert.deepEqual(set.env, ["OPTA_METRICS_SOCKET"]);
-  assert.equal(set.ffi, false);
-  assert.equal(set.import, false);
+  const brewDirs = ["/opt/homebrew/var/run", "/usr/local/var/run"];
+  // read: each socket's directory (to stat it); write: the socket, or the whole Homebrew
+  // directory, which the daemon creates 0700 when Homebrew has not yet.
+  assert.deepEqual([...darwin.read].sort(), ["/private/tmp", ...brewDirs].sort());
+  assert.deepEqual(
+    [...darwin.write].sort(),
+    ["/private/tmp/opta-metrics.sock", ...brewDirs].sort(),
+  );
+  assert.deepEqual([...darwin.net].sort(), darwinSockets.map((s) => `unix:${s}`).sort());
+  assert.deepEqual(grantedSocketPaths("darwin").sort(), darwinSockets.slice().sort());
+  assert.deepEqual(linux.read, ["/tmp"]);
+  assert.deepEqual(linux.write, ["/tmp/opta-metrics.sock"]);
+  assert.deepEqual(linux.net, ["unix:/tmp/opta-metrics.sock"]);
+  assert.deepEqual(grantedSocketPaths("linux"), [DEFAULT_SOCKET_PATH]);
+  assert.ok(
+    GRANTED_SOCKET_PATHS.includes(
+      Deno.build.os === "darwin" ? "/private/tmp/opta-metrics.sock" : DEFAULT_SOCKET_PATH,
+    ),
+  );
+  for (const set of [darwin, linux]) {
+    assert.deepEqual([...set.sys].sort(), [
+      "cpus",
+      "osRelease",
+      "systemMemoryInfo",
+      "uid",
+      "umask",
+    ]);
+    assert.deepEqual(set.env, ["OPTA_METRICS_SOCKET"]);
+    assert.equal(set.ffi, false);
+    assert.equal(set.import, false);
+  }
+  assert.equal("serve" in config.permissions, false, "no union set left behind");
 });
 
-Deno.test("under the set, everything but the daemon's own needs is denied", async () => {
+Deno.test("the tests' daemon set is the shipped set with only the socket path and its directory swapped", () => {
+  const shipped = config.permissions[servePermissionSet()];
+  assert.deepEqual(daemonPermissionSet(GRANTED_SOCKET_PATHS[0]), shipped);
+  const swapped = daemonPermissionSet("/tmp/omdX/run/s.sock");
+  assert.deepEqual(
+    { ...swapped, read: [], write: [], net: [] },
+    { ...shipped, read: [], write: [], net: [] },
+  );
+  assert.deepEqual(swapped.net, ["unix:/tmp/omdX/run/s.sock"]);
+  if (Deno.build.os === "linux") {
+    assert.deepEqual(swapped.read, ["/tmp/omdX/run"]);
+    assert.deepEqual(swapped.write, ["/tmp/omdX/run/s.sock"]);
+  }
+  const brew = daemonPermissionSet("/tmp/omdX/run/s.sock", "/usr/local/var/run/opta-metrics.sock");
+  assert.deepEqual(brew.read, ["/tmp/omdX/run"]);
+  assert.deepEqual(brew.write, ["/tmp/omdX/run"]);
+  assert.deepEqual(brew.run, shipped.run);
+});
+
+/** The sandbox probe's results under `permissionArgs`. */
+async function probeSandbox(permissionArgs: string[]): Promise<Record<string, string>> {
   const home = Deno.env.get("HOME") ?? "/root";
   const out = await run([
     "run",
     "--quiet",
     "--no-prompt",
-    "-P=serve",
+    ...permissionArgs,
     "tests/support/sandbox_probe.ts",
     home,
-  ])
-    .output();
+  ]).output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const results = JSON.parse(new TextDecoder().decode(out.stdout));
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+Deno.test("the tests' daemon set, as a config file, sandboxes exactly as the shipped set", async () => {
+  const shipped = await probeSandbox([SET]);
+  const derived = await probeSandbox([
+    `--config=${daemonConfigFile(daemonPermissionSet(GRANTED_SOCKET_PATHS[0]))}`,
+    "-P=serve-test",
+  ]);
+  assert.deepEqual(derived, shipped);
+});
+
+Deno.test("under the set, everything but the daemon's own needs is denied", async () => {
+  const results = await probeSandbox([SET]);
   for (
     const denied of [
       "read_home",
@@ -97,7 +209,7 @@ Deno.test("a --socket outside the granted paths is refused before anything start
     "run",
     "--quiet",
     "--no-prompt",
-    "-P=serve",
+    SET,
     "src/main.ts",
     "serve",
     "--socket",
@@ -131,7 +243,7 @@ Deno.test({
       "run",
       "--quiet",
       "--no-prompt",
-      "-P=serve",
+      SET,
       V8_FLAGS,
       "src/main.ts",
       "serve",
@@ -166,8 +278,10 @@ Deno.test({
     } finally {
       daemon.kill("SIGTERM");
       const status = await daemon.status;
-      const stderr = new TextDecoder().decode((await daemon.stderr.getReader().read()).value);
+      const stderr = await new Response(daemon.stderr).text();
       assert.equal(status.code, 0, stderr);
+      // The parent-directory check runs under exactly the shipped grants.
+      assert.match(stderr, /\blistening\b.* parent_checked=true/, stderr);
     }
     assert.throws(
       () => Deno.lstatSync(DEFAULT_SOCKET_PATH),
@@ -177,7 +291,7 @@ Deno.test({
   },
 });
 
-Deno.test("deno task compile bakes the set and the V8 flags with the pinned Deno, frozen lock and no prompt", () => {
+Deno.test("deno task compile bakes each platform's set and the V8 flags with the pinned Deno, frozen lock and no prompt", () => {
   assert.deepEqual([...TARGETS], [
     "aarch64-apple-darwin",
     "x86_64-apple-darwin",
@@ -187,8 +301,10 @@ Deno.test("deno task compile bakes the set and the V8 flags with the pinned Deno
   for (const target of TARGETS) {
     const args = compileArgs(target);
     assert.equal(args[0], "compile");
-    for (const flag of ["--frozen", "--no-prompt", "-P=serve", V8_FLAGS]) {
-      assert.ok(args.includes(flag), flag);
+    const set = target.endsWith("-apple-darwin") ? "serve-darwin" : "serve-linux";
+    assert.equal(permissionSetFor(target), set);
+    for (const flag of ["--frozen", "--no-prompt", `-P=${set}`, V8_FLAGS]) {
+      assert.ok(args.includes(flag), `${target}: ${flag}`);
     }
     assert.equal(args[args.indexOf("--target") + 1], target);
     assert.equal(args[args.indexOf("--output") + 1], `dist/opta-metrics-${target}`);
@@ -197,8 +313,43 @@ Deno.test("deno task compile bakes the set and the V8 flags with the pinned Deno
   }
   assert.equal(PINNED_DENO, "2.9.6");
   assert.match(config.tasks.compile, /packaging\/compile\.ts/);
+  const platformSet = "-P=serve-$(deno eval 'console.log(Deno.build.os)')";
   assert.ok(
-    config.tasks.start.startsWith(`deno run -P=serve ${V8_FLAGS} src/main.ts serve`),
-    "start runs under the same set with the same V8 flags",
+    config.tasks.start.startsWith(`deno run ${platformSet} ${V8_FLAGS} src/main.ts serve`),
+    "start runs under the platform's set with the same V8 flags",
   );
+  assert.equal(config.tasks.sample, `deno run ${platformSet} src/main.ts sample`);
+});
+
+Deno.test("deno task start and sample run under this platform's set", async () => {
+  await withDir(async (dir) => {
+    const elsewhere = `${dir}/s.sock`;
+    const start = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "start", "--socket", elsewhere],
+      cwd: root,
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(start.stderr);
+    assert.equal(start.code, 1, stderr);
+    // The refusal lists exactly the paths this platform's set grants, not the other's.
+    const refusal = stderr.split("\n").find((l) => l.startsWith("opta-metrics: "));
+    assert.ok(refusal, stderr);
+    assert.ok(
+      refusal.includes(`(allowed: ${grantedSocketPaths().join(", ")})`),
+      `lists this platform's paths only: ${refusal}`,
+    );
+    const sample = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "sample", "--json"],
+      cwd: root,
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(sample.code, 0, new TextDecoder().decode(sample.stderr));
+    assert.ok(JSON.parse(new TextDecoder().decode(sample.stdout)).memory_total > 0);
+  });
 });

@@ -1,9 +1,10 @@
 /**
- * Runs the daemon as a real subprocess for end-to-end tests: `deno run -P=serve`
- * from the project root (so deno.json's `serve` permission set applies) with the
- * daemon's V8 flags, plus read/write grants on a temporary directory and a
- * `unix:` net grant on the socket. Its stderr (one line per lifecycle event) is
- * collected line by line.
+ * Runs the daemon as a real subprocess for end-to-end tests: `deno run` from the
+ * project root with the daemon's V8 flags and exactly this platform's shipped
+ * permission set from deno.json (`serve-linux`, `serve-darwin`), turned into
+ * flags with only the socket path (and its directory, where the set grants the
+ * directory) swapped for the test's, so tests and binary cannot differ. Its
+ * stderr (one line per lifecycle event) is collected line by line.
  *
  * @module
  */
@@ -14,6 +15,8 @@ import { type ReceivedFrame, subscribe, type SubscriberStatus } from "../../src/
 import { decodeMetrics } from "../../src/ipc/codec.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
 import { DAEMON_V8_FLAGS } from "../../src/heap.ts";
+import { GRANTED_SOCKET_PATHS, parentOf, servePermissionSet } from "../../src/ipc/socket_path.ts";
+import config from "../../deno.json" with { type: "json" };
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -33,14 +36,169 @@ export async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
+/** A deno.json permission set, as its entries are typed there. */
+export type PermissionSet = {
+  read: string[];
+  write: string[];
+  net: string[];
+  run: string[];
+  sys: string[];
+  env: string[];
+  ffi: boolean;
+  import: boolean;
+};
+
+const SETS = config.permissions as unknown as Record<string, PermissionSet>;
+const SERVE_SETS = ["serve-darwin", "serve-linux"];
+
+/** The socket paths some serve set grants (`unix:` entries), each with the set that grants it. */
+function grantedAnywhere(): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const name of SERVE_SETS) {
+    for (const entry of SETS[name].net) found.set(entry.replace(/^unix:/, ""), name);
+  }
+  return found;
+}
+
+/**
+ * This platform's serve set (`set`) with the granted socket path `template`
+ * swapped for `socket`: its read/write/net entries come from whichever serve set
+ * grants `template` (an entry for the path becomes `socket`, one for its directory
+ * becomes `socket`'s directory), every other socket path's entries are dropped,
+ * and everything else is kept as is. A template from the other platform's set
+ * gives a test that platform's socket grants (the Homebrew directories, which the
+ * daemon may create) with this platform's tools.
+ */
+export function daemonPermissionSet(
+  socket: string,
+  template: string = GRANTED_SOCKET_PATHS[0],
+  set: string = servePermissionSet(),
+): PermissionSet {
+  const sockets = grantedAnywhere();
+  const owner = sockets.get(template);
+  assert.ok(owner, `${template} is not granted by any serve set`);
+  const related = new Set<string>();
+  for (const path of sockets.keys()) related.add(path).add(parentOf(path));
+  const swap = (entries: string[]) =>
+    entries.flatMap((entry) =>
+      entry === template
+        ? [socket]
+        : entry === parentOf(template)
+        ? [parentOf(socket)]
+        : related.has(entry)
+        ? []
+        : [entry]
+    );
+  const base = SETS[set];
+  const socketGrants = SETS[owner];
+  return {
+    ...base,
+    read: [...new Set([...swap(socketGrants.read), ...swap(base.read)])],
+    write: [...new Set([...swap(socketGrants.write), ...swap(base.write)])],
+    net: socketGrants.net.filter((e) => e === `unix:${template}`).map(() => `unix:${socket}`),
+  };
+}
+
+let configDir: string | null = null;
+let configCount = 0;
+
+/**
+ * A config file holding the project's import map and `set` as the permission set
+ * `serve-test`, for `deno run --config FILE -P=serve-test`: a set in a config file
+ * can say what flags cannot (`sys: umask`), so the daemon runs under exactly it.
+ * The files live in one temporary directory (readable by every user, for daemons
+ * run as another one), removed when the test process ends.
+ */
+export function daemonConfigFile(set: PermissionSet): string {
+  if (configDir === null) {
+    const dir = Deno.makeTempDirSync({ prefix: "omd-config" });
+    Deno.chmodSync(dir, 0o755);
+    configDir = dir;
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  }
+  const file = `${configDir}/deno-${++configCount}.json`;
+  Deno.writeTextFileSync(
+    file,
+    JSON.stringify({ imports: config.imports, lock: false, permissions: { "serve-test": set } }),
+  );
+  Deno.chmodSync(file, 0o644);
+  return file;
+}
+
+/**
+ * A granted socket path whose directory the set grants read and write (Homebrew's
+ * `var/run`, which the daemon creates 0700 when missing): a test template for the
+ * directory's creation and recreation.
+ */
+export const BREW_SOCKET = "/usr/local/var/run/opta-metrics.sock";
+
+/** Run the daemon as another user (needs root): `setpriv` to `uid`/`gid`, no supplementary groups. */
+export interface RunAs {
+  /** User id. */
+  uid: number;
+  /** Group id. */
+  gid: number;
+  /** A DENO_DIR that user can read (see {@linkcode denoDirFor}). */
+  denoDir: string;
+}
+
 /** How to start a daemon. */
 export interface DaemonOptions {
-  /** Directory granted read and write (default: the socket's directory). */
-  grantDir?: string;
+  /**
+   * The granted socket path whose grants the test's socket gets (default: the first
+   * one deno.json grants). `/usr/local/var/run/opta-metrics.sock` grants the directory
+   * read and write, so the daemon may create it; this platform's own path only reads it.
+   */
+  template?: string;
   /** Extra `serve` flags. */
   flags?: string[];
   /** V8 flags (default: the daemon's own, {@linkcode DAEMON_V8_FLAGS}). */
   v8Flags?: readonly string[];
+  /** Run under `prlimit --nofile=N:N`: at most N open file descriptors. */
+  maxFds?: number;
+  /** Run as another user. */
+  runAs?: RunAs;
+}
+
+/**
+ * A copy of this user's DENO_DIR npm cache that `uid` can read, so a daemon run
+ * as that user resolves the project's npm imports without the network. The
+ * caller removes it.
+ */
+export async function denoDirFor(uid: number, gid: number): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "omd-denodir" });
+  const info = JSON.parse(
+    new TextDecoder().decode(
+      (await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
+        .output()).stdout,
+    ),
+  );
+  const copy = await new Deno.Command("/bin/cp", {
+    args: ["-R", info.npmCache ?? `${info.denoDir}/npm`, `${dir}/npm`],
+  }).output();
+  assert.ok(copy.success, new TextDecoder().decode(copy.stderr));
+  const own = await new Deno.Command("/bin/chown", { args: ["-R", `${uid}:${gid}`, dir] })
+    .output();
+  assert.ok(own.success, new TextDecoder().decode(own.stderr));
+  return dir;
+}
+
+/** The `deno run` command line of a daemon on `socket` (before any wrapper). */
+function daemonCommand(socket: string, options: DaemonOptions): string[] {
+  return [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    "--no-prompt",
+    ...v8FlagsArgs(options.v8Flags ?? DAEMON_V8_FLAGS),
+    `--config=${daemonConfigFile(daemonPermissionSet(socket, options.template))}`,
+    "-P=serve-test",
+    MAIN,
+    "serve",
+    "--socket",
+    socket,
+    ...(options.flags ?? []),
+  ];
 }
 
 const v8FlagsArgs = (flags: readonly string[]) =>
@@ -61,27 +219,33 @@ export class Daemon {
   #waiters: (() => void)[] = [];
 
   constructor(readonly socket: string, options: DaemonOptions = {}) {
-    const dir = options.grantDir ?? socket.slice(0, socket.lastIndexOf("/"));
-    this.#child = new Deno.Command(Deno.execPath(), {
-      // --quiet hides Deno's own "permissions in the config file are experimental" warning,
-      // so stderr holds the daemon's lines only.
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        "-P=serve",
-        ...v8FlagsArgs(options.v8Flags ?? DAEMON_V8_FLAGS),
-        `--allow-read=${dir}`,
-        `--allow-write=${dir}`,
-        `--allow-net=unix:${socket}`,
-        MAIN,
-        "serve",
-        "--socket",
-        socket,
-        ...(options.flags ?? []),
-      ],
+    // --quiet hides Deno's own warnings, so stderr holds the daemon's lines only.
+    let command = daemonCommand(socket, options);
+    const env: Record<string, string> = { NO_COLOR: "1", RUST_BACKTRACE: "0" };
+    if (options.runAs) {
+      const { uid, gid, denoDir } = options.runAs;
+      command = [
+        "/usr/bin/setpriv",
+        `--reuid=${uid}`,
+        `--regid=${gid}`,
+        "--clear-groups",
+        "--",
+        ...command,
+      ];
+      env.DENO_DIR = denoDir;
+    }
+    if (options.maxFds !== undefined) {
+      command = [
+        "/usr/bin/prlimit",
+        `--nofile=${options.maxFds}:${options.maxFds}`,
+        "--",
+        ...command,
+      ];
+    }
+    this.#child = new Deno.Command(command[0], {
+      args: command.slice(1),
       cwd: ROOT,
-      env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+      env,
       stdin: "null",
       stdout: "null",
       stderr: "piped",

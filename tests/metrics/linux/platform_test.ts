@@ -180,10 +180,10 @@ Deno.test({
   },
 });
 
-/** Runs `opta-metrics sample ARGS` exactly as a user would, under the deno.json `serve` set. */
+/** Runs `opta-metrics sample ARGS` exactly as a user would, under the deno.json `serve-linux` set. */
 async function sample(args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=serve", "src/main.ts", "sample", ...args],
+    args: ["run", "-P=serve-linux", "src/main.ts", "sample", ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
     stdin: "null",
@@ -203,7 +203,7 @@ async function sample(args: string[]) {
 }
 
 Deno.test({
-  name: "sample --json (real subprocess, -P=serve): memory, disk and the busy child",
+  name: "sample --json (real subprocess, -P=serve-linux): memory, disk and the busy child",
   ignore: !isLinux,
   ...sanitize,
   fn: async () => {
@@ -242,7 +242,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "sample (real subprocess, -P=serve): the human table",
+  name: "sample (real subprocess, -P=serve-linux): the human table",
   ignore: !isLinux,
   ...sanitize,
   fn: async () => {
