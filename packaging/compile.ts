@@ -10,12 +10,15 @@
  *   deno task compile --dry-run                # print the commands only
  *
  * `deno compile` downloads Deno's runtime (`denort`) for each target once from
- * Deno's download host (cached in DENO_DIR afterwards); see README "Building".
+ * Deno's download host (cached in DENO_DIR afterwards); without it and offline,
+ * one line names the file to pre-seed (packaging/denort.ts); see README "Building".
  *
  * @module
  */
 
+import config from "../deno.json" with { type: "json" };
 import { DAEMON_V8_FLAGS } from "../src/heap.ts";
+import { denoDir, denortMissingMessage, isDenortDownloadFailure } from "./denort.ts";
 
 /** The release targets. */
 export const TARGETS = [
@@ -69,15 +72,42 @@ if (import.meta.main) {
     );
     Deno.exit(1);
   }
+  const distExisted = (() => {
+    try {
+      return Deno.statSync("dist").isDirectory;
+    } catch {
+      return false;
+    }
+  })();
   for (const target of wanted.length > 0 ? wanted : TARGETS) {
     const args = compileArgs(target);
-    console.error(`deno ${args.join(" ")}`);
+    console.error(`opta-metrics ${config.version}: deno ${args.join(" ")}`);
     if (dryRun) continue;
-    const { code } = await new Deno.Command(Deno.execPath(), { args, stdin: "null" }).spawn()
-      .status;
-    if (code !== 0) {
-      console.error(`compile: ${target} failed (exit ${code})`);
-      Deno.exit(code);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args,
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr).trimEnd();
+    if (out.code === 0) {
+      if (stderr !== "") console.error(stderr);
+      continue;
     }
+    // deno compile creates dist/ before it fetches its runtime: leave no empty one behind.
+    if (!distExisted) {
+      try {
+        Deno.removeSync("dist");
+      } catch {
+        // not empty (an earlier target was built) or never created
+      }
+    }
+    if (isDenortDownloadFailure(stderr)) {
+      console.error(denortMissingMessage(target, PINNED_DENO, await denoDir()));
+      Deno.exit(1);
+    }
+    console.error(stderr);
+    console.error(`compile: ${target} failed (exit ${out.code})`);
+    Deno.exit(out.code);
   }
 }
