@@ -10,7 +10,14 @@
  * }
  * ```
  *
- * Needs `--allow-read`, `--allow-write` and `--allow-net=unix:<path>` for the socket path.
+ * Needs, for the socket path only: `--allow-read=<path>` (to check the socket file's
+ * owner), `--allow-write=<path>` and `--allow-net=unix:<path>` (to connect), and
+ * `--allow-sys=uid` (to compare that owner with the current user). Nothing else.
+ *
+ * Before every connect the socket file must belong to the current user or root:
+ * in a shared directory such as `/tmp` another local user can create the path
+ * first and serve frames of their choosing. A socket owned by anyone else ends
+ * the iterator with an {@linkcode UntrustedSocketError}; it is never retried.
  *
  * @module
  */
@@ -24,9 +31,15 @@ import { FrameDecoder, FrameError } from "./framing.ts";
 export interface ReceivedFrame {
   /** The decoded frame. */
   frame: MetricsFrame;
-  /** Frames published by the daemon since the previous one received and not seen here. */
+  /**
+   * Frames the same daemon run published since the previous one received and not
+   * seen here (0 across a restart, and for the last frame sent again on a reconnect).
+   */
   missed: number;
-  /** True when `sequence` went backwards: the daemon restarted since the previous frame. */
+  /**
+   * True when the frame comes from another daemon run than the previous one (its
+   * `startedAtUs` changed): the daemon restarted, and `missed` is 0.
+   */
   restarted: boolean;
   /** Wall-clock µs when it was decoded (latency = receivedAtUs − frame.sentAtUs). */
   receivedAtUs: number;
@@ -44,10 +57,57 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
   /** Told about every connect, disconnect and retry. */
   onStatus?: (status: SubscriberStatus) => void;
-  /** First retry delay in ms (default 100); doubles per failed attempt. */
+  /**
+   * First retry delay in ms (default 100); doubles per failed attempt. A connection
+   * closed before it delivered a whole frame is a failed attempt too.
+   */
   minBackoffMs?: number;
   /** Longest retry delay in ms (default 1000), so the client is back within 1 s of the daemon. */
   maxBackoffMs?: number;
+}
+
+/**
+ * The socket file belongs to neither the current user nor root: whoever serves on
+ * it may be impersonating the daemon, so the client does not connect.
+ */
+export class UntrustedSocketError extends Error {
+  /** The socket path. */
+  readonly path: string;
+  /** The uid owning the socket file. */
+  readonly owner: number;
+  /** Creates the error for `path`, owned by `owner` while this process runs as `self`. */
+  constructor(path: string, owner: number, self: number) {
+    super(
+      `socket ${path} is owned by uid ${owner}, not by you (uid ${self}) or root: ` +
+        "refusing to connect, as another user may be impersonating the daemon; " +
+        "ask that user (or root) to remove it, then start the daemon again",
+    );
+    this.name = "UntrustedSocketError";
+    this.path = path;
+    this.owner = owner;
+  }
+}
+
+/**
+ * Throws {@linkcode UntrustedSocketError} unless the socket file at `path` (and,
+ * through a symlink, its target) is owned by the current user or root. A missing
+ * or unreadable path passes: the connect that follows reports it.
+ */
+export function assertTrustedSocket(path: string): void {
+  const self = Deno.uid();
+  if (self === null) return; // no uids on this platform
+  for (const stat of [Deno.lstatSync, Deno.statSync]) {
+    let owner: number | null;
+    try {
+      owner = stat(path).uid;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotCapable) throw error;
+      return;
+    }
+    if (owner !== null && owner !== self && owner !== 0) {
+      throw new UntrustedSocketError(path, owner, self);
+    }
+  }
 }
 
 function describe(error: unknown): string {
@@ -61,8 +121,10 @@ function describe(error: unknown): string {
 
 /**
  * Frames from the daemon at `path`, forever: reconnects with backoff (100 ms
- * doubling to 1 s) whenever the daemon is down, restarts or sends something that
- * is not a valid stream, and reports gaps in `sequence`. Ends when `signal` aborts.
+ * doubling to 1 s) whenever the daemon is down, restarts, closes a connection
+ * before its first frame or sends something that is not a valid stream, and
+ * reports gaps in `sequence` and restarts. Ends when `signal` aborts; throws
+ * {@linkcode UntrustedSocketError} when the socket belongs to another user.
  */
 export async function* subscribe(
   path: string,
@@ -72,26 +134,36 @@ export async function* subscribe(
   const minBackoff = options.minBackoffMs ?? 100;
   const maxBackoff = options.maxBackoffMs ?? 1000;
   let backoff = minBackoff;
-  let lastSequence: number | null = null;
+  let lastSequence = 0;
+  let lastRun: number | null = null;
   const buffer = new Uint8Array(64 * 1024);
+  /** Waits out the backoff and doubles it; false when aborted meanwhile. */
+  const wait = async (reason: string): Promise<boolean> => {
+    onStatus({ state: "waiting", path, reason, retryInMs: backoff });
+    try {
+      await sleep(backoff, undefined, { signal });
+    } catch {
+      return false;
+    }
+    backoff = Math.min(maxBackoff, backoff * 2);
+    return true;
+  };
 
   while (!signal?.aborted) {
     let conn: Deno.UnixConn;
     try {
+      assertTrustedSocket(path);
       conn = await Deno.connect({ transport: "unix", path });
     } catch (error) {
-      if (error instanceof Deno.errors.NotCapable) throw error; // a setup problem, not an outage
-      onStatus({ state: "waiting", path, reason: describe(error), retryInMs: backoff });
-      try {
-        await sleep(backoff, undefined, { signal });
-      } catch {
-        return; // aborted while waiting
+      // A setup problem or an impostor, not an outage: retrying cannot help.
+      if (error instanceof Deno.errors.NotCapable || error instanceof UntrustedSocketError) {
+        throw error;
       }
-      backoff = Math.min(maxBackoff, backoff * 2);
+      if (!await wait(describe(error))) return;
       continue;
     }
-    backoff = minBackoff;
     onStatus({ state: "connected", path });
+    let delivered = false;
     const closeOnAbort = () => conn.close();
     signal?.addEventListener("abort", closeOnAbort, { once: true });
     const decoder = new FrameDecoder();
@@ -102,8 +174,16 @@ export async function* subscribe(
         if (n === null) break;
         for (const body of decoder.push(buffer.subarray(0, n))) {
           const frame = decodeMetrics(body);
-          const restarted = lastSequence !== null && frame.sequence <= lastSequence;
-          const missed = lastSequence === null || restarted ? 0 : frame.sequence - lastSequence - 1;
+          if (!delivered) {
+            delivered = true;
+            backoff = minBackoff; // a working stream: the next outage starts from the shortest wait
+          }
+          // The run id, not the sequence, tells a restart: a new run kept ticking by other
+          // clients can be far ahead, and the same run re-sends its last frame on a reconnect.
+          const sameRun = lastRun === frame.startedAtUs;
+          const restarted = lastRun !== null && !sameRun;
+          const missed = sameRun ? Math.max(0, frame.sequence - lastSequence - 1) : 0;
+          lastRun = frame.startedAtUs;
           lastSequence = frame.sequence;
           yield { frame, missed, restarted, receivedAtUs: wallClockMicros() };
         }
@@ -123,5 +203,8 @@ export async function* subscribe(
     }
     if (signal?.aborted) return;
     onStatus({ state: "disconnected", path, reason });
+    // Closed before a whole frame (a refusal at the client limit, a daemon stopping, a
+    // stream that is not ours): a failed attempt, or the client would reconnect in a loop.
+    if (!delivered && !await wait(`${reason} before sending a frame`)) return;
   }
 }

@@ -47,9 +47,14 @@ export interface MetricsFrame extends Snapshot {
   sequence: number;
   /** Microseconds since the Unix epoch when the frame was encoded. */
   sentAtUs: number;
+  /**
+   * Microseconds since the Unix epoch when the daemon run started: the run id, the
+   * same in every frame of one run (0 from a daemon that does not stamp it).
+   */
+  startedAtUs: number;
 }
 
-/** The four fields a UI animation needs, read without decoding the rest. */
+/** The fields a UI animation needs, read without decoding the rest. */
 export interface AnimationFields {
   /** Momentum colour. */
   color: MomentumColor;
@@ -59,6 +64,8 @@ export interface AnimationFields {
   rotationSpeed: number;
   /** Frame counter, to notice missed frames. */
   sequence: number;
+  /** The daemon run's id, to tell a restart from missed frames. */
+  startedAtUs: number;
 }
 
 /** Bytes that are not a decodable opta-metrics FlatBuffer. */
@@ -76,6 +83,11 @@ export interface EncoderOptions {
   top?: number;
   /** Most process names kept in the UTF-8 cache before it is cleared (default 4096). */
   nameCacheSize?: number;
+  /**
+   * The daemon run's id, written as `started_at_us` in every frame (default 0):
+   * the run's start, µs since the Unix epoch, so a client tells a restart from a gap.
+   */
+  startedAtUs?: number;
 }
 
 const utf8 = new TextEncoder();
@@ -107,6 +119,7 @@ export class FrameEncoder {
   readonly #names = new Map<string, Uint8Array>();
   readonly #top: number;
   readonly #nameCacheSize: number;
+  readonly #startedAtUs: bigint;
   #offsets: flatbuffers.Offset[] = [];
   #template: FrameTemplate | null = null;
   #templateSnapshot: Snapshot | null = null;
@@ -115,6 +128,7 @@ export class FrameEncoder {
   constructor(options: EncoderOptions = {}) {
     this.#top = options.top ?? DEFAULT_TOP;
     this.#nameCacheSize = options.nameCacheSize ?? 4096;
+    this.#startedAtUs = toUlong(options.startedAtUs ?? 0);
   }
 
   /**
@@ -203,6 +217,7 @@ export class FrameEncoder {
     MetricsTable.addMomentum(b, animation);
     MetricsTable.addSequence(b, toUlong(sequence));
     MetricsTable.addSentAtUs(b, toUlong(sentAtUs));
+    MetricsTable.addStartedAtUs(b, this.#startedAtUs);
     b.forceDefaults(false);
     MetricsTable.finishSystemMetricsBuffer(b, MetricsTable.endSystemMetrics(b));
     return b.asUint8Array();
@@ -384,6 +399,7 @@ export function decodeMetrics(body: Uint8Array): MetricsFrame {
       },
       sequence: Number(root.sequence()),
       sentAtUs: Number(root.sentAtUs()),
+      startedAtUs: Number(root.startedAtUs()),
     };
   });
 }
@@ -400,6 +416,7 @@ export function decodeAnimation(body: Uint8Array): AnimationFields {
       intensity: m?.intensity() ?? 0,
       rotationSpeed: m?.rotationSpeed() ?? 0,
       sequence: Number(root.sequence()),
+      startedAtUs: Number(root.startedAtUs()),
     };
   });
 }

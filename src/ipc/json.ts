@@ -53,5 +53,6 @@ export function frameToJson(f: MetricsFrame): Record<string, unknown> {
     },
     sequence: f.sequence,
     sent_at_us: f.sentAtUs,
+    started_at_us: f.startedAtUs,
   };
 }

@@ -164,7 +164,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     options.cadences,
     log,
   );
-  const encoder = new FrameEncoder({ top: options.top ?? 10 });
+  const encoder = new FrameEncoder({ top: options.top ?? 10, startedAtUs: wallClockMicros() });
   const momentumConfig = options.momentum ?? DEFAULT_MOMENTUM_CONFIG;
   let momentum = initialMomentum(momentumConfig);
   let sequence = 0;

@@ -34,6 +34,7 @@ const SYSTEM_METRICS: readonly Field[] = [
   { kind: "table", fields: MOMENTUM_STATE }, // momentum
   u64, // sequence
   u64, // sent_at_us
+  u64, // started_at_us
 ];
 
 /** Just the root fields a UI animation reads: the momentum table and the scalars. */

@@ -43,7 +43,7 @@ function body(framed: Uint8Array): Uint8Array {
 }
 
 Deno.test("encode then decode round-trips every field", () => {
-  const encoder = new FrameEncoder();
+  const encoder = new FrameEncoder({ startedAtUs: 1764183500000042 });
   const frame = decodeMetrics(body(encoder.encode(snapshot, momentum, 17, 1764183600124567)));
   assert.equal(frame.cpuUsage, 42.5);
   assert.equal(frame.memoryUsage, 63.25);
@@ -53,6 +53,7 @@ Deno.test("encode then decode round-trips every field", () => {
   assert.equal(frame.timestamp, 1764183600123);
   assert.equal(frame.sequence, 17);
   assert.equal(frame.sentAtUs, 1764183600124567);
+  assert.equal(frame.startedAtUs, 1764183500000042, "the run id is in every frame");
   assert.deepEqual(frame.momentum, momentum);
   assert.equal(frame.topProcesses.length, 10, "default top is 10");
   assert.deepEqual(frame.topProcesses, snapshot.topProcesses.slice(0, 10));
@@ -144,9 +145,9 @@ Deno.test("non-finite counters are encoded as 0, not thrown", () => {
   assert.equal(frame.sentAtUs, 0);
 });
 
-Deno.test("decodeAnimation reads the four animation fields", () => {
+Deno.test("decodeAnimation reads the animation fields and the run id", () => {
   const b = body(
-    new FrameEncoder().encode(
+    new FrameEncoder({ startedAtUs: 77 }).encode(
       snapshot,
       { color: MomentumColor.Critical, intensity: 0.875, rotationSpeed: 2.5 },
       99,
@@ -158,6 +159,7 @@ Deno.test("decodeAnimation reads the four animation fields", () => {
     intensity: 0.875,
     rotationSpeed: 2.5,
     sequence: 99,
+    startedAtUs: 77,
   });
 });
 
@@ -217,7 +219,8 @@ Deno.test("flipped bytes give a DecodeError or a decoded frame, never another ex
 });
 
 Deno.test("an unchanged snapshot is re-encoded by patching: same bytes as a full encode", () => {
-  const encoder = new FrameEncoder();
+  const run = { startedAtUs: 1764183599000001 };
+  const encoder = new FrameEncoder(run);
   const first = encoder.encode(snapshot, momentum, 1, 1764183600000000).slice();
   const next: MomentumState = {
     color: MomentumColor.Critical,
@@ -227,12 +230,13 @@ Deno.test("an unchanged snapshot is re-encoded by patching: same bytes as a full
   const patched = encoder.encode(snapshot, next, 2 ** 40 + 3, 1764183600040123);
   assert.deepEqual(
     patched,
-    new FrameEncoder().encode(snapshot, next, 2 ** 40 + 3, 1764183600040123),
+    new FrameEncoder(run).encode(snapshot, next, 2 ** 40 + 3, 1764183600040123),
   );
   const decoded = decodeMetrics(body(patched));
   assert.deepEqual(decoded.momentum, next);
   assert.equal(decoded.sequence, 2 ** 40 + 3);
   assert.equal(decoded.sentAtUs, 1764183600040123);
+  assert.equal(decoded.startedAtUs, run.startedAtUs, "the run id stays in a patched frame");
   assert.equal(decodeMetrics(body(first)).sequence, 1, "the earlier frame is untouched");
   const idle: MomentumState = { color: MomentumColor.Idle, intensity: 0, rotationSpeed: 0 };
   const zeroed = decodeMetrics(body(encoder.encode(snapshot, idle, 0, NaN)));
@@ -292,13 +296,13 @@ Deno.test("every scalar of the root table is on the wire, even when 0 (only temp
   const root = SystemMetrics.getRootAsSystemMetrics(
     new flatbuffers.ByteBuffer(body(new FrameEncoder().encode(zeros, momentum, 0, 0))),
   );
-  // vtable slots 0-9: cpu, memory, memory total, disk, temperature, timestamp, processes,
-  // momentum, sequence, sent_at_us
+  // vtable slots 0-10: cpu, memory, memory total, disk, temperature, timestamp, processes,
+  // momentum, sequence, sent_at_us, started_at_us
   const present = Array.from(
-    { length: 10 },
+    { length: 11 },
     (_, slot) => root.bb!.__offset(root.bb_pos, 4 + 2 * slot) !== 0,
   );
-  assert.deepEqual(present, [true, true, true, true, false, true, true, true, true, true]);
+  assert.deepEqual(present, [true, true, true, true, false, true, true, true, true, true, true]);
 });
 
 Deno.test("any sequence of snapshots encodes to the bytes of a fresh full encode, patched or not", () => {
@@ -321,14 +325,15 @@ Deno.test("any sequence of snapshots encodes to the bytes of a fresh full encode
   });
   const lists = [snapshot.topProcesses, snapshot.topProcesses.slice(0, 3), []];
   fc.assert(
-    fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
-      const encoder = new FrameEncoder();
+    fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), ulong, (steps, startedAtUs) => {
+      const encoder = new FrameEncoder({ startedAtUs });
       let processes = lists[0];
       for (const [i, { newProcesses, ...values }] of steps.entries()) {
         if (newProcesses) processes = lists[(lists.indexOf(processes) + 1) % lists.length];
         const next: Snapshot = { ...values, topProcesses: processes };
         const got = encoder.encode(next, momentum, i + 1, 1000 + i);
-        assert.deepEqual(got, new FrameEncoder().encode(next, momentum, i + 1, 1000 + i));
+        const fresh = new FrameEncoder({ startedAtUs });
+        assert.deepEqual(got, fresh.encode(next, momentum, i + 1, 1000 + i));
       }
     }),
     { seed: 20261127, numRuns: 300 },

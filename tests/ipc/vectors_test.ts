@@ -22,6 +22,7 @@ const ROOT_DEFAULTS = {
   top_processes: [],
   sequence: 0,
   sent_at_us: 0,
+  started_at_us: 0,
 };
 const PROCESS_DEFAULTS = { pid: 0, name: "", cpu_percent: 0, memory_mb: 0 };
 const MOMENTUM_DEFAULTS = { intensity: 0, color: "Idle", rotation_speed: 0 };
@@ -74,7 +75,8 @@ for (const c of VECTOR_CASES) {
   });
 
   Deno.test(`vector ${c.name}: today's encoder still writes the committed bytes`, () => {
-    const now = new FrameEncoder().encode(c.snapshot, c.momentum, c.sequence, c.sentAtUs);
+    const now = new FrameEncoder({ startedAtUs: c.startedAtUs })
+      .encode(c.snapshot, c.momentum, c.sequence, c.sentAtUs);
     assert.deepEqual(now, framed, "wire output changed: review, then `deno task vectors`");
   });
 

@@ -20,6 +20,8 @@ export interface VectorCase {
   sequence: number;
   /** Send time, µs since the Unix epoch. */
   sentAtUs: number;
+  /** The daemon run's id (its start, µs since the Unix epoch). */
+  startedAtUs: number;
 }
 
 const base: Snapshot = {
@@ -51,13 +53,21 @@ const active: MomentumState = {
 
 /** Every committed vector. */
 export const VECTOR_CASES: VectorCase[] = [
-  { name: "full", snapshot: base, momentum: active, sequence: 1, sentAtUs: 1764183600125432 },
+  {
+    name: "full",
+    snapshot: base,
+    momentum: active,
+    sequence: 1,
+    sentAtUs: 1764183600125432,
+    startedAtUs: 1764183590000000,
+  },
   {
     name: "no_temperature",
     snapshot: { ...base, temperature: null, topProcesses: base.topProcesses.slice(0, 3) },
     momentum: { color: MomentumColor.Critical, intensity: 1, rotationSpeed: 3 },
     sequence: 4242,
     sentAtUs: 1764183770000001,
+    startedAtUs: 1764183590000000,
   },
   {
     name: "no_processes",
@@ -65,6 +75,7 @@ export const VECTOR_CASES: VectorCase[] = [
     momentum: { color: MomentumColor.Idle, intensity: 0.3, rotationSpeed: 0.5 },
     sequence: 9007199254740991, // largest safe integer: the ulong path at its JS limit
     sentAtUs: 1764183800000000,
+    startedAtUs: 0, // a daemon that does not stamp its run: the default, still on the wire
   },
   {
     name: "unicode_names",
@@ -81,5 +92,6 @@ export const VECTOR_CASES: VectorCase[] = [
     momentum: active,
     sequence: 7,
     sentAtUs: 1764183900000000,
+    startedAtUs: 1764183899999999,
   },
 ];

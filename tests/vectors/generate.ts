@@ -14,7 +14,12 @@ const here = new URL(".", import.meta.url).pathname;
 const schema = new URL("../../schemas/system_metrics.fbs", import.meta.url).pathname;
 
 for (const c of VECTOR_CASES) {
-  const framed = new FrameEncoder().encode(c.snapshot, c.momentum, c.sequence, c.sentAtUs);
+  const framed = new FrameEncoder({ startedAtUs: c.startedAtUs }).encode(
+    c.snapshot,
+    c.momentum,
+    c.sequence,
+    c.sentAtUs,
+  );
   const bin = `${here}${c.name}.bin`;
   Deno.writeFileSync(bin, framed.subarray(4));
   Deno.writeFileSync(`${here}${c.name}.framed.bin`, framed);

@@ -236,8 +236,13 @@ sentAtUs():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
+startedAtUs():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startSystemMetrics(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(11);
 }
 
 static addCpuUsage(builder:flatbuffers.Builder, cpuUsage:number) {
@@ -290,6 +295,10 @@ static addSequence(builder:flatbuffers.Builder, sequence:bigint) {
 
 static addSentAtUs(builder:flatbuffers.Builder, sentAtUs:bigint) {
   builder.addFieldInt64(9, sentAtUs, BigInt('0'));
+}
+
+static addStartedAtUs(builder:flatbuffers.Builder, startedAtUs:bigint) {
+  builder.addFieldInt64(10, startedAtUs, BigInt('0'));
 }
 
 static endSystemMetrics(builder:flatbuffers.Builder):flatbuffers.Offset {

@@ -1,0 +1,247 @@
+/**
+ * subscribe() against real Unix sockets: restart detection by run id, backoff on
+ * connections that deliver no frame (a scripted listener and a real daemon at its
+ * client limit), and the refusal of a socket owned by another user.
+ */
+import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
+import {
+  type ReceivedFrame,
+  subscribe,
+  type SubscriberStatus,
+  UntrustedSocketError,
+} from "../../src/ipc/client.ts";
+import { poll, RawReader, startDaemon, Subscriber, withDir } from "../support/daemon.ts";
+import { scriptedFrame, ScriptedListener } from "../support/scripted_listener.ts";
+
+const RUN_A = 1764183500000001;
+const RUN_B = 1764183600000002;
+
+/** Frames received by subscribe() until `n` arrived (fails after `ms`). */
+async function receive(path: string, n: number, ms = 10_000): Promise<ReceivedFrame[]> {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), ms);
+  const frames: ReceivedFrame[] = [];
+  try {
+    for await (const f of subscribe(path, { signal: stop.signal })) {
+      frames.push(f);
+      if (frames.length >= n) break;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.equal(frames.length, n, `only ${frames.length} of ${n} frames within ${ms} ms`);
+  return frames;
+}
+
+const summary = (frames: ReceivedFrame[]) =>
+  frames.map((f) => ({ sequence: f.frame.sequence, missed: f.missed, restarted: f.restarted }));
+
+Deno.test("subscribe: seq 3 → 16 on a new run is a restart with 0 missed", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const listener = new ScriptedListener(path, [
+      { frames: [1, 2, 3].map((sequence) => scriptedFrame({ run: RUN_A, sequence })) },
+      {
+        frames: [16, 17].map((sequence) => scriptedFrame({ run: RUN_B, sequence })),
+        keepOpen: true,
+      },
+    ]);
+    try {
+      assert.deepEqual(summary(await receive(path, 5)), [
+        { sequence: 1, missed: 0, restarted: false },
+        { sequence: 2, missed: 0, restarted: false },
+        { sequence: 3, missed: 0, restarted: false },
+        { sequence: 16, missed: 0, restarted: true },
+        { sequence: 17, missed: 0, restarted: false },
+      ]);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("subscribe: a reconnect to the same run within one tick is not a restart", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const listener = new ScriptedListener(path, [
+      { frames: [1, 2, 3].map((sequence) => scriptedFrame({ run: RUN_A, sequence })) },
+      // the same run sends its latest frame again at once, then the next tick's
+      { frames: [3, 4].map((sequence) => scriptedFrame({ run: RUN_A, sequence })), keepOpen: true },
+    ]);
+    try {
+      assert.deepEqual(summary(await receive(path, 5)).slice(3), [
+        { sequence: 3, missed: 0, restarted: false },
+        { sequence: 4, missed: 0, restarted: false },
+      ]);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("subscribe: a gap within one run counts missed frames; a new run that went backwards too", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const listener = new ScriptedListener(path, [
+      { frames: [5, 9].map((sequence) => scriptedFrame({ run: RUN_A, sequence })) },
+      { frames: [20].map((sequence) => scriptedFrame({ run: RUN_A, sequence })) },
+      { frames: [1].map((sequence) => scriptedFrame({ run: RUN_B, sequence })), keepOpen: true },
+    ]);
+    try {
+      assert.deepEqual(summary(await receive(path, 4)), [
+        { sequence: 5, missed: 0, restarted: false },
+        { sequence: 9, missed: 3, restarted: false },
+        { sequence: 20, missed: 10, restarted: false },
+        { sequence: 1, missed: 0, restarted: true },
+      ]);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+/** Runs subscribe() on `path` for `ms`, returning every status it reported. */
+async function statusesFor(path: string, ms: number): Promise<SubscriberStatus[]> {
+  const statuses: SubscriberStatus[] = [];
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), ms);
+  for await (
+    const _ of subscribe(path, {
+      signal: stop.signal,
+      onStatus: (s) => statuses.push(s),
+    })
+  ) {
+    // frames do not matter here
+  }
+  clearTimeout(timer);
+  return statuses;
+}
+
+Deno.test("subscribe: a listener that accepts and closes at once is retried with growing backoff", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const listener = new ScriptedListener(path, [{ frames: [] }]);
+    try {
+      const statuses = await statusesFor(path, 2000);
+      // 100 + 200 + 400 + 800 ms of waits fit in 2 s: five connects, not thousands.
+      assert.ok(
+        listener.accepted >= 3 && listener.accepted <= 8,
+        `${listener.accepted} connects in 2 s`,
+      );
+      const waits = statuses.flatMap((s) => s.state === "waiting" ? [s.retryInMs] : []);
+      assert.deepEqual(waits.slice(0, 4), [100, 200, 400, 800]);
+      const waiting = statuses.find((s) => s.state === "waiting");
+      assert.match(
+        waiting?.state === "waiting" ? waiting.reason : "",
+        /closed the connection before sending a frame/,
+      );
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("subscribe: after a connection that delivered frames, the backoff starts again from 100 ms", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const listener = new ScriptedListener(path, [
+      { frames: [] },
+      { frames: [] },
+      { frames: [scriptedFrame({ run: RUN_A, sequence: 1 })] },
+      { frames: [] },
+    ]);
+    try {
+      const statuses = await statusesFor(path, 1500);
+      const waits = statuses.flatMap((s) => s.state === "waiting" ? [s.retryInMs] : []);
+      assert.deepEqual(waits.slice(0, 4), [100, 200, 100, 200]);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("subscribe against a real daemon at --max-clients 1: a refused client backs off", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/d.sock`;
+    const daemon = await startDaemon(path, { flags: ["--max-clients", "1"] });
+    const holder = await RawReader.connect(path);
+    try {
+      assert.ok(await poll(() => holder.sequences.length > 0, 5000), "the first client is served");
+      const refused = new Subscriber(path);
+      await delay(2000);
+      await refused.stop();
+      const connects = refused.statuses.filter((s) => s.state === "connected").length;
+      assert.equal(refused.frames.length, 0, "the refused client got no frame");
+      assert.ok(connects >= 3 && connects <= 8, `${connects} connects in 2 s`);
+      // The daemon says why, once per 10 s however many it refuses.
+      const said = daemon.matching(/connection refused: client limit reached/);
+      assert.equal(said.length, 1, daemon.stderr);
+      assert.match(said[0], /max_clients=1/);
+    } finally {
+      await holder.close();
+      await daemon.stop();
+    }
+  });
+});
+
+const root = Deno.uid() === 0;
+
+Deno.test({
+  name: "subscribe refuses a socket file owned by another user, before connecting",
+  ignore: !root,
+  async fn() {
+    await withDir(async (dir) => {
+      const path = `${dir}/s.sock`;
+      const listener = new ScriptedListener(path, [
+        { frames: [scriptedFrame({ run: RUN_A, sequence: 1 })], keepOpen: true },
+      ]);
+      try {
+        Deno.chownSync(path, 65534, 65534);
+        const statuses: SubscriberStatus[] = [];
+        const error = await (async () => {
+          try {
+            for await (const _ of subscribe(path, { onStatus: (s) => statuses.push(s) })) {
+              return null;
+            }
+          } catch (e) {
+            return e;
+          }
+        })();
+        assert.ok(error instanceof UntrustedSocketError, `got ${error}`);
+        assert.equal(error.owner, 65534);
+        assert.match(error.message, /owned by uid 65534, not by you \(uid 0\) or root/);
+        assert.equal(listener.accepted, 0, "never connected");
+        assert.deepEqual(statuses, [], "no retry");
+        // Owned by root or by us again: accepted.
+        Deno.chownSync(path, 0, 0);
+        assert.equal((await receive(path, 1))[0].frame.sequence, 1);
+      } finally {
+        await listener.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "subscribe refuses our own symlink to a socket owned by another user",
+  ignore: !root,
+  async fn() {
+    await withDir(async (dir) => {
+      const target = `${dir}/theirs.sock`;
+      const listener = new ScriptedListener(target, [
+        { frames: [scriptedFrame({ run: RUN_A, sequence: 1 })], keepOpen: true },
+      ]);
+      try {
+        Deno.chownSync(target, 65534, 65534);
+        Deno.symlinkSync(target, `${dir}/link.sock`);
+        await assert.rejects(async () => {
+          for await (const _ of subscribe(`${dir}/link.sock`)) break;
+        }, UntrustedSocketError);
+        assert.equal(listener.accepted, 0);
+      } finally {
+        await listener.close();
+      }
+    });
+  },
+});
