@@ -10,6 +10,7 @@ import { parseServeArgs, runServe, SERVE_HELP } from "./cli/serve.ts";
 import { parseWatchArgs, runWatch, WATCH_HELP } from "./cli/watch.ts";
 import { formatSample, SAMPLE_HELP, sampleToJson, takeSample } from "./cli/sample.ts";
 import { CommandError, intFlag, parseFlags, UsageError } from "./cli/usage.ts";
+import { jsonLine } from "./ipc/json.ts";
 import { isRuntimeError, osErrorAdvice, osErrorCode } from "./errors.ts";
 
 /** The program's version, from deno.json. */
@@ -54,7 +55,7 @@ const COMMANDS: Record<string, Command> = {
     if (flags.help) return print(SAMPLE_HELP);
     const top = intFlag("sample", "top", flags.top, 10, 1, 100);
     const result = await takeSample(top);
-    return print(flags.json ? JSON.stringify(sampleToJson(result)) : formatSample(result));
+    return print(flags.json ? jsonLine(sampleToJson(result)) : formatSample(result));
   },
   async decode(args) {
     const flags = parseFlags("decode", args, { raw: { type: "boolean" } });
@@ -86,10 +87,21 @@ export async function main(args: string[]): Promise<number> {
   return await command(rest);
 }
 
+/**
+ * Where a usage error's reader finds the flags: a message naming a command (`serve: …`)
+ * points to that command's help, which lists its flags; the top-level help does not.
+ */
+export function helpFor(message: string): string {
+  const command = /^([a-z]+): /.exec(message)?.[1];
+  return command !== undefined && Object.hasOwn(COMMANDS, command)
+    ? `opta-metrics ${command} --help`
+    : "opta-metrics --help";
+}
+
 /** Map an error to its one-line message and exit code; unexpected errors keep their stack. */
 export function reportError(error: unknown): number {
   if (error instanceof UsageError) {
-    console.error(`opta-metrics: ${error.message} (see 'opta-metrics --help')`);
+    console.error(`opta-metrics: ${error.message} (see '${helpFor(error.message)}')`);
     return 2;
   }
   if (error instanceof CommandError) {

@@ -7,9 +7,15 @@
  */
 
 import { DecodeError, decodeMetrics } from "../ipc/codec.ts";
-import { type ByteSink, FrameDecoder, FrameError, writeAll } from "../ipc/framing.ts";
-import { frameToJson } from "../ipc/json.ts";
-import { CommandError } from "./usage.ts";
+import {
+  type ByteSink,
+  FrameDecoder,
+  FrameError,
+  MAX_FRAME_BYTES,
+  writeAll,
+} from "../ipc/framing.ts";
+import { frameToJson, jsonLine } from "../ipc/json.ts";
+import { CommandError, printable } from "./usage.ts";
 
 /** Help text of the decode command. */
 export const DECODE_HELP = `Usage: opta-metrics decode [--raw]
@@ -24,6 +30,43 @@ Example: nc -U /tmp/opta-metrics.sock | opta-metrics decode`;
 const encoder = new TextEncoder();
 
 /**
+ * All of `input` as one buffer, failing as soon as it passes `maxBytes`: a bare
+ * frame is at most 1 MiB, and reading a larger input to the end first would
+ * only hold memory for a certain rejection.
+ */
+export async function readBounded(
+  input: ReadableStream<Uint8Array>,
+  maxBytes: number = MAX_FRAME_BYTES,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = input.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        throw new CommandError(
+          `decode: --raw input is over ${maxBytes} bytes, the most one frame can be ` +
+            "(a framed stream of any length needs no --raw)",
+        );
+      }
+      chunks.push(value);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
+  return body;
+}
+
+/**
  * Decode every frame of `input` to `output` as NDJSON. Returns the number of
  * frames printed; throws {@linkcode CommandError} on a broken stream, after
  * printing every frame that came before the fault.
@@ -35,13 +78,13 @@ export async function runDecode(
 ): Promise<number> {
   let printed = 0;
   const print = async (body: Uint8Array) => {
-    const line = JSON.stringify(frameToJson(decodeMetrics(body))) + "\n";
+    const line = jsonLine(frameToJson(decodeMetrics(body))) + "\n";
     await writeAll(output, encoder.encode(line));
     printed++;
   };
   try {
     if (raw) {
-      const body = new Uint8Array(await new Response(input).arrayBuffer());
+      const body = await readBounded(input);
       if (body.length === 0) throw new CommandError("decode: stdin was empty");
       await print(body);
       return printed;
@@ -54,7 +97,7 @@ export async function runDecode(
     return printed;
   } catch (error) {
     if (error instanceof FrameError || error instanceof DecodeError) {
-      throw new CommandError(`decode: frame ${printed + 1}: ${error.message}`);
+      throw new CommandError(`decode: frame ${printed + 1}: ${printable(error.message)}`);
     }
     throw error;
   }

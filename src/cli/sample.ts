@@ -10,6 +10,7 @@ import { currentPlatform, type MachineFacts } from "../metrics/platform.ts";
 import { Sampler, type SourceStatus } from "../metrics/sampler.ts";
 import type { SourceName } from "../metrics/source.ts";
 import type { Snapshot } from "../metrics/types.ts";
+import { printable } from "./usage.ts";
 
 /** Help text of the sample command. */
 export const SAMPLE_HELP = `Usage: opta-metrics sample [--json] [--top N]
@@ -78,7 +79,9 @@ export function formatSample(result: SampleResult): string {
   const j = sampleToJson(result);
   const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
   const lines = [
-    `${result.machine.os}${result.machine.model ? ` · ${result.machine.model}` : ""} · ` +
+    `${printable(result.machine.os)}${
+      result.machine.model ? ` · ${printable(result.machine.model)}` : ""
+    } · ` +
     `${result.machine.logicalCpus} CPUs · ${gib(result.machine.memoryTotal)}`,
     "",
     `CPU          ${pct(j.cpu_usage)}`,
@@ -92,12 +95,12 @@ export function formatSample(result: SampleResult): string {
     ...result.snapshot.topProcesses.map((p) =>
       `${String(p.pid).padStart(7)} ${p.cpuPercent.toFixed(1).padStart(7)} ${
         p.memoryMb.toFixed(1).padStart(9)
-      }  ${p.name}`
+      }  ${printable(p.name)}`
     ),
   ];
   const failing = Object.entries(result.sources).filter(([, s]) => s.error !== null);
   if (failing.length > 0) {
-    lines.push("", ...failing.map(([name, s]) => `${name}: ${s.error}`));
+    lines.push("", ...failing.map(([name, s]) => `${name}: ${printable(String(s.error))}`));
   }
   return lines.join("\n");
 }

@@ -43,7 +43,8 @@ Sampling (DUR: 250ms, 2s, 1m, or milliseconds):
   --memory-interval DUR     default ${DEFAULT_CADENCES.memory}ms
   --processes-interval DUR  default ${DEFAULT_CADENCES.processes}ms
   --disk-interval DUR       default ${DEFAULT_CADENCES.disk}ms
-  --temperature-interval DUR default ${DEFAULT_CADENCES.temperature}ms
+  --temperature-interval DUR
+                            default ${DEFAULT_CADENCES.temperature}ms
   --idle-interval DUR       every source's interval while no client is connected (default ${DEFAULT_CADENCES.idle}ms)
 Momentum (percent):
   --active-cpu P --active-memory P      default 60, 60

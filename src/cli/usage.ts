@@ -16,7 +16,10 @@ const COMMON: ParseArgsOptionsConfig = {
   help: { type: "boolean", short: "h" },
 };
 
-/** Parse `args` against `options` (plus `--help`); unknown flags and missing values throw UsageError. */
+/**
+ * Parse `args` against `options` (plus `--help`); unknown flags and missing values
+ * throw UsageError. A leading `--` is skipped: `deno task watch -- --json` passes it.
+ */
 export function parseFlags<T extends ParseArgsOptionsConfig>(
   command: string,
   args: string[],
@@ -24,7 +27,7 @@ export function parseFlags<T extends ParseArgsOptionsConfig>(
 ): Record<string, string | boolean | undefined> {
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: args[0] === "--" ? args.slice(1) : args,
       options: { ...COMMON, ...options },
       strict: true,
       allowPositionals: true,
@@ -135,4 +138,20 @@ export function envVar(name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** C0 controls, DEL and C1 controls: what a terminal may act on instead of printing. */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * `text` safe to print on a terminal: every control character (C0, DEL, C1) is
+ * shown as a `\xNN` escape, so a process name or a daemon's message cannot move
+ * the cursor, retitle the window or hide what follows.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    CONTROL_CHARACTERS,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }

@@ -1,18 +1,24 @@
 /**
  * `opta-metrics watch`: a live view of the stream on a terminal (redrawn at most
- * 10 times a second), or one JSON object per frame (NDJSON) when stdout is not a
- * terminal or `--json` is given. Keeps retrying while the daemon is down.
+ * 10 times a second, fitted to the window), or one JSON object per frame (NDJSON)
+ * when stdout is not a terminal or `--json` is given. Keeps retrying while the
+ * daemon is down; refuses a socket owned by another user.
  *
  * @module
  */
 
-import { type ReceivedFrame, subscribe, type SubscriberStatus } from "../ipc/client.ts";
+import {
+  type ReceivedFrame,
+  subscribe,
+  type SubscriberStatus,
+  UntrustedSocketError,
+} from "../ipc/client.ts";
 import { writeAll } from "../ipc/framing.ts";
-import { frameToJson } from "../ipc/json.ts";
+import { frameToJson, jsonLine } from "../ipc/json.ts";
 import { defaultClientSocket } from "../ipc/default_socket.ts";
 import { assertSocketGranted, DEFAULT_SOCKET_PATH, resolveSocketPath } from "../ipc/socket_path.ts";
 import { MOMENTUM_COLOR_NAMES } from "../momentum/momentum.ts";
-import { envVar, intFlag, parseFlags } from "./usage.ts";
+import { CommandError, envVar, intFlag, parseFlags, printable } from "./usage.ts";
 
 /** Help text of the watch command. */
 export const WATCH_HELP = `Usage: opta-metrics watch [--socket PATH] [--json] [--count N]
@@ -72,21 +78,58 @@ function bar(percent: number, width = 30): string {
   return "█".repeat(filled) + "░".repeat(width - filled);
 }
 
-/** The live view of one frame as text (pure: tested without a terminal). */
+/** How {@linkcode renderView} draws. */
+export interface ViewOptions {
+  /** Colour the momentum and the "daemon down" line (default true). */
+  ansi?: boolean;
+  /** Terminal height: process rows are dropped from the bottom to fit (default: no limit). */
+  rows?: number;
+  /** Terminal width: longer lines are cut, so none wraps onto another row (default: no limit). */
+  columns?: number;
+}
+
+/** `line` cut to `width` visible characters (the view's own colour codes take no room). */
+function cut(line: string, width: number): string {
+  let visible = 0;
+  let out = "";
+  for (let i = 0; i < line.length;) {
+    if (line.startsWith(ESC, i)) {
+      const end = line.indexOf("m", i);
+      out += line.slice(i, end + 1);
+      i = end + 1;
+      continue;
+    }
+    const char = String.fromCodePoint(line.codePointAt(i)!);
+    if (visible === width) return out.includes(ESC) ? `${out}${ESC}0m` : out;
+    out += char;
+    visible++;
+    i += char.length;
+  }
+  return out;
+}
+
+/**
+ * The live view of one frame as text (pure: tested without a terminal). Text from
+ * the daemon or the path is shown with control characters escaped. Given `rows`,
+ * the view is at most that many lines: the bars stay, the process list loses rows
+ * from the bottom and ends with "… n more".
+ */
 export function renderView(
   received: ReceivedFrame | null,
   stats: WatchStats,
   status: SubscriberStatus | null,
   path: string,
-  ansi = true,
+  options: ViewOptions = {},
 ): string {
+  const { ansi = true, rows = Infinity, columns = Infinity } = options;
   const paint = (code: string, text: string) => ansi ? `${ESC}${code}m${text}${ESC}0m` : text;
-  const lines = [`opta-metrics watch · ${path}`];
+  const fit = (lines: string[]) =>
+    lines.slice(0, Math.max(1, rows)).map((line) => cut(line, Math.max(1, columns))).join("\n");
+  const lines = [`opta-metrics watch · ${printable(path)}`];
   if (status && status.state !== "connected") {
-    const why = status.state === "waiting" ? status.reason : status.reason;
-    lines.push("", paint("31", `daemon down: ${why} — retrying…`));
+    lines.push("", paint("31", `daemon down: ${printable(status.reason)} — retrying…`));
   }
-  if (received === null) return lines.join("\n");
+  if (received === null) return fit(lines);
   const f = received.frame;
   const color = MOMENTUM_COLOR_NAMES[f.momentum.color] ?? String(f.momentum.color);
   const row = (label: string, pct: number) =>
@@ -108,13 +151,27 @@ export function renderView(
       `(max ${stats.maxLatencyMs.toFixed(2)} ms/s)  missed ${stats.missed}`,
     "",
     "    PID   CPU %   MEM MiB  NAME",
-    ...f.topProcesses.map((p) =>
-      `${String(p.pid).padStart(7)} ${p.cpuPercent.toFixed(1).padStart(7)} ${
-        p.memoryMb.toFixed(1).padStart(9)
-      }  ${p.name}`
-    ),
   );
-  return lines.join("\n");
+  const processes = f.topProcesses.map((p) =>
+    `${String(p.pid).padStart(7)} ${p.cpuPercent.toFixed(1).padStart(7)} ${
+      p.memoryMb.toFixed(1).padStart(9)
+    }  ${printable(p.name)}`
+  );
+  const room = rows - lines.length;
+  if (processes.length > room) {
+    const shown = Math.max(0, room - 1);
+    processes.splice(shown, processes.length - shown, `… ${processes.length - shown} more`);
+  }
+  return fit([...lines, ...processes]);
+}
+
+/** The terminal's size, or no limit when it cannot be read. */
+function terminalSize(): { rows?: number; columns?: number } {
+  try {
+    return Deno.consoleSize();
+  } catch {
+    return {};
+  }
 }
 
 const encoder = new TextEncoder();
@@ -140,7 +197,7 @@ export async function runWatch(options: WatchOptions): Promise<number> {
     if (!live) {
       const line = s.state === "connected"
         ? `watch: connected to ${s.path}`
-        : `watch: daemon down at ${s.path}: ${s.reason}; retrying`;
+        : `watch: daemon down at ${printable(s.path)}: ${printable(s.reason)}; retrying`;
       if (line !== lastStatusLine) console.error(line);
       lastStatusLine = line;
     }
@@ -152,8 +209,9 @@ export async function runWatch(options: WatchOptions): Promise<number> {
     renderTimer = setInterval(() => {
       if (!dirty) return;
       dirty = false;
-      const text = renderView(latest, stats, status, options.socketPath);
-      void writeAll(Deno.stdout, encoder.encode(`${ESC}H${ESC}2J${text}\n`)).catch(() =>
+      const text = renderView(latest, stats, status, options.socketPath, terminalSize());
+      // No newline after the last line: on the bottom row it would scroll the bars away.
+      void writeAll(Deno.stdout, encoder.encode(`${ESC}H${ESC}2J${text}`)).catch(() =>
         stop.abort()
       );
     }, 100);
@@ -172,13 +230,20 @@ export async function runWatch(options: WatchOptions): Promise<number> {
       stats.maxLatencyMs = Math.max(...recent.map((x) => x.latencyMs));
       dirty = true;
       if (!live) {
-        await writeAll(Deno.stdout, encoder.encode(JSON.stringify(frameToJson(r.frame)) + "\n"));
+        await writeAll(Deno.stdout, encoder.encode(jsonLine(frameToJson(r.frame)) + "\n"));
       }
       if (options.count > 0 && received >= options.count) break;
     }
+  } catch (error) {
+    if (error instanceof UntrustedSocketError) {
+      throw new CommandError(`watch: ${printable(error.message)}`);
+    }
+    throw error;
   } finally {
     clearInterval(renderTimer);
-    if (live) await writeAll(Deno.stdout, encoder.encode(`${ESC}?25h${ESC}?1049l`)).catch(() => {});
+    if (live) {
+      await writeAll(Deno.stdout, encoder.encode(`\n${ESC}?25h${ESC}?1049l`)).catch(() => {});
+    }
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
   }

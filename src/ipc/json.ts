@@ -3,6 +3,7 @@
  * `sample --json`: the schema's snake_case field names, the colour as its enum
  * name (as `flatc --json` prints it), 32-bit floats printed at the shortest
  * precision that reads back as the same float, and `temperature: null` when absent.
+ * {@linkcode jsonLine} prints them with every control character escaped.
  *
  * @module
  */
@@ -55,4 +56,20 @@ export function frameToJson(f: MetricsFrame): Record<string, unknown> {
     sent_at_us: f.sentAtUs,
     started_at_us: f.startedAtUs,
   };
+}
+
+/** DEL and the C1 controls, which `JSON.stringify` leaves raw (it escapes only C0). */
+const RAW_CONTROLS = /[\u007f-\u009f]/g;
+
+/**
+ * `value` as one line of JSON with every control character escaped: C0 by
+ * `JSON.stringify`, DEL and C1 here as `\u00NN`. The parsed value is the same, and
+ * a terminal that acts on C1 controls in UTF-8 (a process name can hold any of
+ * them) prints them as text.
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(
+    RAW_CONTROLS,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

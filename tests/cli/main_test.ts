@@ -113,3 +113,117 @@ Deno.test("decode of a broken stream prints the good frames, then one error line
   const empty = await cli(["decode", "--raw"], new Uint8Array());
   assertOneLineError(empty, 1, /decode: stdin was empty/);
 });
+
+Deno.test("decode --raw stops reading once the input passes 1 MiB: a 50 MB stdin is refused early", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--quiet", main, "decode", "--raw"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const chunk = new Uint8Array(64 * 1024).fill(0x41);
+  let written = 0;
+  try {
+    while (written < 50 * 1024 * 1024) {
+      await writer.write(chunk);
+      written += chunk.length;
+    }
+    await writer.close();
+  } catch {
+    // the reader exited: the rest was never read
+  }
+  const out = await child.output();
+  const run = {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+  assertOneLineError(
+    run,
+    1,
+    /decode: --raw input is over 1048576 bytes, the most one frame can be/,
+  );
+  // What a pipe and the runtime buffer beyond the bound is small next to 50 MB.
+  assert.ok(written < 16 * 1024 * 1024, `${written} bytes were taken before the refusal`);
+});
+
+const root = new URL("../../", import.meta.url).pathname;
+
+/** `deno task NAME ARGS` from the project root, as the README shows it. */
+async function task(args: string[]): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", ...args],
+    cwd: root,
+    stdin: "null",
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}
+
+Deno.test("deno task watch/sample -- FLAGS: the leading -- deno task passes on is accepted", async () => {
+  const watch = await task(["watch", "--", "--help"]);
+  assert.equal(watch.code, 0, watch.stderr);
+  assert.match(watch.stdout, /Usage: opta-metrics watch/);
+  const sample = await task(["sample", "--", "--help"]);
+  assert.equal(sample.code, 0, sample.stderr);
+  assert.match(sample.stdout, /Usage: opta-metrics sample/);
+  const decode = await cli(["decode", "--", "--help"]);
+  assert.equal(decode.code, 0, decode.stderr);
+  assert.match(decode.stdout, /Usage: opta-metrics decode/);
+  // Only a leading -- is skipped: anything after the flags is still an error.
+  assertOneLineError(await cli(["decode", "--", "extra"]), 2, /unexpected argument 'extra'/);
+});
+
+Deno.test("a bad command flag points to that command's --help, which lists its flags", async () => {
+  assertOneLineError(
+    await cli(["serve", "--rate=fast"]),
+    2,
+    /serve: --rate .* \(see 'opta-metrics serve --help'\)$/,
+  );
+  assertOneLineError(
+    await cli(["--frobnicate"]),
+    2,
+    /serve: unknown option '--frobnicate' \(see 'opta-metrics serve --help'\)$/,
+  );
+  assertOneLineError(
+    await cli(["decode", "--rate=5"]),
+    2,
+    /\(see 'opta-metrics decode --help'\)$/,
+  );
+  assertOneLineError(
+    await cli(["watch", "--count", "0"]),
+    2,
+    /\(see 'opta-metrics watch --help'\)$/,
+  );
+  assertOneLineError(
+    await cli(["explode"]),
+    2,
+    /unknown command 'explode' \(see 'opta-metrics --help'\)$/,
+  );
+});
+
+Deno.test("serve --help: within each group, every flag's description starts in one column", async () => {
+  const help = await cli(["serve", "--help"]);
+  assert.equal(help.code, 0, help.stderr);
+  const lines = help.stdout.split("\n");
+  const groups: Map<number, string[]>[] = [new Map()];
+  for (const [i, line] of lines.entries()) {
+    if (!line.startsWith(" ")) groups.push(new Map()); // a group heading such as "Stream:"
+    const m = /^( {2}--[a-z-]+(?: [A-Z]+)?(?: --[a-z-]+(?: [A-Z]+)?)?)(?:( +)(\S.*))?$/.exec(
+      line,
+    );
+    if (m === null) continue;
+    // A flag too long for the column puts its description on the next line, in the column.
+    const column = m[3] === undefined
+      ? /^ */.exec(lines[i + 1])![0].length
+      : m[1].length + m[2].length;
+    const group = groups.at(-1)!;
+    group.set(column, [...(group.get(column) ?? []), line.trim()]);
+  }
+  for (const group of groups) {
+    assert.ok(group.size <= 1, `misaligned: ${JSON.stringify([...group])}`);
+  }
+});

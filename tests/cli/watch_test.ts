@@ -1,0 +1,206 @@
+/**
+ * watch: the live view (pure: control characters escaped, fitted to the terminal)
+ * and the command as a real subprocess under the shipped client permission set
+ * against real sockets (a socket owned by another user, hostile process names,
+ * a listener that closes every connection at once).
+ */
+import assert from "node:assert/strict";
+import type { ReceivedFrame } from "../../src/ipc/client.ts";
+import { renderView, type WatchStats } from "../../src/cli/watch.ts";
+import { jsonLine } from "../../src/ipc/json.ts";
+import { printable } from "../../src/cli/usage.ts";
+import { formatSample, type SampleResult } from "../../src/cli/sample.ts";
+import { withDir } from "../support/daemon.ts";
+import { runWatch } from "../support/client_permissions.ts";
+import { SCRIPT_SNAPSHOT, scriptedFrame, ScriptedListener } from "../support/scripted_listener.ts";
+import { MomentumColor } from "../../src/momentum/momentum.ts";
+
+/** A name that would clear the screen, retitle the window and recolour the terminal. */
+const HOSTILE = "evil\x1b[2J\x1b]0;pwned\x07\x9b31m\x7f\x00end";
+/** Any C0 control but newline, DEL or C1 control. */
+// deno-lint-ignore no-control-regex -- finding control characters is the test
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+/** The view's own colour codes. */
+// deno-lint-ignore no-control-regex -- the view's colour codes start with ESC
+const COLOUR_CODE = /\x1b\[\d+m/g;
+
+const stats: WatchStats = { fps: 25, latencyMs: 0.2, maxLatencyMs: 0.4, missed: 0 };
+
+function received(names: string[]): ReceivedFrame {
+  return {
+    frame: {
+      ...SCRIPT_SNAPSHOT,
+      topProcesses: names.map((name, i) => ({ pid: 100 + i, name, cpuPercent: 5, memoryMb: 1 })),
+      momentum: { color: MomentumColor.Active, intensity: 0.5, rotationSpeed: 1 },
+      sequence: 7,
+      sentAtUs: 1,
+      startedAtUs: 1,
+    },
+    missed: 0,
+    restarted: false,
+    receivedAtUs: 2,
+  };
+}
+
+Deno.test("printable escapes C0, DEL and C1 controls and leaves other text alone", () => {
+  assert.equal(printable(HOSTILE), "evil\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m\\x7f\\x00end");
+  assert.equal(printable("Überwachung ⚙️ 監視 😀"), "Überwachung ⚙️ 監視 😀");
+  assert.equal(printable("a\nb\tc"), "a\\x0ab\\x09c");
+});
+
+Deno.test("jsonLine escapes DEL and C1 too: still JSON, the same value", () => {
+  const line = jsonLine({ name: HOSTILE });
+  assert.doesNotMatch(line, CONTROL);
+  assert.deepEqual(JSON.parse(line), { name: HOSTILE });
+});
+
+Deno.test("renderView escapes control characters in process names, the path and the daemon's reason", () => {
+  const down = {
+    state: "waiting" as const,
+    path: "/tmp/x",
+    reason: `bad stream: ${HOSTILE}`,
+    retryInMs: 100,
+  };
+  for (const ansi of [false, true]) {
+    const text = renderView(received([HOSTILE, "ok"]), stats, down, `/tmp/\x1b[8m.sock`, {
+      ansi,
+    });
+    // Only the view's own colour codes may remain.
+    assert.doesNotMatch(text.replace(COLOUR_CODE, ""), CONTROL);
+    assert.ok(text.includes("evil\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m\\x7f\\x00end"), text);
+    assert.ok(text.includes("/tmp/\\x1b[8m.sock"));
+  }
+});
+
+Deno.test("renderView fits the terminal: the bars stay, process rows go from the bottom with … n more", () => {
+  const names = Array.from({ length: 10 }, (_, i) => `proc-${i}`);
+  const full = renderView(received(names), stats, null, "/tmp/s.sock", { ansi: false }).split("\n");
+  assert.equal(full.length, 21, "11 lines of header and bars, 10 processes");
+  assert.ok(!full.some((l) => l.includes("more")));
+
+  const small = renderView(received(names), stats, null, "/tmp/s.sock", {
+    ansi: false,
+    rows: 15,
+    columns: 80,
+  }).split("\n");
+  assert.equal(small.length, 15);
+  assert.deepEqual(small.slice(0, 11), full.slice(0, 11), "title and bars unchanged");
+  assert.match(small[11], /proc-0$/);
+  assert.match(small[13], /proc-2$/);
+  assert.equal(small[14], "… 7 more");
+
+  // Exactly enough rows: nothing trimmed; one row fewer: the last two rows become "… 2 more".
+  const exact = renderView(received(names), stats, null, "p", { ansi: false, rows: 21 });
+  assert.equal(exact.split("\n").length, 21);
+  assert.ok(!exact.includes("more"));
+  const oneShort = renderView(received(names), stats, null, "p", { ansi: false, rows: 20 });
+  assert.equal(oneShort.split("\n").at(-1), "… 2 more");
+
+  // A tiny window keeps the top of the view, never more lines than it has.
+  const tiny = renderView(received(names), stats, null, "p", { ansi: false, rows: 4 }).split("\n");
+  assert.equal(tiny.length, 4);
+  assert.match(tiny[2], /^CPU/);
+});
+
+Deno.test("renderView cuts lines to the terminal width so none wraps (colour codes take no room)", () => {
+  const long = "x".repeat(200);
+  const down = { state: "disconnected" as const, path: "p", reason: long };
+  for (const ansi of [false, true]) {
+    const text = renderView(received([long]), stats, down, "p", { ansi, rows: 40, columns: 30 });
+    for (const line of text.split("\n")) {
+      const visible = line.replace(COLOUR_CODE, "");
+      assert.ok([...visible].length <= 30, `${visible.length}: ${visible}`);
+    }
+    if (ansi) assert.ok(text.split("\n")[2].endsWith("\x1b[0m"), "a cut colour is reset");
+  }
+});
+
+Deno.test("sample's table escapes control characters in names, machine facts and source errors", () => {
+  const result: SampleResult = {
+    snapshot: {
+      ...SCRIPT_SNAPSHOT,
+      topProcesses: [{ pid: 1, name: HOSTILE, cpuPercent: 1, memoryMb: 1 }],
+    },
+    machine: { os: "Linux", model: "M\x1b[5m", logicalCpus: 2, memoryTotal: 1024 ** 3 },
+    sources: {
+      cpu: { samples: 1, ageMs: 0, error: null },
+      memory: { samples: 1, ageMs: 0, error: null },
+      processes: { samples: 1, ageMs: 0, error: `bad line: ${HOSTILE}` },
+      disk: { samples: 1, ageMs: 0, error: null },
+      temperature: { samples: 0, ageMs: null, error: null },
+    } as unknown as SampleResult["sources"],
+  };
+  const text = formatSample(result);
+  assert.doesNotMatch(text, CONTROL);
+  assert.ok(text.includes("evil\\x1b[2J"));
+  assert.ok(text.includes("M\\x1b[5m"));
+});
+
+Deno.test("watch --json (client set) prints hostile names as escaped JSON, the same value", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const frame = scriptedFrame({ run: 5, sequence: 1 }, {
+      ...SCRIPT_SNAPSHOT,
+      topProcesses: [{ pid: 9, name: HOSTILE, cpuPercent: 1, memoryMb: 1 }],
+    });
+    const listener = new ScriptedListener(path, [{ frames: [frame], keepOpen: true }]);
+    try {
+      const run = await runWatch(path, ["--json", "--count", "1"]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stdout.trim(), CONTROL);
+      const json = JSON.parse(run.stdout);
+      assert.equal(json.top_processes[0].name, HOSTILE);
+      assert.equal(json.started_at_us, 5, "the run id is in the NDJSON");
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+Deno.test({
+  name: "watch (client set) refuses a socket owned by another user: one line, exit 1, no connect",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    await withDir(async (dir) => {
+      const path = `${dir}/s.sock`;
+      const frame = scriptedFrame({ run: 5, sequence: 1 });
+      const listener = new ScriptedListener(path, [{ frames: [frame], keepOpen: true }]);
+      try {
+        Deno.chownSync(path, 65534, 65534);
+        const run = await runWatch(path, ["--json", "--count", "1"]);
+        assert.equal(run.timedOut, false, "no retry loop");
+        assert.equal(run.code, 1, run.stderr);
+        const lines = run.stderr.trim().split("\n");
+        assert.equal(lines.length, 1, run.stderr);
+        assert.match(
+          lines[0],
+          /^opta-metrics: watch: socket .*s\.sock is owned by uid 65534, not by you \(uid 0\) or root: refusing to connect/,
+        );
+        assert.equal(run.stdout, "");
+        assert.equal(listener.accepted, 0);
+      } finally {
+        await listener.close();
+      }
+    });
+  },
+});
+
+Deno.test("watch (client set) against a listener that closes every connection at once backs off", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const listener = new ScriptedListener(path, [{ frames: [] }]);
+    try {
+      // Deno's start-up takes part of the window; the backoff allows ~6 connects in 3 s.
+      const run = await runWatch(path, ["--json"], 3000);
+      assert.equal(run.timedOut, true, run.stderr);
+      assert.ok(
+        listener.accepted >= 2 && listener.accepted <= 8,
+        `${listener.accepted} connects in 3 s`,
+      );
+      assert.match(run.stderr, /closed the connection before sending a frame; retrying/);
+    } finally {
+      await listener.close();
+    }
+  });
+});
