@@ -1,5 +1,5 @@
 /**
- * Scale test of the real daemon (a subprocess under its `serve` permission set,
+ * Scale test of the real daemon (a subprocess under this platform's `serve-*` permission set,
  * `--max-clients 2000`, default cadences, 25 Hz):
  *
  * (a) 1000 subscribers, spread over 4 client processes of 250 (bench/support/subscribers.ts)

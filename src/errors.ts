@@ -37,7 +37,7 @@ const OS_ERRORS: Record<string, [reason: string, advice: string]> = {
   EADDRINUSE: ["address already in use", "another server is bound there: stop it first"],
   ENOENT: [
     "a directory on the way does not exist",
-    "create it (mkdir -m 700 DIR) or use another path",
+    "create it (mkdir -m 700 {dir}) or use another path",
   ],
   ENOTDIR: ["a component of the path is not a directory", "fix the path or use another one"],
   ELOOP: [
@@ -78,21 +78,24 @@ export function isRuntimeError(error: unknown): error is Error {
   return Object.values(Deno.errors).some((cls) => error instanceof cls);
 }
 
-/** What an OS error means and what to do about it, as one clause; null when unknown. */
-export function osErrorAdvice(error: unknown): string | null {
+/**
+ * What an OS error means and what to do about it, as one clause naming `dir` where
+ * the advice is about the directory; null when unknown.
+ */
+export function osErrorAdvice(error: unknown, dir = "the directory"): string | null {
   const code = osErrorCode(error);
   if (code === null) return null;
   const known = OS_ERRORS[code];
-  return known ? `${known[0]} (${code}); ${known[1]}` : null;
+  return known ? `${known[0]} (${code}); ${known[1].replace("{dir}", dir)}` : null;
 }
 
 /**
  * One line for an OS error met while doing `action` on `path`: what failed, why,
- * and what to do (`DIR` in the advice is the path's directory).
+ * and what to do.
  */
 export function describeOsError(action: string, path: string, error: unknown): string {
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-  const advice = osErrorAdvice(error)?.replace("DIR", dir) ??
+  const advice = osErrorAdvice(error, dir) ??
     (error instanceof Error ? error.message : String(error)).split("\n")[0];
   return `cannot ${action} ${path}: ${advice}`;
 }

@@ -28,8 +28,7 @@ import { FrameEncoder } from "./codec.ts";
 import { Ticker } from "./ticker.ts";
 import {
   assertSocketGranted,
-  bindSocket,
-  claimSocketPath,
+  claimAndBind,
   ensureSafeParent,
   foreignOwnerMessage,
   inspectSocketPath,
@@ -107,6 +106,8 @@ export interface StatsInput {
 const ACCEPT_BACKOFF_MIN_MS = 10;
 /** The longest wait between accept retries (ms). */
 const ACCEPT_BACKOFF_MAX_MS = 1000;
+/** At most one "accept failed" line this often (ms). */
+const ACCEPT_LOG_INTERVAL_MS = 60_000;
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
@@ -147,10 +148,9 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   assertSocketGranted(path);
   const mode = options.socketMode ?? 0o600;
   const parentChecked = ensureSafeParent(path);
-  await claimSocketPath(path);
-  // Bind at once: the bind is the claim, so of two daemons starting together the loser is
-  // told at once. Clients that connect while the sampler settles wait in the kernel's backlog.
-  let listener = bindSocket(path, mode);
+  // Bind at once, so of two daemons starting together the loser is told at once. Clients
+  // that connect while the sampler settles wait in the kernel's backlog.
+  let listener = await claimAndBind(path, mode);
   let boundIno = Deno.lstatSync(path).ino;
   let facts: MachineFacts;
   try {
@@ -262,14 +262,19 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     }
   };
 
+  // When an accept failure was last logged: at the fd limit, accepts fail and succeed in
+  // turn as clients come and go, and each of those must not be a log line.
+  let acceptErrorLoggedMs = -Infinity;
+
   /**
    * Accept until the listener is closed. A failed accept (out of file descriptors,
-   * a connection reset before it was taken) is logged once per episode and retried
-   * with a backoff of 10 ms doubling to 1 s: the pending clients wait in the backlog
-   * and are taken as soon as descriptors are free.
+   * a connection reset before it was taken) is logged at most once a minute and
+   * retried with a backoff of 10 ms doubling to 1 s: the pending clients wait in the
+   * backlog and are taken as soon as descriptors are free.
    */
   const accept = async (from: Deno.UnixListener) => {
     let failures = 0;
+    let logged = false; // this run of failures was logged
     let backoffMs = ACCEPT_BACKOFF_MIN_MS;
     while (!closedListeners.has(from)) {
       let conn: Deno.UnixConn;
@@ -283,7 +288,9 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
           void stop(false);
           return;
         }
-        if (failures++ === 0) {
+        if (failures++ === 0 && performance.now() - acceptErrorLoggedMs >= ACCEPT_LOG_INTERVAL_MS) {
+          acceptErrorLoggedMs = performance.now();
+          logged = true;
           log.log("error", "accept failed, retrying", {
             error: (error as Error).message,
             clients: broadcaster.size,
@@ -301,8 +308,9 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
         continue;
       }
       if (failures > 0) {
-        log.log("info", "accepting again", { failed_accepts: failures });
+        if (logged) log.log("info", "accepting again", { failed_accepts: failures });
         failures = 0;
+        logged = false;
         backoffMs = ACCEPT_BACKOFF_MIN_MS;
       }
       if (stopping) {
@@ -344,8 +352,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     closeListener(listener); // unlinks the path if a stale socket sits there
     await accepting;
     ensureSafeParent(path); // recreates a removed directory (0700), as at start-up
-    await claimSocketPath(path);
-    listener = bindSocket(path, mode);
+    listener = await claimAndBind(path, mode);
     boundIno = Deno.lstatSync(path).ino;
     accepting = accept(listener);
   };

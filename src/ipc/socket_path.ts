@@ -99,6 +99,13 @@ export function ensureSafeParent(socketPath: string): boolean {
     if (!(error instanceof Deno.errors.NotFound)) {
       throw osCommandError("use the socket directory", parent, error);
     }
+    // Only the Homebrew directories are granted for writing (so they can be created):
+    // /tmp is never missing in practice, and granting it would open all of it.
+    if (Deno.permissions.querySync({ name: "write", path: parent }).state !== "granted") {
+      throw new CommandError(
+        `socket directory ${parent} does not exist; create it with: mkdir -m 700 ${parent}`,
+      );
+    }
     try {
       Deno.mkdirSync(parent, { recursive: true, mode: 0o700 });
       Deno.chmodSync(parent, 0o700);
@@ -231,6 +238,53 @@ function removeStale(path: string, ino: number): void {
     if (error instanceof Deno.errors.NotFound) return; // removed by a daemon starting with us
     throw osCommandError("remove the stale socket", path, error);
   }
+}
+
+/** How long to wait for another daemon's claim on the socket directory (ms). */
+const CLAIM_LOCK_WAIT_MS = 5000;
+
+/**
+ * Claim `path` and bind it as one step: with the socket directory locked (an
+ * advisory `flock` that only other opta-metrics daemons take, held for the few ms
+ * of probe, stale-socket removal and bind), so two daemons starting at the same
+ * moment cannot both find a stale socket, one removing the other's fresh one. An
+ * inode check alone cannot tell: the fresh socket may reuse the stale one's inode.
+ * Without a read grant on the directory there is no lock, only that check.
+ */
+export async function claimAndBind(path: string, mode: number): Promise<Deno.UnixListener> {
+  const unlock = await lockDirectory(parentOf(path));
+  try {
+    await claimSocketPath(path);
+    return bindSocket(path, mode);
+  } finally {
+    unlock();
+  }
+}
+
+async function lockDirectory(dir: string): Promise<() => void> {
+  if (!mayRead(dir)) return () => {};
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(dir, { read: true });
+  } catch {
+    return () => {}; // unreadable or missing: the claim's own checks report it
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const locked = await Promise.race([
+    file.lock(true).then(() => true, () => false),
+    new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), CLAIM_LOCK_WAIT_MS)),
+  ]);
+  clearTimeout(timer);
+  // Not locked in time (someone else holds the directory's lock): go on without it. The
+  // file stays open, as the pending lock call still refers to it.
+  if (!locked) return () => {};
+  return () => {
+    try {
+      file.close(); // closing releases the lock
+    } catch {
+      // already closed
+    }
+  };
 }
 
 /**
