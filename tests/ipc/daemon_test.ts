@@ -1,6 +1,7 @@
 /**
- * End-to-end tests of the daemon: a real `deno run -P=serve src/main.ts serve`
- * subprocess, real Unix sockets, real clients (`subscribe()` and raw conns).
+ * End-to-end tests of the daemon: a real `deno run src/main.ts serve` subprocess
+ * under this platform's shipped permission set (tests/support/daemon.ts), real
+ * Unix sockets, real clients (`subscribe()` and raw conns).
  */
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";

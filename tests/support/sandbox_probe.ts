@@ -1,6 +1,6 @@
 /**
- * Run under the daemon's permission set (`deno run -P=serve`): tries everything
- * the daemon must NOT be able to do and prints one JSON object naming, for each
+ * Run under the daemon's permission set (`deno run -P=serve-linux`, `serve-darwin` on
+ * macOS): tries everything the daemon must NOT be able to do and prints one JSON object naming, for each
  * attempt, the error class it got ("NotCapable" = denied by the sandbox) or "ALLOWED".
  *
  * @module
