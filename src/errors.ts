@@ -1,5 +1,7 @@
 /**
- * The two expected failures every command reports as one line, without a stack.
+ * The two expected failures every command reports as one line, without a stack,
+ * and the one-line description of an OS error (what failed on which path, why,
+ * and what to do) that turns the environment's failures into the second kind.
  *
  * @module
  */
