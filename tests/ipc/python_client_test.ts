@@ -1,0 +1,162 @@
+/**
+ * The Python client PROTOCOL.md quotes (docs/python/opta_client.py), run with the
+ * system python3 and the reader flatc generates: it reads a real daemon, checks
+ * the peer's uid after connect (SO_PEERCRED), and refuses a listener run as
+ * another user (setpriv). PROTOCOL.md's sketch is the file's, word for word.
+ */
+import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
+import { startDaemon, withDir } from "../support/daemon.ts";
+import { flatcAvailable, runFlatc } from "../support/flatc.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const SCRIPT = `${ROOT}docs/python/opta_client.py`;
+const PYTHON = "/usr/bin/python3";
+const SETPRIV = "/usr/bin/setpriv";
+const NOBODY = "65534";
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pythonReady = exists(PYTHON) && flatcAvailable() && new Deno.Command(PYTHON, {
+  args: ["-c", "import flatbuffers"],
+  stdout: "null",
+  stderr: "null",
+}).outputSync().success;
+const asRoot = Deno.uid() === 0 && exists(SETPRIV);
+
+/** `python3 opta_client.py ARGS` (optionally as another uid), with the generated reader importable. */
+async function runClient(
+  readerDir: string,
+  args: string[],
+  asUid?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const python = [PYTHON, SCRIPT, ...args];
+  const [cmd, ...rest] = asUid === undefined
+    ? python
+    : [SETPRIV, `--reuid=${asUid}`, `--regid=${asUid}`, "--clear-groups", ...python];
+  const out = await new Deno.Command(cmd, {
+    args: rest,
+    env: { PYTHONPATH: readerDir, PYTHONDONTWRITEBYTECODE: "1" },
+    stdin: "null",
+    signal: AbortSignal.timeout(15_000),
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}
+
+/** A listener run as uid `uid` that sends one frame-length prefix to each client. */
+async function foreignListener(path: string, uid: string): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(SETPRIV, {
+    args: [
+      `--reuid=${uid}`,
+      `--regid=${uid}`,
+      "--clear-groups",
+      PYTHON,
+      "-c",
+      "import socket, sys\n" +
+      "s = socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen()\n" +
+      "print('ready', flush=True)\n" +
+      "while True:\n    c, _ = s.accept()\n" +
+      "    try:\n        c.sendall(b'\\0\\0\\0\\1x')\n    except OSError:\n        pass\n" +
+      "    c.close()\n",
+      path,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const { value } = await reader.read();
+  assert.match(value ?? "", /ready/);
+  reader.releaseLock();
+  return child;
+}
+
+/** Runs `fn` with the Python reader flatc generates, in a directory of its own. */
+async function withReader(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "omd-py" });
+  try {
+    await runFlatc(["--python", "-o", dir, `${ROOT}schemas/system_metrics.fbs`]);
+    await Deno.chmod(dir, 0o755);
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("PROTOCOL.md's Python peer check is the tested file's, word for word", async () => {
+  const script = await Deno.readTextFile(SCRIPT);
+  const sketch = /# --- trusting the socket: start\n([\s\S]*?)# --- trusting the socket: end/
+    .exec(script)?.[1];
+  assert.ok(sketch, "markers in the script");
+  const protocol = await Deno.readTextFile(`${ROOT}PROTOCOL.md`);
+  assert.ok(protocol.includes(sketch.trim()), "PROTOCOL.md quotes the sketch as tested");
+});
+
+Deno.test({
+  name: "python3 client: reads a real daemon after checking its uid (ours)",
+  ignore: !pythonReady,
+  async fn() {
+    await withReader(async (reader) => {
+      await withDir(async (dir) => {
+        const path = `${dir}/d.sock`;
+        const daemon = await startDaemon(path);
+        try {
+          const run = await runClient(reader, [path, "3"]);
+          assert.equal(run.code, 0, run.stderr);
+          const rows = run.stdout.trim().split("\n").map((l) => l.split(" "));
+          assert.equal(rows.length, 3);
+          const [run0, seq0] = rows[0].map(Number);
+          assert.ok(run0 > 1.7e15, `started_at_us ${run0} is a µs timestamp`);
+          assert.deepEqual(rows.map((r) => Number(r[1])), [seq0, seq0 + 1, seq0 + 2]);
+          assert.ok(rows.every((r) => Number(r[0]) === run0), "one run id");
+        } finally {
+          await daemon.stop();
+        }
+      });
+    });
+  },
+});
+
+Deno.test({
+  name: "python3 client: refuses a listener run as another user, accepts one run as itself",
+  ignore: !pythonReady || !asRoot,
+  async fn() {
+    await withReader(async (reader) => {
+      await withDir(async (dir) => {
+        await Deno.chmod(dir, 0o777); // the other user binds here
+        const path = `${dir}/x.sock`;
+        const listener = await foreignListener(path, NOBODY);
+        try {
+          const refused = await runClient(reader, [path, "1"]);
+          assert.equal(refused.code, 1, refused.stderr);
+          assert.equal(refused.stdout, "");
+          assert.match(
+            refused.stderr.trim(),
+            /^opta_client: .*x\.sock is served by uid 65534, not by you \(uid 0\) or root/,
+          );
+          assert.equal(refused.stderr.trim().split("\n").length, 1, "one line, no traceback");
+          // The same listener, seen by its own user, passes the check and is then read.
+          const own = await runClient(reader, [path, "1"], NOBODY);
+          assert.doesNotMatch(own.stderr, /served by uid/, own.stderr);
+          assert.match(own.stderr, /not an opta|EOFError|bad frame|Error/, "read past the check");
+        } finally {
+          try {
+            listener.kill("SIGKILL");
+          } catch {
+            // exited already
+          }
+          await listener.status;
+          await listener.stdout.cancel().catch(() => {});
+          await delay(0);
+        }
+      });
+    });
+  },
+});
