@@ -466,3 +466,31 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "another user's socket put in place of ours while serving: the daemon stops, leaves it" +
+    AS_ROOT,
+  ignore: !isLinux || !isRoot,
+  async fn() {
+    await withDir(async (dir) => {
+      const sock = `${dir}/s.sock`;
+      const daemon = await startDaemon(sock);
+      let listener: Deno.UnixListener | null = null;
+      try {
+        Deno.removeSync(sock);
+        listener = Deno.listen({ transport: "unix", path: sock });
+        Deno.chownSync(sock, NOBODY, NOBODY);
+        const status = await daemon.waitExit(6000);
+        assert.ok(status, `still running:\n${daemon.stderr}`);
+        await daemon.stderrDone;
+        assert.equal(status.code, 1, daemon.stderr);
+        const last = daemon.lines.filter((l) => l !== "").at(-1)!;
+        assert.match(last, new RegExp(`${sock} belongs to another user \\(uid ${NOBODY}\\)`));
+        assert.equal(Deno.lstatSync(sock).uid, NOBODY, "their socket was left alone");
+      } finally {
+        listener?.close();
+        await daemon.stop();
+      }
+    });
+  },
+});
