@@ -24,6 +24,19 @@ const isRoot = Deno.uid() === 0;
 const NOBODY = 65534;
 const AS_ROOT = isRoot ? "" : " [SKIPPED: needs root to act as a second uid]";
 
+/** Is there an executable at `path`? */
+function has(path: string): boolean {
+  try {
+    return (Deno.statSync(path).mode! & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+const missing = (...tools: string[]) => {
+  const gone = tools.filter((t) => !has(t));
+  return gone.length > 0 ? ` [SKIPPED: no ${gone.join(", ")}]` : "";
+};
+
 /** One line of stderr, no stack trace, exit 1. */
 function assertOneLineExit1(run: { code: number; lines: string[] }, pattern: RegExp): string {
   assert.equal(run.code, 1, run.lines.join("\n"));
@@ -48,8 +61,9 @@ async function staleSocket(path: string, mode: number, uid = 0): Promise<void> {
 // ---- accepting goes on through accept errors ------------------------------------------------
 
 Deno.test({
-  name: "out of file descriptors: accept errors are logged once, accepting resumes when fds free",
-  ignore: !isLinux,
+  name: "out of file descriptors: accept errors are logged once, accepting resumes when fds free" +
+    missing("/usr/bin/prlimit"),
+  ignore: !isLinux || !has("/usr/bin/prlimit"),
   async fn() {
     await withDir(async (dir) => {
       const sock = `${dir}/s.sock`;
@@ -121,8 +135,9 @@ Deno.test("a client that shuts down its sending side keeps receiving frames unti
 });
 
 Deno.test({
-  name: "nc -N -U (stdin at its end at once) streams frames until it is stopped",
-  ignore: !isLinux,
+  name: "nc -N -U (stdin at its end at once) streams frames until it is stopped" +
+    missing("/usr/bin/nc"),
+  ignore: !isLinux || !has("/usr/bin/nc"),
   async fn() {
     await withDir(async (dir) => {
       const sock = `${dir}/s.sock`;
@@ -312,8 +327,9 @@ Deno.test({
 
 Deno.test({
   name: "a read-only directory: one line naming the path, exit 1" +
-    (isRoot ? "" : " [SKIPPED: mounting a read-only tmpfs needs root]"),
-  ignore: !isLinux || !isRoot,
+    (isRoot ? "" : " [SKIPPED: mounting a read-only tmpfs needs root]") +
+    missing("/usr/bin/python3"),
+  ignore: !isLinux || !isRoot || !has("/usr/bin/python3"),
   async fn() {
     await withDir(async (dir) => {
       const ro = `${dir}/ro`;
@@ -363,8 +379,8 @@ async function asNobody(fn: (dir: string, runAs: RunAs) => Promise<void>): Promi
 
 Deno.test({
   name: "another user's socket (stale 0755, stale 0777, live) is refused with its uid, untouched" +
-    AS_ROOT,
-  ignore: !isLinux || !isRoot,
+    AS_ROOT + missing("/usr/bin/setpriv", "/usr/bin/python3"),
+  ignore: !isLinux || !isRoot || !has("/usr/bin/setpriv") || !has("/usr/bin/python3"),
   async fn() {
     await asNobody(async (dir, runAs) => {
       const sticky = `${dir}/sticky`; // like /tmp: world-writable and sticky, root's
@@ -401,8 +417,8 @@ Deno.test({
 
 Deno.test({
   name: "own stale socket, no access (0000) or in a directory we cannot write: one line each" +
-    AS_ROOT,
-  ignore: !isLinux || !isRoot,
+    AS_ROOT + missing("/usr/bin/setpriv", "/usr/bin/python3"),
+  ignore: !isLinux || !isRoot || !has("/usr/bin/setpriv") || !has("/usr/bin/python3"),
   async fn() {
     await asNobody(async (dir, runAs) => {
       const mine = `${dir}/mine`;
@@ -442,8 +458,8 @@ Deno.test({
 
 Deno.test({
   name: "a daemon run as another user serves under the shipped set, socket owned by it, 0600" +
-    AS_ROOT,
-  ignore: !isLinux || !isRoot,
+    AS_ROOT + missing("/usr/bin/setpriv", "/usr/bin/python3"),
+  ignore: !isLinux || !isRoot || !has("/usr/bin/setpriv") || !has("/usr/bin/python3"),
   async fn() {
     await asNobody(async (dir, runAs) => {
       const own = `${dir}/own`;
@@ -469,8 +485,8 @@ Deno.test({
 
 Deno.test({
   name: "another user's socket put in place of ours while serving: the daemon stops, leaves it" +
-    AS_ROOT,
-  ignore: !isLinux || !isRoot,
+    AS_ROOT + missing("/usr/bin/setpriv", "/usr/bin/python3"),
+  ignore: !isLinux || !isRoot || !has("/usr/bin/setpriv") || !has("/usr/bin/python3"),
   async fn() {
     await withDir(async (dir) => {
       const sock = `${dir}/s.sock`;
