@@ -11,7 +11,7 @@ import { jsonLine } from "../../src/ipc/json.ts";
 import { printable } from "../../src/cli/usage.ts";
 import { formatSample, type SampleResult } from "../../src/cli/sample.ts";
 import { withDir } from "../support/daemon.ts";
-import { runWatch } from "../support/client_permissions.ts";
+import { clientPermissionFlags, runWatch } from "../support/client_permissions.ts";
 import { SCRIPT_SNAPSHOT, scriptedFrame, ScriptedListener } from "../support/scripted_listener.ts";
 import { MomentumColor } from "../../src/momentum/momentum.ts";
 
@@ -203,4 +203,72 @@ Deno.test("watch (client set) against a listener that closes every connection at
       await listener.close();
     }
   });
+});
+
+Deno.test({
+  name: "watch on a 14×60 terminal (client set): every screen fits, the bars stay, names escaped",
+  ignore: !(() => {
+    try {
+      return Deno.statSync("/usr/bin/python3").isFile;
+    } catch {
+      return false;
+    }
+  })(),
+  async fn() {
+    await withDir(async (dir) => {
+      const path = `${dir}/s.sock`;
+      const names = [HOSTILE, ...Array.from({ length: 9 }, (_, i) => `proc-${i}`)];
+      const frames = [1, 2, 3].map((sequence) =>
+        scriptedFrame({ run: 5, sequence }, {
+          ...SCRIPT_SNAPSHOT,
+          topProcesses: names.map((name, i) => ({ pid: 10 + i, name, cpuPercent: 1, memoryMb: 1 })),
+        })
+      );
+      const listener = new ScriptedListener(path, [{ frames, keepOpen: true }]);
+      try {
+        const main = new URL("../../src/main.ts", import.meta.url).pathname;
+        const pty = new URL("../support/pty_run.py", import.meta.url).pathname;
+        const out = await new Deno.Command("/usr/bin/python3", {
+          args: [
+            pty,
+            "14",
+            "60",
+            "3",
+            Deno.execPath(),
+            "run",
+            "--no-prompt",
+            "--quiet",
+            ...clientPermissionFlags(path),
+            main,
+            "watch",
+            "--socket",
+            path,
+          ],
+          env: { NO_COLOR: "1", TERM: "xterm" },
+          stdin: "null",
+        }).output();
+        const text = new TextDecoder().decode(out.stdout);
+        // Each redraw homes the cursor and clears the screen; the last one is the frame shown.
+        const screens = text.split("\x1b[H\x1b[2J").slice(1);
+        assert.ok(screens.length > 0, `no screen drawn: ${JSON.stringify(text.slice(0, 300))}`);
+        // The terminal turns each "\n" into "\r\n"; the view's final newline is the exit's.
+        const last = screens.at(-1)!.split("\x1b[?25h")[0].replaceAll("\r", "").replace(/\n$/, "");
+        const rows = last.split("\n");
+        for (const screen of screens) {
+          const lines = screen.split("\x1b[?25h")[0].replaceAll("\r", "").replace(/\n$/, "")
+            .split("\n");
+          assert.ok(lines.length <= 14, `${lines.length} rows on a 14-row terminal:\n${screen}`);
+          for (const line of lines) {
+            assert.ok([...line.replace(COLOUR_CODE, "")].length <= 60, `wider than 60: ${line}`);
+          }
+        }
+        assert.match(rows[2], /^CPU /, "the bars are on screen");
+        assert.match(rows.at(-1)!, /^… \d+ more$/);
+        assert.doesNotMatch(last.replace(COLOUR_CODE, ""), CONTROL);
+        assert.ok(last.includes("evil\\x1b[2J"), last);
+      } finally {
+        await listener.close();
+      }
+    });
+  },
 });
