@@ -1,7 +1,10 @@
 /**
  * Everything about the socket's path before and while it is bound: the platform
- * length limit, the macOS real path, the parent directory's safety, and what is
- * already at the path (nothing, a stale socket, a live server, something else).
+ * length limit, the macOS real path, the grants of each platform's permission
+ * set, the parent directory's safety, what is already at the path (nothing, a
+ * stale socket, a live server, another user's file, something else), claiming it
+ * against a daemon starting at the same moment, and every OS error on the way
+ * as one line naming the path and what to do.
  *
  * @module
  */
