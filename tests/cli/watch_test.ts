@@ -191,11 +191,11 @@ Deno.test("watch (client set) against a listener that closes every connection at
     const path = `${dir}/s.sock`;
     const listener = new ScriptedListener(path, [{ frames: [] }]);
     try {
-      // Deno's start-up takes part of the window; the backoff allows ~6 connects in 3 s.
+      // Deno's start-up takes part of the window; the backoff allows at most ~6 connects in 3 s.
       const run = await runWatch(path, ["--json"], 3000);
       assert.equal(run.timedOut, true, run.stderr);
       assert.ok(
-        listener.accepted >= 2 && listener.accepted <= 8,
+        listener.accepted >= 1 && listener.accepted <= 8,
         `${listener.accepted} connects in 3 s`,
       );
       assert.match(run.stderr, /closed the connection before sending a frame; retrying/);

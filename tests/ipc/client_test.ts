@@ -152,7 +152,7 @@ Deno.test("subscribe: after a connection that delivered frames, the backoff star
       { frames: [] },
     ]);
     try {
-      const statuses = await statusesFor(path, 1500);
+      const statuses = await statusesFor(path, 3000);
       const waits = statuses.flatMap((s) => s.state === "waiting" ? [s.retryInMs] : []);
       assert.deepEqual(waits.slice(0, 4), [100, 200, 100, 200]);
     } finally {
