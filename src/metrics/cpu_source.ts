@@ -31,7 +31,13 @@ export function cpuSource(options: CpuSourceOptions = {}): Source {
   const read = options.read ?? (() => cpus().map((c) => c.times));
   const now = options.now ?? (() => performance.now());
   const window = options.window ?? new CpuWindow();
-  const take = () => window.push({ times: read(), at: now() });
+  const take = () => {
+    const times = read();
+    // cpus() answers an empty list when it cannot read the counters (on Linux, out of file
+    // descriptors): a failed read, not a change of core count that would restart the window.
+    if (times.length === 0) throw new Error("cpu: the per-core counters could not be read");
+    return window.push({ times, at: now() });
+  };
   return polledSource("cpu", async (signal) => {
     let reading = take();
     for (let attempt = 0; reading === null && attempt < 3; attempt++) {

@@ -128,7 +128,7 @@ Deno.test("cpu source: the reading taken when the cadence slows to idle covers a
 });
 
 Deno.test("cpu source: the first reading waits for the minimum window", async () => {
-  const counters = tickCounters(2, 0.03);
+  const counters = tickCounters(2, 0.2);
   const started = performance.now();
   const source = cpuSource({ read: () => counters(performance.now()) });
   const { readings, sink, next } = collect();
@@ -136,7 +136,34 @@ Deno.test("cpu source: the first reading waits for the minimum window", async ()
     source.start(10_000, sink);
     await next(1);
     assert.ok(performance.now() - started >= 240, "waited for a window");
-    assert.ok(readings[0] > 1 && readings[0] < 5, `first reading ${readings[0]}`);
+    assert.ok(readings[0] > 15 && readings[0] < 25, `first reading ${readings[0]}`);
+  } finally {
+    await source.stop();
+  }
+});
+
+Deno.test("cpu source: unreadable counters fail the read without losing the window", async () => {
+  const counters = tickCounters(2, 0.03);
+  let broken = false;
+  const source = cpuSource({ read: () => broken ? [] : counters(performance.now()) });
+  const errors: string[] = [];
+  const readings: number[] = [];
+  try {
+    await new Promise<void>((resolve) => {
+      source.start(250, {
+        emit(r) {
+          readings.push(r.cpuUsage!);
+          if (readings.length === 5) broken = true; // the next read fails, once
+          if (readings.length === 6) resolve();
+        },
+        fail(error) {
+          errors.push(error.message);
+          broken = false;
+        },
+      });
+    });
+    assert.deepEqual(errors, ["cpu: the per-core counters could not be read"]);
+    assert.ok(readings[5] > 1.5 && readings[5] < 4.5, `after the failure: ${readings}`);
   } finally {
     await source.stop();
   }
