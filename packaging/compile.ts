@@ -58,8 +58,10 @@ export function compileArgs(target: string): string[] {
 }
 
 if (import.meta.main) {
-  const dryRun = Deno.args.includes("--dry-run");
-  const wanted = Deno.args.filter((a) => a !== "--dry-run");
+  // `deno task compile -- --dry-run` passes the `--` on: it only separates arguments.
+  const argv = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
+  const dryRun = argv.includes("--dry-run");
+  const wanted = argv.filter((a) => a !== "--dry-run");
   const unknown = wanted.filter((t) => !(TARGETS as readonly string[]).includes(t));
   if (unknown.length > 0) {
     console.error(`compile: unknown target ${unknown.join(", ")}; known: ${TARGETS.join(", ")}`);

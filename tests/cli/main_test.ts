@@ -163,7 +163,7 @@ async function task(args: string[]): Promise<Run> {
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
 
-Deno.test("deno task watch/sample -- FLAGS: the leading -- deno task passes on is accepted", async () => {
+Deno.test("deno task watch/sample/compile -- FLAGS: the leading -- deno task passes on is accepted", async () => {
   const watch = await task(["watch", "--", "--help"]);
   assert.equal(watch.code, 0, watch.stderr);
   assert.match(watch.stdout, /Usage: opta-metrics watch/);
@@ -173,6 +173,9 @@ Deno.test("deno task watch/sample -- FLAGS: the leading -- deno task passes on i
   const decode = await cli(["decode", "--", "--help"]);
   assert.equal(decode.code, 0, decode.stderr);
   assert.match(decode.stdout, /Usage: opta-metrics decode/);
+  const compile = await task(["compile", "--", "--dry-run", "x86_64-unknown-linux-gnu"]);
+  assert.equal(compile.code, 0, compile.stderr);
+  assert.match(compile.stderr, /deno compile .*--target x86_64-unknown-linux-gnu/);
   // Only a leading -- is skipped: anything after the flags is still an error.
   assertOneLineError(await cli(["decode", "--", "extra"]), 2, /unexpected argument 'extra'/);
 });
