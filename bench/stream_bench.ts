@@ -11,9 +11,9 @@
  *
  * Each server first streams to one subscriber for WARM_S seconds, printed as a
  * row of its own but not judged: a freshly started daemon spends its first
- * half-minute compiling its hot paths and settling its heap (the first 30 s
- * used to measure 2.4–2.8 % where the next row measured 1.5–1.7 %), while the
- * targets are about the cost of a daemon that runs for hours.
+ * half-minute compiling its hot paths and settling its heap, so that window costs
+ * more than the ones after it, while the targets are about the cost of a daemon
+ * that runs for hours.
  *
  * The CPU comparison the relative target is judged on is taken side by side:
  * a fresh daemon, a second daemon with every source read only once an hour, and
@@ -21,7 +21,7 @@
  * same window, twice as long as a row (the CPU figures count 10 ms clock ticks:
  * a server at 0.8 % collects 24 of them in 30 s, so one tick either way is 4 %).
  * The difference between the two daemons' own CPU is the sampler's cost inside
- * the daemon. Rows taken minutes apart on the benchmark VM differed by as much
+ * the daemon. On a small shared VM, rows taken minutes apart differ by as much
  * as the margins being judged.
  *
  * Targets, each printed with its verdict: p99 < 1 ms with 10 subscribers; zero

@@ -1,8 +1,7 @@
 /**
  * Shared wake-ups. Waking an idle process costs more than the small jobs most of
- * its timers run (about 0.3–0.5 ms of CPU per empty wake-up on the 2-vCPU VM the
- * benchmarks run on), so periodic work that can wait a little runs inside a
- * wake-up that happens anyway. Each task has an earliest time and some slack:
+ * its timers run (BENCHMARKS.md has the figure), so periodic work that can wait a
+ * little runs inside a wake-up that happens anyway. Each task has an earliest time and some slack:
  * while frames flow, the 25 Hz tick calls {@linkcode Wakeups.runDue} and the
  * sampler's reads and the socket check cost no wake-up of their own, nor any
  * timer (see {@linkcode Wakeups.pulse}: creating a timer costs more than most

@@ -1,25 +1,22 @@
 /**
  * A steady periodic tick that stays near its ideal grid (start + k × period)
- * at the cost of one `setInterval`, not one `setTimeout` per tick. Deno's
- * timers are Node's: creating one costs 80–180 µs of CPU on the 2-vCPU VM the
- * benchmarks run on (a bare `setTimeout` chain at 25 Hz costs ~1.0 % of a core,
- * a `setInterval` ~0.67 %). An interval alone drifts, though: it runs at a
- * whole number of milliseconds and each period overshoots by a fraction of one
- * (40 → ~40.6 ms here, 24.6 Hz). So the ticker learns that overshoot and
- * steers between the whole intervals that bracket the true period (39 and 40
- * ms at 25 Hz): a tick more than the tolerance late, on an interval that is
- * not catching up, restarts it a millisecond shorter; one more than that early,
- * on an interval that is not falling back, a millisecond longer. A restart is
- * a timer creation (in a profile of the daemon, a restart cost as much as a few
- * dozen ticks), so the tolerance is wide enough to make them rare: a quarter of
- * a period, at most {@linkcode MAX_TOLERANCE_MS}, which at 25 Hz restarts about
- * one tick in forty (an eighth of a period restarted one in twenty; steering on
- * every stray tick, one in three). Where a tick sits on the grid is seen by no
- * one: the gaps between frames are the interval's either way (38–42 ms measured
- * at 25 Hz). The average rate is exact, no tick strays much further than the
- * tolerance (plus the timer's own latency) from the grid, and a tick over a
- * period late (the process was frozen or starved) skips the missed ticks rather
- * than bursting.
+ * at the cost of one `setInterval`, not one `setTimeout` per tick: Deno's
+ * timers are Node's, and creating one costs more CPU than a 25 Hz tick can
+ * afford. An interval alone drifts, though: it runs at a whole number of
+ * milliseconds and each period overshoots by a fraction of one. So the ticker
+ * learns that overshoot and steers between the whole intervals that bracket
+ * the true period (39 and 40 ms at 25 Hz): a tick more than the tolerance
+ * late, on an interval that is not catching up, restarts it a millisecond
+ * shorter; one more than that early, on an interval that is not falling back,
+ * a millisecond longer. A restart is a timer creation, so the tolerance is
+ * wide enough to make restarts rare (a quarter of a period, at most
+ * {@linkcode MAX_TOLERANCE_MS}) rather than chasing every stray tick. Where a
+ * tick sits on the grid is seen by no one: the gaps between frames are the
+ * interval's either way. The average rate is exact, no tick strays much
+ * further than the tolerance (plus the timer's own latency) from the grid, and
+ * a tick over a period late (the process was frozen or starved) skips the
+ * missed ticks rather than bursting. BENCHMARKS.md ("Where the daemon's time
+ * goes") has the timer costs and restart rates.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * Parser for `df` output, shared by macOS and Linux: the POSIX block layout of
  * `/bin/df -kP /` (and plain macOS `df` with inode columns), and the human layout
- * of `df -h` (research note §3).
+ * of `df -h`.
  *
  * Rows are parsed by anchoring on the numeric columns, because filesystem names
  * (`map auto_home`) and mount points (`/Volumes/My Shared Files`) contain spaces.

@@ -532,7 +532,7 @@ fixtureTest(
         const snap = sampler.snapshot();
         memory.push(snap.memoryUsage);
         assert.equal(snap.memoryTotal, M1_PRO_MEMSIZE);
-        // research note macos-metrics.md: 22.632 GiB used = 70.72 % of 32 GiB
+        // the captured machine's Memory Used: 22.632 GiB = 70.72 % of 32 GiB
         assert.equal(snap.memoryUsage.toFixed(2), "70.72");
         assert.equal(snap.memoryUsage, (100 * 1483194 * 16384) / M1_PRO_MEMSIZE);
         // df capture, 512-blocks: (976490576 − 660310352) / 976490576 of the container in use

@@ -1,8 +1,8 @@
 /**
- * macOS sources, per the research note: CPU from `cpus()` tick deltas (no spawn),
- * memory from one long-lived `vm_stat N` child (Activity Monitor's "Memory Used"),
- * processes from `ps` every few seconds, disk from `df -kP /`, static facts from
- * one `sysctl` at start. Temperature has no source: nothing shipped with macOS
+ * macOS sources: CPU from `cpus()` tick deltas (no spawn), memory from one
+ * long-lived `vm_stat N` child (Activity Monitor's "Memory Used"), processes
+ * from `ps` every few seconds, disk from `df -kP /`, static facts from one
+ * `sysctl` at start. Temperature has no source: nothing shipped with macOS
  * prints °C without root, so frames carry no temperature rather than a fake one.
  *
  * @module

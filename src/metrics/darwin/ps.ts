@@ -1,6 +1,6 @@
 /**
- * Parser for `/bin/ps -Axo pid=,pcpu=,rss=,comm= -r` (research note §5): no header, one
- * process per line, `comm` last so it is printed whole and may contain spaces.
+ * Parser for `/bin/ps -Axo pid=,pcpu=,rss=,comm= -r`: no header, one process per line,
+ * `comm` last so it is printed whole and may contain spaces.
  *
  * @module
  */
