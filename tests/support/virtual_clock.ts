@@ -1,0 +1,91 @@
+/**
+ * A {@linkcode Clock} whose time moves only when a test advances it: timers fire
+ * in due order, each at its own time, so scheduling tests are exact and instant.
+ *
+ * @module
+ */
+
+import type { Clock, Timer } from "../../src/time/clock.ts";
+
+interface VirtualTimer {
+  id: number;
+  dueMs: number;
+  everyMs: number | null;
+  fn: () => void;
+}
+
+/** Virtual monotonic time starting at `startMs`, advanced by {@linkcode VirtualClock.advance}. */
+export class VirtualClock implements Clock {
+  #nowMs: number;
+  #nextId = 1;
+  readonly #timers = new Map<number, VirtualTimer>();
+
+  /** A clock at `startMs` with no timers. */
+  constructor(startMs = 1000) {
+    this.#nowMs = startMs;
+  }
+
+  /** Timers pending. */
+  get pending(): number {
+    return this.#timers.size;
+  }
+
+  /** The current virtual time. */
+  now(): number {
+    return this.#nowMs;
+  }
+
+  /** A one-shot timer. */
+  setTimeout(fn: () => void, ms: number): Timer {
+    return this.#add(fn, ms, null);
+  }
+
+  /** A repeating timer. */
+  setInterval(fn: () => void, ms: number): Timer {
+    return this.#add(fn, ms, Math.max(1, ms));
+  }
+
+  /** Cancels a timer. */
+  clear(timer: Timer | undefined): void {
+    if (typeof timer === "number") this.#timers.delete(timer);
+  }
+
+  /**
+   * Moves time forward by `ms`, firing every timer that comes due on the way at its
+   * own time (a timer set by a firing timer fires too if it falls within the span).
+   * Awaits a macrotask turn after each firing, so promise callbacks it starts run.
+   */
+  async advance(ms: number): Promise<void> {
+    const endMs = this.#nowMs + ms;
+    while (true) {
+      let next: VirtualTimer | null = null;
+      for (const timer of this.#timers.values()) {
+        if (timer.dueMs <= endMs && (next === null || timer.dueMs < next.dueMs)) next = timer;
+      }
+      if (next === null) break;
+      this.#nowMs = Math.max(this.#nowMs, next.dueMs);
+      if (next.everyMs === null) this.#timers.delete(next.id);
+      else next.dueMs += next.everyMs;
+      next.fn();
+      await settle();
+    }
+    this.#nowMs = endMs;
+    await settle();
+  }
+
+  /** Moves time forward without firing anything (the process was frozen). */
+  jump(ms: number): void {
+    this.#nowMs += ms;
+  }
+
+  #add(fn: () => void, ms: number, everyMs: number | null): Timer {
+    const id = this.#nextId++;
+    this.#timers.set(id, { id, dueMs: this.#nowMs + Math.max(0, ms), everyMs, fn });
+    return id;
+  }
+}
+
+/** Lets pending promise callbacks run. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -1,0 +1,118 @@
+/** The time primitives on a virtual clock: backoff, the freeze rule, sleep, the schedule. */
+import assert from "node:assert/strict";
+import { Backoff } from "../../src/time/backoff.ts";
+import { sleep, systemClock } from "../../src/time/clock.ts";
+import { FREEZE_MS, wasFrozen } from "../../src/time/freeze.ts";
+import { Schedule } from "../../src/time/schedule.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
+
+Deno.test("backoff doubles from the initial wait to the ceiling, and a reset starts over", () => {
+  const backoff = new Backoff({ initialMs: 100, maxMs: 1000 });
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => backoff.next()), [100, 200, 400, 800, 1000, 1000]);
+  assert.equal(backoff.failures, 6);
+  backoff.reset();
+  assert.equal(backoff.failures, 0);
+  assert.equal(backoff.next(), 100);
+  const slow = new Backoff({ initialMs: 500, maxMs: 60_000, factor: 4 });
+  assert.deepEqual([1, 2, 3, 4, 5].map(() => slow.next()), [500, 2000, 8000, 32_000, 60_000]);
+  assert.equal(new Backoff({ initialMs: 5000, maxMs: 1000 }).next(), 5000, "ceiling ≥ initial");
+});
+
+Deno.test("frozen means a wake-up over a second late", () => {
+  assert.equal(wasFrozen(FREEZE_MS), false);
+  assert.equal(wasFrozen(FREEZE_MS + 1), true);
+  assert.equal(wasFrozen(40), false);
+});
+
+Deno.test("sleep resolves on its clock's time and rejects at once on abort", async () => {
+  const clock = new VirtualClock();
+  let done = false;
+  const slept = sleep(clock, 500).then(() => done = true);
+  await clock.advance(499);
+  assert.equal(done, false);
+  await clock.advance(1);
+  await slept;
+  assert.equal(done, true);
+  const abort = new AbortController();
+  const waiting = sleep(clock, 500, abort.signal);
+  abort.abort(new Error("stop"));
+  await assert.rejects(waiting, /stop/);
+  assert.equal(clock.pending, 0, "no timer left behind");
+  await assert.rejects(sleep(clock, 1, abort.signal), /stop/, "already aborted");
+  await sleep(systemClock, 1); // the real clock works too
+});
+
+Deno.test("schedule: runDue runs the due tasks in due order, and only those", () => {
+  const clock = new VirtualClock(0);
+  const schedule = new Schedule(clock);
+  const ran: string[] = [];
+  schedule.at(30, () => ran.push("b"));
+  schedule.at(10, () => ran.push("a"));
+  schedule.at(500, () => ran.push("later"));
+  const cancel = schedule.at(20, () => ran.push("cancelled"));
+  cancel();
+  schedule.runDue(5);
+  assert.deepEqual(ran, []);
+  schedule.runDue(40);
+  assert.deepEqual(ran, ["a", "b"]);
+  assert.equal(schedule.size, 1);
+  schedule.runDue(500);
+  assert.deepEqual(ran, ["a", "b", "later"]);
+  assert.equal(clock.pending, 0, "a tick-driven schedule arms no timer");
+});
+
+Deno.test("schedule: a task added by a task, earlier than the rest, is found", () => {
+  const schedule = new Schedule(new VirtualClock(0));
+  const ran: string[] = [];
+  schedule.at(300, () => {
+    ran.push("b");
+    schedule.at(310, () => ran.push("added by b"));
+  });
+  schedule.at(400, () => ran.push("c"));
+  schedule.runDue(150);
+  schedule.at(200, () => ran.push("a"));
+  schedule.runDue(250);
+  schedule.runDue(300);
+  schedule.runDue(310);
+  schedule.runDue(400);
+  assert.deepEqual(ran, ["a", "b", "added by b", "c"]);
+});
+
+Deno.test("schedule: every keeps to its grid under a tick and skips what a freeze missed", () => {
+  const clock = new VirtualClock(0);
+  const schedule = new Schedule(clock);
+  const runs: number[] = [];
+  schedule.every(250, () => runs.push(clock.now()));
+  // A 40 ms tick: each run comes at the first tick at or after its grid point.
+  for (let t = 0; t <= 1000; t += 40) {
+    clock.jump(t - clock.now());
+    schedule.runDue();
+  }
+  assert.deepEqual(runs, [280, 520, 760, 1000]);
+  // Frozen for 10 s: one run now, then back on a grid from here, not 40 catch-up runs.
+  clock.jump(10_000);
+  schedule.runDue();
+  schedule.runDue();
+  assert.deepEqual(runs.slice(4), [11_000]);
+  clock.jump(250);
+  schedule.runDue();
+  assert.deepEqual(runs.slice(4), [11_000, 11_250]);
+});
+
+Deno.test("schedule: driven by its own timer, one timer at a time, at the earliest task", async () => {
+  const clock = new VirtualClock(0);
+  const schedule = new Schedule(clock);
+  const ran: [string, number][] = [];
+  schedule.at(1000, () => ran.push(["slow", clock.now()]));
+  schedule.driveWithTimer(true);
+  assert.equal(clock.pending, 1);
+  schedule.at(300, () => ran.push(["fast", clock.now()])); // earlier: the timer moves
+  assert.equal(clock.pending, 1);
+  const stop = schedule.every(400, () => ran.push(["every", clock.now()]));
+  await clock.advance(1000);
+  assert.deepEqual(ran, [["fast", 300], ["every", 400], ["every", 800], ["slow", 1000]]);
+  assert.equal(clock.pending, 1, "armed for the next periodic run");
+  schedule.driveWithTimer(false); // a tick takes over
+  assert.equal(clock.pending, 0);
+  stop();
+});
