@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   assertParseError,
+  capturesOf,
   fixture,
-  FIXTURES,
   fixtureTest,
   toPidPcpuRssComm,
 } from "../support/fixtures.ts";
@@ -211,25 +211,6 @@ function assertFinite(value: number, what: string): void {
   assert.ok(Number.isFinite(value), `${what} is ${value}`);
 }
 
-/**
- * The capture names in the fixtures folder that start with `prefix`. When the folder is
- * missing, one placeholder name, so that fixtureTest still registers the test and reports it
- * as skipped; when the folder is there but nothing matches, the placeholder makes the test
- * fail (a renamed capture is noticed).
- */
-function captures(prefix: string): string[] {
-  let names: string[] = [];
-  try {
-    names = [...Deno.readDirSync(FIXTURES)]
-      .map((e) => e.name)
-      .filter((n) => n.startsWith(prefix) && n.endsWith(".txt"))
-      .sort();
-  } catch {
-    // missing folder: fixtureTest marks the placeholder test ignored
-  }
-  return names.length > 0 ? names : [`${prefix}*.txt`];
-}
-
 /** A machine's physical memory, for the memory percentage the sampler derives. */
 const MEMORY_TOTAL = 17179869184;
 
@@ -258,8 +239,9 @@ function cell(value: number, width: number): string {
 }
 
 /**
- * `vm_stat 1` output rebuilt from a one-shot capture (no interval capture exists): its
- * banner, the column header, a first row of the capture's counters and two rows of deltas.
+ * `vm_stat 1` output rebuilt from a one-shot capture (the real interval captures are older Macs,
+ * none with 16 KiB pages): its banner, the column header, a first row of the capture's counters
+ * and two rows of deltas.
  */
 function intervalText(oneShot: string): string {
   const report = parseVmStat(oneShot);
@@ -279,7 +261,7 @@ function intervalText(oneShot: string): string {
   ].join("\n");
 }
 
-for (const name of captures("vm_stat")) {
+for (const name of capturesOf("vm_stat")) {
   fixtureTest(`fuzz vm_stat one-shot: mutated ${name}`, () => {
     const text = fixture(name);
     const check = (input: string) => {
@@ -326,6 +308,58 @@ for (const name of captures("vm_stat")) {
   });
 }
 
+/**
+ * Feeds every line of `input` to one VmStatStream, going on after a refused line (the stream
+ * keeps its state, though the daemon falls back at the first one): the rows returned and the
+ * line numbers refused.
+ */
+function streamAll(input: string): { rows: number; refused: number[] } {
+  const stream = new VmStatStream();
+  const refused: number[] = [];
+  let rows = 0;
+  input.split("\n").forEach((line, i) => {
+    const counters = parsed(() => stream.line(line));
+    if (counters === undefined) refused.push(i + 1);
+    if (!counters) return;
+    rows++;
+    assert.ok(stream.pageSize !== null && Number.isSafeInteger(stream.pageSize));
+    for (const [key, { min, max }] of stream.rounded) {
+      assert.ok(Number.isSafeInteger(min) && Number.isSafeInteger(max) && min < max, key);
+      assert.equal(counters[key], undefined, `rounded ${key} is not a counter`);
+    }
+    checkMemoryUsed(counters, stream.pageSize);
+  });
+  return { rows, refused };
+}
+
+/**
+ * What the real interval captures give unmutated (rows, refused lines); a capture not listed
+ * must give rows and refuse nothing. Line 14 of the header-repeat capture is the shell's job
+ * notice; the 11-column captures have no Memory Used columns, so every line after the banner
+ * is refused as a header.
+ */
+const INTERVAL_EXPECTED: Record<string, { rows: number; refused: number[] }> = {
+  "vm_stat-1.macos-x64-8GiB-header-repeat.smore-napi-os-innopolis.txt": { rows: 22, refused: [14] },
+  "vm_stat-1.osx-x64-8GiB-11col.node-monitor.txt": { rows: 0, refused: [2, 3, 4] },
+  "vm_stat-60.osx-x64-8GiB-11col.blazegraph.txt": { rows: 0, refused: [2, 3, 4, 5, 6, 7] },
+};
+
+for (const name of capturesOf("vm_stat N")) {
+  fixtureTest(`fuzz vm_stat interval stream: mutated real capture ${name}`, () => {
+    const text = fixture(name);
+    const result = streamAll(text);
+    const expected = INTERVAL_EXPECTED[name];
+    if (expected) assert.deepEqual(result, expected, "the capture itself");
+    else assert.ok(result.rows > 0 && result.refused.length === 0, JSON.stringify(result));
+    fc.assert(
+      fc.property(mutationsArb, (mutations) => {
+        streamAll(mutate(text, mutations));
+      }),
+      { seed: 0x7a0009, numRuns: 1000 },
+    );
+  });
+}
+
 // ---------------------------------------------------------------- ps
 
 function checkProcesses(list: readonly ProcessSample[]): void {
@@ -337,7 +371,7 @@ function checkProcesses(list: readonly ProcessSample[]): void {
   }
 }
 
-for (const name of captures("ps-")) {
+for (const name of capturesOf("ps")) {
   fixtureTest(`fuzz ps: mutated ${name}, converted and raw`, () => {
     const raw = fixture(name);
     const converted = toPidPcpuRssComm(raw);
@@ -358,7 +392,7 @@ for (const name of captures("ps-")) {
 
 // ---------------------------------------------------------------- df
 
-for (const name of captures("df")) {
+for (const name of capturesOf("df")) {
   fixtureTest(`fuzz df: mutated ${name}`, () => {
     const text = fixture(name);
     const check = (input: string) => {
@@ -427,23 +461,32 @@ const stderrArb = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
 );
 
-for (const name of captures("sysctl")) {
+for (const name of capturesOf("sysctl")) {
   fixtureTest(
     `fuzz sysctl: mutated ${name} through parseSysctl, facts and interpretSysctlRun`,
     () => {
       const full = fixture(name);
+      const map = parseSysctl(full);
+      assert.ok(map.size > 0, "the capture itself parses");
+      // Only captures holding the daemon's keys (hw.memsize, hw.pagesize) can give the facts;
+      // the `sysctl -a machdep.cpu` and partial `sysctl vm` captures cannot.
+      const hasFacts = map.has("hw.memsize") && map.has("hw.pagesize");
       const spawn = linesFor(full, STATIC_SYSCTL_KEYS);
-      assert.ok(staticFactsFromSysctl(parseSysctl(full)), "the capture itself parses");
-      assert.ok(staticFactsFromSysctl(parseSysctl(spawn)), "the daemon's spawn output parses");
+      if (hasFacts) {
+        assert.ok(staticFactsFromSysctl(map), "the capture gives the facts");
+        assert.ok(staticFactsFromSysctl(parseSysctl(spawn)), "the daemon's spawn output parses");
+      } else {
+        assertParseError(() => staticFactsFromSysctl(map), "sysctl", 0, "hw.memsize missing");
+      }
       fc.assert(
         fc.property(
           mutationsArb,
           fc.boolean(),
           stderrArb,
           fc.integer({ min: -1, max: 255 }),
-          fc.subarray([...STATIC_SYSCTL_KEYS, "hw", "kern", "hw.nosuchkey"]),
+          fc.subarray([...STATIC_SYSCTL_KEYS, "hw", "kern", "vm", "machdep", "hw.nosuchkey"]),
           (mutations, useFull, stderr, code, keys) => {
-            const stdout = mutate(useFull ? full : spawn, mutations);
+            const stdout = mutate(useFull || !hasFacts ? full : spawn, mutations);
             const map = parsed(() => parseSysctl(stdout));
             if (map === undefined) return;
             for (const [k, v] of map) assert.ok(typeof k === "string" && typeof v === "string");
@@ -465,6 +508,15 @@ for (const name of captures("sysctl")) {
       );
     },
   );
+}
+
+// `sysctl -n` prints values only, and no parser reads that command's output yet (load average
+// is not a metric of the daemon), so these captures are not fuzzed. parseSysctl must refuse
+// them rather than read a value as a name.
+for (const name of capturesOf("sysctl -n")) {
+  fixtureTest(`sysctl -n capture ${name} is not sysctl's name: value format`, () => {
+    assertParseError(() => parseSysctl(fixture(name)), "sysctl", 1, "expected 'name: value'");
+  });
 }
 
 // ---------------------------------------------------------------- top (Linux, captured here)

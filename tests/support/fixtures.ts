@@ -31,6 +31,45 @@ export function fixture(name: string): string {
   return Deno.readTextFileSync(new URL(name, FIXTURES));
 }
 
+/**
+ * The command a capture came from, read from its file name (`<command>.<machine>.<origin>.txt`,
+ * as listed in the folder's SOURCES.md):
+ * - `vm_stat`: the one-shot report (`vm_stat.…`);
+ * - `vm_stat N`: interval mode, `vm_stat 1`, `vm_stat 60`, `vm_stat <interval>`, `vm_stat -c1 1`
+ *   (`vm_stat-1.…`, `vm_stat-60.…`, `vm_stat-N.…`, `vm_stat-c1-1.…`);
+ * - `sysctl`: `name: value` lines, from `sysctl -a`, `sysctl -a machdep.cpu`, `sysctl hw machdep`,
+ *   `sysctl vm`, … (`sysctl-a.…`, `sysctl-hw-machdep.…`, `sysctl-vm-first14lines.…`, …);
+ * - `sysctl -n`: values only (`sysctl-n-….`);
+ * - any other capture: its tool's name (`ps`, `df`, `pmset`, `netstat`, …).
+ *
+ * A `vm_stat` or `sysctl` name that fits none of these throws, so a new capture is never run
+ * through the parser of another command.
+ */
+export function commandOf(name: string): string {
+  if (/^vm_stat\./.test(name)) return "vm_stat";
+  if (/^vm_stat-(\d+|N|c\d+-\d+)\./.test(name)) return "vm_stat N";
+  if (/^sysctl-n-/.test(name)) return "sysctl -n";
+  if (/^sysctl[-.]/.test(name)) return "sysctl";
+  if (/^(vm_stat|sysctl)/.test(name)) throw new Error(`cannot tell the command of ${name}`);
+  const tool = /^([a-z_]+)[-.]/.exec(name);
+  if (!tool) throw new Error(`cannot tell the command of ${name}`);
+  return tool[1];
+}
+
+/**
+ * The names of the captures of `command` (see {@link commandOf}), sorted. When the folder is
+ * missing, one placeholder name, so that {@link fixtureTest} still registers a test and reports
+ * it as skipped; when the folder is there but holds none, the placeholder makes the test fail
+ * (a renamed capture is noticed).
+ */
+export function capturesOf(command: string): string[] {
+  const names = haveFixtures
+    ? [...Deno.readDirSync(FIXTURES)].map((e) => e.name)
+      .filter((n) => n.endsWith(".txt") && commandOf(n) === command).sort()
+    : [];
+  return names.length > 0 ? names : [`<no ${command} capture>.txt`];
+}
+
 /** Assert that `fn` throws a ParseError from `source` naming `line` (and containing `includes`). */
 export function assertParseError(
   fn: () => unknown,

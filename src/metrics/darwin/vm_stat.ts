@@ -232,8 +232,25 @@ export const VM_STAT_COLUMN_KEYS: readonly VmStatKey[] = [
   "swapouts",
 ];
 
-const SUFFIX: Record<string, number> = { "": 1, K: 1e3, M: 1e6, G: 1e9 };
+/** Interval-mode column name → counter key. */
+const COLUMN_KEY: ReadonlyMap<string, VmStatKey> = new Map(
+  VM_STAT_COLUMNS.map((c, i) => [c, VM_STAT_COLUMN_KEYS[i]]),
+);
+
+/** What a K, M or G suffix divides the printed value by. */
+const SUFFIX: Readonly<Record<string, number>> = { K: 1e3, M: 1e6, G: 1e9 };
 const CELL = /^(\d+)([KMG]?)$/;
+
+/** The columns {@link memoryUsedBytes} reads from an interval row: each must be printed exactly. */
+const MEMORY_USED_COLUMNS: readonly string[] = ["wired", "prgable", "anonymous", "cmprssor"];
+
+/** The range of counts a cell printed with a K, M or G suffix stands for (both ends included). */
+export interface RoundedCount {
+  /** The printed value times 1000, 10⁶ or 10⁹. */
+  min: number;
+  /** `min` plus the digits the division dropped (999, 999 999 or 999 999 999). */
+  max: number;
+}
 
 /**
  * Incremental parser for `vm_stat N` (interval mode), fed one line at a time.
@@ -242,8 +259,18 @@ const CELL = /^(\d+)([KMG]?)$/;
  * counts; faults, copy, 0fill, reactive, purged, dcomprs, comprs, pageins, pageout, swapins,
  * swapouts are deltas over the interval. `banner()` zeroes the previous sample, so the first row
  * after every banner (printed at start and then every 21 rows) carries totals since boot for
- * those: see {@link VmStatStream.sinceBoot}. A value too wide for its column is printed divided
- * by 1000 with a K/M/G suffix, so `1234K` parses as 1 234 000 (precision lost).
+ * those: see {@link VmStatStream.sinceBoot}.
+ *
+ * Columns are found by their header name, so columns this module does not know (the tag-storage
+ * columns of Macs with memory tagging) are checked as counts and skipped. A header without the
+ * columns Memory Used needs (wired, prgable, anonymous, cmprssor), such as the 11-column
+ * `spec`/`wire` layout of OS X 10.6–10.8, is refused.
+ *
+ * A count too wide for its column is printed as the count integer-divided by 1000 with a `K`
+ * (by 10⁶ with `M`, by 10⁹ with `G` while still too wide), so `1246K` is any count from
+ * 1 246 000 to 1 246 999. Such a cell gives no exact number: it is left out of the counters and
+ * reported in {@link VmStatStream.rounded}; in a column Memory Used needs it is a ParseError, so
+ * the caller falls back to the exact one-shot report rather than show a rounded memory figure.
  */
 export class VmStatStream {
   #lineNo = 0;
@@ -251,6 +278,8 @@ export class VmStatStream {
   #pageSize: number | null = null;
   #sinceBoot = false;
   #rowsSinceHeader = 0;
+  #columns: readonly string[] = [];
+  #rounded = new Map<VmStatKey, RoundedCount>();
 
   /** Creates a parser expecting the banner line first. */
   constructor() {}
@@ -265,11 +294,17 @@ export class VmStatStream {
     return this.#sinceBoot;
   }
 
+  /** The last row's cells printed with a K/M/G suffix (absent from its counters), by counter. */
+  get rounded(): ReadonlyMap<VmStatKey, RoundedCount> {
+    return this.#rounded;
+  }
+
   /**
    * Feeds one line (a trailing `\n`/`\r\n` is allowed). Returns counters for a data row and
    * null for a banner, column header or blank line. Throws {@link ParseError} (numbered by
-   * lines fed so far) for an unrecognised banner, column header or row; the caller should then
-   * stop the stream and fall back to one-shot `vm_stat`.
+   * lines fed so far) for an unrecognised banner, column header or row, and for a row whose
+   * Memory Used columns are rounded; the caller should then stop the stream and fall back to
+   * one-shot `vm_stat`. A refused line leaves the parser's state as it was.
    */
   line(text: string): VmStatCounters | null {
     this.#lineNo++;
@@ -289,45 +324,80 @@ export class VmStatStream {
     }
     const cells = line.split(/\s+/);
     if (this.#state === "columns") {
-      const same = cells.length === VM_STAT_COLUMNS.length &&
-        cells.every((c, i) => c === VM_STAT_COLUMNS[i]);
-      if (!same) throw new ParseError(SOURCE, this.#lineNo, "unrecognised column header", raw);
+      this.#columns = this.#header(cells, raw);
       this.#state = "rows";
       this.#rowsSinceHeader = 0;
       return null;
     }
-    if (cells.length !== VM_STAT_COLUMN_KEYS.length) {
+    if (cells.length !== this.#columns.length) {
       throw new ParseError(
         SOURCE,
         this.#lineNo,
-        `expected ${VM_STAT_COLUMN_KEYS.length} columns, got ${cells.length}`,
+        `expected ${this.#columns.length} columns, got ${cells.length}`,
         raw,
       );
     }
     const counters: VmStatCounters = {};
+    const rounded = new Map<VmStatKey, RoundedCount>();
     for (let i = 0; i < cells.length; i++) {
+      const column = this.#columns[i];
       const m = CELL.exec(cells[i]);
       if (!m) {
         throw new ParseError(
           SOURCE,
           this.#lineNo,
-          `column ${VM_STAT_COLUMNS[i]} is not a count: ${JSON.stringify(cells[i])}`,
+          `column ${column} is not a count: ${JSON.stringify(cells[i])}`,
           raw,
         );
       }
       const value = Number(m[1]);
-      if (!Number.isSafeInteger(value)) {
+      const scale = m[2] === "" ? 1 : SUFFIX[m[2]];
+      if (!Number.isSafeInteger(value) || !Number.isSafeInteger(value * scale + scale - 1)) {
+        throw new ParseError(SOURCE, this.#lineNo, `column ${column}: value too large`, raw);
+      }
+      const key = COLUMN_KEY.get(column);
+      if (key === undefined) continue;
+      if (scale === 1) {
+        counters[key] = value;
+      } else if (MEMORY_USED_COLUMNS.includes(column)) {
         throw new ParseError(
           SOURCE,
           this.#lineNo,
-          `column ${VM_STAT_COLUMNS[i]}: value too large`,
+          `column ${column} is rounded (${cells[i]} is ${value * scale}–${
+            value * scale + scale - 1
+          } pages): no exact Memory Used`,
           raw,
         );
+      } else {
+        rounded.set(key, { min: value * scale, max: value * scale + scale - 1 });
       }
-      counters[VM_STAT_COLUMN_KEYS[i]] = value * SUFFIX[m[2]];
     }
+    this.#rounded = rounded;
     this.#sinceBoot = this.#rowsSinceHeader === 0;
     this.#rowsSinceHeader++;
     return counters;
+  }
+
+  /** The column names of a header line; throws unless it has the Memory Used columns. */
+  #header(cells: readonly string[], raw: string): readonly string[] {
+    const repeated = cells.find((c, i) => cells.indexOf(c) !== i);
+    if (repeated !== undefined) {
+      throw new ParseError(
+        SOURCE,
+        this.#lineNo,
+        `unrecognised column header: ${repeated} repeated`,
+        raw,
+      );
+    }
+    const missing = MEMORY_USED_COLUMNS.filter((c) => !cells.includes(c));
+    if (missing.length > 0) {
+      throw new ParseError(
+        SOURCE,
+        this.#lineNo,
+        `unrecognised column header: no ${missing.join(", ")} column`,
+        raw,
+      );
+    }
+    return cells;
   }
 }

@@ -217,9 +217,7 @@ Deno.test("vm_stat interval (constructed): banner and header give null, rows giv
     throttled: 0,
     wired: 165932,
     purgeable: 19224,
-    faults: 2500287000,
     copyOnWrite: 62978099,
-    zeroFilled: 1121833000,
     reactivated: 11023181,
     purged: 20818028,
     fileBacked: 546992,
@@ -233,6 +231,11 @@ Deno.test("vm_stat interval (constructed): banner and header give null, rows giv
     swapins: 385871,
     swapouts: 437651,
   });
+  // "2500287K" and "1121833K" stand for 2500287000–2500287999 and 1121833000–1121833999
+  assert.deepEqual([...s.rounded], [
+    ["faults", { min: 2500287000, max: 2500287999 }],
+    ["zeroFilled", { min: 1121833000, max: 1121833999 }],
+  ]);
   // same gauges as the one-shot fixture → same Memory Used
   assert.equal(memoryUsedBytes(r1, s.pageSize!), 1483194 * 16384);
   const r2 = s.line(ROW2);
@@ -240,6 +243,7 @@ Deno.test("vm_stat interval (constructed): banner and header give null, rows giv
   assert.equal(s.sinceBoot, false);
   assert.equal(r2.free, 6100);
   assert.equal(r2.faults, 1523);
+  assert.equal(s.rounded.size, 0);
   assert.equal(memoryUsedBytes(r2, 16384), (912600 - 19224 + 165990 + 424276) * 16384);
   // the banner repeats after 21 rows; the row after it is since-boot again
   assert.equal(s.line(BANNER), null);
@@ -249,7 +253,7 @@ Deno.test("vm_stat interval (constructed): banner and header give null, rows giv
   assert.equal(s.line(""), null);
 });
 
-Deno.test("vm_stat interval (constructed): K, M and G suffixes multiply by 1000ⁿ", () => {
+Deno.test("vm_stat interval (constructed): a K, M or G cell is a range, not a counter", () => {
   const s = new VmStatStream();
   s.line(BANNER);
   s.line(HEADER);
@@ -258,9 +262,78 @@ Deno.test("vm_stat interval (constructed): K, M and G suffixes multiply by 1000�
   cells[1] = "12M";
   cells[12] = "3G";
   const r = s.line(cells.join(" "));
-  assert.equal(r?.free, 1234000);
-  assert.equal(r?.active, 12000000);
-  assert.equal(r?.fileBacked, 3000000000);
+  assert.ok(r);
+  // pstat() prints n / 1000 (then / 10⁶, / 10⁹) truncated: the dropped digits are unknown
+  assert.deepEqual([...s.rounded], [
+    ["free", { min: 1234000, max: 1234999 }],
+    ["active", { min: 12000000, max: 12999999 }],
+    ["fileBacked", { min: 3000000000, max: 3999999999 }],
+  ]);
+  assert.equal(r.free, undefined);
+  assert.equal(r.active, undefined);
+  assert.equal(r.fileBacked, undefined);
+  assert.equal(r.speculative, 18210);
+  // Memory Used does not read those columns: it stays exact
+  assert.equal(memoryUsedBytes(r, 16384), (912600 - 19224 + 165990 + 424276) * 16384);
+});
+
+Deno.test("vm_stat interval (constructed): a rounded Memory Used column is refused", () => {
+  const s = new VmStatStream();
+  s.line(BANNER);
+  s.line(HEADER);
+  const cells = ROW2.trim().split(/\s+/);
+  let lineNo = 2;
+  for (
+    const [column, cell, range] of [
+      ["wired", "165K", "165000–165999"],
+      ["prgable", "19K", "19000–19999"],
+      ["anonymous", "912K", "912000–912999"],
+      ["cmprssor", "1M", "1000000–1999999"],
+    ]
+  ) {
+    const bad = [...cells];
+    bad[VM_STAT_COLUMNS.indexOf(column)] = cell;
+    assertParseErrorOf(
+      () => s.line(bad.join(" ")),
+      ++lineNo,
+      `column ${column} is rounded (${cell} is ${range} pages): no exact Memory Used`,
+    );
+  }
+  // the refused rows left the stream as it was: the next row is read
+  assert.equal(s.line(ROW2)?.wired, 165990);
+  assert.equal(s.sinceBoot, true);
+});
+
+Deno.test("vm_stat interval (constructed): columns are found by name, unknown ones skipped", () => {
+  // Apple's banner() adds eleven tag-storage columns on Macs with memory tagging (FEAT_MTE2,
+  // which the M5 sysctl capture reports): a header of 33 names, rows of 33 cells.
+  const TAGS = [
+    "tagged",
+    "tgd-rsdnt",
+    "tgd-cmprssed",
+    "tag-storage",
+    "tgs-tags",
+    "tgs-free",
+    "tgs-ntag-pgbl",
+    "tgs-ntag-wired",
+    "cmprsd-tags",
+    "tgd-comprs",
+    "tgd-dcomprs",
+  ];
+  const s = new VmStatStream();
+  s.line(BANNER);
+  assert.equal(s.line(`${HEADER} ${TAGS.join(" ")}`), null);
+  const r = s.line(`${ROW2} ${TAGS.map((_, i) => String(i * 7)).join(" ")} `);
+  assert.ok(r);
+  assert.equal(Object.keys(r).length, 22);
+  assert.equal(r.swapouts, 0);
+  assert.equal(memoryUsedBytes(r, 16384), (912600 - 19224 + 165990 + 424276) * 16384);
+  assertParseErrorOf(() => s.line(ROW2), 4, "expected 33 columns, got 22");
+  assertParseErrorOf(
+    () => s.line(`${ROW2} ${TAGS.map(() => "x").join(" ")}`),
+    5,
+    'column tagged is not a count: "x"',
+  );
 });
 
 Deno.test("vm_stat interval (constructed): unrecognised input throws ParseError with line", () => {
@@ -275,8 +348,11 @@ Deno.test("vm_stat interval (constructed): unrecognised input throws ParseError 
         "    free   active   spec inactive   wire   faults     copy    0fill reactive  pageins  pageout",
       ),
     2,
-    "unrecognised column header",
+    "unrecognised column header: no wired, prgable, anonymous, cmprssor column",
   );
+  const twice = new VmStatStream();
+  twice.line(BANNER);
+  assertParseErrorOf(() => twice.line(`${HEADER} free`), 2, "free repeated");
   // banner not followed by header
   const s = new VmStatStream();
   s.line(BANNER);
