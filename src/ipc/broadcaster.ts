@@ -12,6 +12,16 @@
 
 import { type Logger, silentLogger } from "../log.ts";
 
+/** What the broadcaster uses of a connection; a `Deno.UnixConn` is one. */
+export interface BroadcastConn {
+  /** Writes a prefix of `bytes`; resolves to how many bytes were taken. */
+  write(bytes: Uint8Array): Promise<number>;
+  /** Reads into `buffer`; resolves to the byte count, or null at the end of the stream. */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Closes both directions; a read or write in flight then rejects. */
+  close(): void;
+}
+
 /** Broadcaster settings. */
 export interface BroadcasterOptions {
   /** Close a client whose write has not completed for this long (ms). */
@@ -46,7 +56,7 @@ export interface BroadcasterStats {
 
 interface Client {
   id: number;
-  conn: Deno.UnixConn;
+  conn: BroadcastConn;
   pending: Uint8Array | null;
   writing: boolean;
   writeStartedMs: number;
@@ -115,7 +125,7 @@ export class Broadcaster {
    * Take a new connection. Returns false (and closes it) at the client limit.
    * `current`, when given, is sent to it at once.
    */
-  add(conn: Deno.UnixConn, current: Uint8Array | null): boolean {
+  add(conn: BroadcastConn, current: Uint8Array | null): boolean {
     // A client gone a moment ago is confirmed gone at its next write (within a tick):
     // until then it takes no place, so fast reconnects are not refused meanwhile.
     if (this.#clients.length - this.#unconfirmed >= this.#options.maxClients) {
@@ -307,7 +317,7 @@ export class Broadcaster {
     this.#unconfirmed--;
   }
 
-  #refuse(conn: Deno.UnixConn): void {
+  #refuse(conn: BroadcastConn): void {
     this.#stats.refused++;
     this.#refusedSinceLog++;
     try {

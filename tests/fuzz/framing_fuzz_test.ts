@@ -25,7 +25,8 @@ import {
 } from "../../src/ipc/codec.ts";
 import type { ProcessSample, Snapshot } from "../../src/metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../../src/momentum/momentum.ts";
-import { chunkingArb, concat, split, uniform } from "./support.ts";
+import { chunkingArb, split, uniform } from "../support/fuzz.ts";
+import { concat } from "../support/bytes.ts";
 
 /**
  * Assert two lists of byte arrays are equal, with a short message: assert.deepEqual would

@@ -17,7 +17,7 @@ import {
   type MomentumThresholds,
   stepMomentum,
 } from "../../src/momentum/momentum.ts";
-import { uniform } from "./support.ts";
+import { uniform } from "../support/fuzz.ts";
 
 const colorArb = fc.constantFrom<MomentumColor>(0, 1, 2);
 

@@ -34,7 +34,7 @@ import { TopStream } from "../../src/metrics/linux/top.ts";
 import { parseThermal } from "../../src/metrics/linux/thermal.ts";
 import type { ProcessSample } from "../../src/metrics/types.ts";
 import { stdoutOf } from "../support/procs.ts";
-import { uniform } from "./support.ts";
+import { uniform } from "../support/fuzz.ts";
 
 // ---------------------------------------------------------------- mutations
 

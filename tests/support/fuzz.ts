@@ -1,6 +1,6 @@
 /**
- * Shared pieces of the property-based tests: chunkings of a byte stream and the
- * fast-check run settings.
+ * Shared generators of the property-based tests: chunkings of a byte stream and
+ * evenly spread doubles.
  *
  * @module
  */
@@ -59,17 +59,6 @@ export function split(bytes: Uint8Array, chunking: Chunking): Uint8Array[] {
     from = cut;
   }
   out.push(bytes.subarray(from));
-  return out;
-}
-
-/** Concatenate byte arrays into one fresh array. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
