@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { assertParseError, fixture, FIXTURES, fixtureTest } from "../../support/fixtures.ts";
+import { assertParseError, capturesOf, fixture, fixtureTest } from "../../support/fixtures.ts";
 
 const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
   assertParseError(fn, "vm_stat", line, includes);
+import { ParseError } from "../../../src/metrics/parse_error.ts";
 import {
   memoryUsedBytes,
   parseVmStat,
@@ -67,6 +68,24 @@ fixtureTest("vm_stat Intel 2 GiB VM fixture: used 0.877 GiB = 43.86 %", () => {
   assert.equal(((100 * used) / (2 * GiB)).toFixed(2), "43.86");
 });
 
+fixtureTest("vm_stat M1 Pro/Max 64 GiB (13.5) fixture: used 22.698 GiB = 35.47 %", () => {
+  const r = parseVmStat(fixture("vm_stat.macos13.5-arm64-t6000-64GiB.liquidprompt.txt"));
+  assert.equal(r.pageSize, 16384);
+  assert.equal(Object.keys(r.counters).length, 22);
+  assert.equal(r.unknown.size, 0);
+  assert.equal(r.counters.free, 1415073);
+  assert.equal(r.counters.speculative, 324830);
+  assert.equal(r.counters.anonymous, 1386250);
+  assert.equal(r.counters.purgeable, 96625);
+  assert.equal(r.counters.wired, 197899);
+  assert.equal(r.counters.compressorOccupied, 0);
+  assert.equal(r.counters.faults, 513307041);
+  const used = memoryUsedBytes(r.counters, r.pageSize);
+  assert.equal(used, 1487524 * 16384); // 1386250 − 96625 + 197899 + 0
+  assert.equal((used / GiB).toFixed(3), "22.698");
+  assert.equal(((100 * used) / (64 * GiB)).toFixed(2), "35.47");
+});
+
 const otherFixtures: [string, Partial<VmStatCounters>, number][] = [
   // file, a few counters read from the file, expected used pages (anon − purg + wired + cmprssor)
   [
@@ -108,8 +127,7 @@ for (const [file, some, usedPages] of otherFixtures) {
 fixtureTest(
   "vm_stat fallback without 'Anonymous pages' gives the same figure on every fixture",
   () => {
-    for (const file of [...Deno.readDirSync(FIXTURES)].map((e) => e.name)) {
-      if (!file.startsWith("vm_stat.")) continue;
+    for (const file of capturesOf("vm_stat")) {
       const text = fixture(file);
       const r = parseVmStat(text);
       const stripped = parseVmStat(text.replace(/^Anonymous pages:.*\n/m, ""));
@@ -180,8 +198,167 @@ Deno.test("vm_stat malformed input: ParseError names the line", () => {
   );
 });
 
-// ---- interval mode (`vm_stat 1`) ----
-// No real capture of interval mode exists in the fixtures. The lines below are CONSTRUCTED
+// ---- interval mode (`vm_stat N`): the real captures, values read by hand from the files ----
+
+/** Every line of `text` through one stream: rows with their line number, refused lines. */
+function streamCapture(text: string) {
+  const s = new VmStatStream();
+  const rows: { line: number; counters: VmStatCounters; sinceBoot: boolean; rounded: string }[] =
+    [];
+  const refused: { line: number; message: string }[] = [];
+  text.split("\n").forEach((line, i) => {
+    try {
+      const counters = s.line(line);
+      if (counters) {
+        const rounded = JSON.stringify([...s.rounded]);
+        rows.push({ line: i + 1, counters, sinceBoot: s.sinceBoot, rounded });
+      }
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      refused.push({ line: i + 1, message: e.message });
+    }
+  });
+  return { pageSize: s.pageSize, rows, refused };
+}
+
+const usedPages = (c: VmStatCounters) => memoryUsedBytes(c, 1);
+
+fixtureTest(
+  "vm_stat 1 real capture (Intel 8 GiB): header repeat, shell line refused, used per row",
+  () => {
+    const { pageSize, rows, refused } = streamCapture(
+      fixture("vm_stat-1.macos-x64-8GiB-header-repeat.smore-napi-os-innopolis.txt"),
+    );
+    assert.equal(pageSize, 4096);
+    // Line 14 is the shell's `[1]  + done  ./ex2`: the daemon's pipe carries only vm_stat's
+    // stdout, so a line that is not vm_stat's is a format the stream does not know. It is
+    // refused (the daemon then falls back to one-shot vm_stat); the stream itself stays usable.
+    assert.deepEqual(refused, [{
+      line: 14,
+      message: 'vm_stat: line 14: expected 22 columns, got 4: "[1]  + done       ./ex2"',
+    }]);
+    // 21 rows under the first header (lines 3–13, 15–24), 1 under the repeated one (line 27)
+    assert.equal(rows.length, 22);
+    assert.deepEqual(rows.filter((r) => r.sinceBoot).map((r) => r.line), [3, 27]);
+    assert.ok(rows.every((r) => r.rounded === "[]" && Object.keys(r.counters).length === 22));
+    // first row, every column as printed
+    assert.deepEqual(rows[0].counters, {
+      free: 43766,
+      active: 697487,
+      speculative: 2665,
+      inactive: 661159,
+      throttled: 0,
+      wired: 443203,
+      purgeable: 138361,
+      faults: 34650582,
+      copyOnWrite: 837480,
+      zeroFilled: 28738444,
+      reactivated: 1846285,
+      purged: 2782684,
+      fileBacked: 421182,
+      anonymous: 940129,
+      compressorStored: 919633,
+      compressorOccupied: 248451,
+      decompressions: 1861962,
+      compressions: 3974569,
+      pageins: 2905299,
+      pageouts: 18353,
+      swapins: 324562,
+      swapouts: 464661,
+    });
+    // Memory Used = anonymous − prgable + wired + cmprssor, by hand from lines 3, 13, 15, 27
+    const used = (line: number) => usedPages(rows.find((r) => r.line === line)!.counters);
+    assert.equal(used(3), 940129 - 138361 + 443203 + 248451); // 1493422 pages
+    assert.equal(used(13), 958454 - 131633 + 440986 + 248451); // 1516258: ex2 allocating
+    assert.equal(used(15), 932903 - 131633 + 440918 + 248451); // 1490639: ex2 exited
+    assert.equal(used(27), 927098 - 133133 + 438554 + 248451); // 1480970
+    assert.equal(((100 * used(3) * 4096) / (8 * GiB)).toFixed(2), "71.21");
+    // The capture's own numbers: on every row the pages it accounts for (free + active + specul +
+    // inactive + throttle + wired + cmprssor) stay within 2096731 ± 300 (8 GiB less what the
+    // kernel keeps), and Memory Used is below them.
+    for (const { line, counters: c } of rows) {
+      const pages = c.free! + c.active! + c.speculative! + c.inactive! + c.throttled! +
+        c.wired! + c.compressorOccupied!;
+      assert.ok(Math.abs(pages - 2096731) <= 300, `line ${line}: ${pages} pages`);
+      assert.ok(usedPages(c) > 0 && usedPages(c) < pages, `line ${line}`);
+    }
+    // Totals and deltas read right: the second totals row is the first plus the 20 deltas plus
+    // one interval more (faults +20, 0fill +16, counted from the capture).
+    const deltas = rows.filter((r) => !r.sinceBoot).map((r) => r.counters);
+    const sum = (key: "faults" | "zeroFilled") => deltas.reduce((n, c) => n + c[key]!, 0);
+    assert.equal(deltas.length, 20);
+    assert.equal(sum("faults"), 29288);
+    assert.equal(rows[21].counters.faults! - rows[0].counters.faults!, 29288 + 20);
+    assert.equal(sum("zeroFilled"), 30453);
+    assert.equal(rows[21].counters.zeroFilled! - rows[0].counters.zeroFilled!, 30453 + 16);
+  },
+);
+
+fixtureTest("vm_stat N real capture (10.10, 16 GiB): K totals are ranges, used exact", () => {
+  const { pageSize, rows, refused } = streamCapture(
+    fixture("vm_stat-N.osx10.10-x64-16GiB.blazegraph.txt"),
+  );
+  assert.equal(pageSize, 4096);
+  assert.deepEqual(refused, []);
+  assert.deepEqual(rows.map((r) => [r.line, r.sinceBoot]), [[3, true], [4, false]]);
+  // faults "1122834K" and 0fill "897721K": integer-divided by 1000, the last 3 digits unknown
+  assert.equal(
+    rows[0].rounded,
+    JSON.stringify([
+      ["faults", { min: 1122834000, max: 1122834999 }],
+      ["zeroFilled", { min: 897721000, max: 897721999 }],
+    ]),
+  );
+  assert.equal(rows[0].counters.faults, undefined);
+  assert.equal(rows[0].counters.copyOnWrite, 22138464);
+  assert.equal(rows[1].counters.faults, 2115);
+  assert.equal(rows[1].counters.pageins, 24);
+  assert.equal(usedPages(rows[0].counters), 2559712 - 32302 + 783121 + 449012); // 3759543
+  assert.equal(usedPages(rows[1].counters), 2536124 - 33940 + 782241 + 449012); // 3733437
+  // 17656 + 1502912 + 110218 + 1329298 + 0 + 783121 + 449012 = 4192217 pages ≈ 16 GiB
+  assert.equal(((100 * 3759543 * 4096) / (16 * GiB)).toFixed(2), "89.63");
+});
+
+fixtureTest("vm_stat -c1 1 real capture (10.9): one totals row, faults rounded", () => {
+  const { pageSize, rows, refused } = streamCapture(
+    fixture("vm_stat-c1-1.osx10.9-x64.macmon.txt"),
+  );
+  assert.equal(pageSize, 4096);
+  assert.deepEqual(refused, []);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].sinceBoot, true);
+  assert.equal(
+    rows[0].rounded,
+    JSON.stringify([["faults", { min: 146832000, max: 146832999 }]]),
+  );
+  assert.equal(rows[0].counters.zeroFilled, 65102201);
+  assert.equal(rows[0].counters.swapouts, 18050);
+  assert.equal(usedPages(rows[0].counters), 546951 - 1364 + 183792 + 101051); // 830430
+});
+
+for (
+  const [file, lines] of [
+    ["vm_stat-60.osx-x64-8GiB-11col.blazegraph.txt", [2, 3, 4, 5, 6, 7]],
+    ["vm_stat-1.osx-x64-8GiB-11col.node-monitor.txt", [2, 3, 4]],
+  ] as const
+) {
+  fixtureTest(`vm_stat N real 11-column capture ${file}: refused at its header, no rows`, () => {
+    const { pageSize, rows, refused } = streamCapture(fixture(file));
+    // the OS X 10.6–10.8 layout has no anonymous, prgable or cmprssor column (and `wire`, not
+    // `wired`): Memory Used cannot be computed from it, so the header is refused
+    assert.equal(pageSize, 4096);
+    assert.deepEqual(rows, []);
+    assert.deepEqual(refused.map((r) => r.line), lines);
+    assert.equal(
+      refused[0].message,
+      "vm_stat: line 2: unrecognised column header: no wired, prgable, anonymous, cmprssor column:" +
+        ' "  free active   spec inactive   wire   faults     copy    0fill reactive  pageins  pageout"',
+    );
+  });
+}
+
+// ---- interval mode (`vm_stat 1`): constructed lines ----
+// None of the real interval captures has 16 KiB pages. The lines below are CONSTRUCTED
 // from the documented format: Apple system_cmds-1026 vm_stat.c banner() prints the banner and
 // "%8s" column names (file-backed "%11s", anonymous "%9s"); pstat() prints each value with the
 // same widths followed by one space, switching to value/1000 + "K" (then M, G) when too wide.
