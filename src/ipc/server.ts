@@ -25,7 +25,7 @@ import {
 import { Broadcaster, type BroadcasterStats } from "./broadcaster.ts";
 import { wallClockMicros } from "./clock.ts";
 import { FrameEncoder } from "./codec.ts";
-import { Ticker } from "./ticker.ts";
+import { Ticker } from "../time/ticker.ts";
 import {
   assertSocketGranted,
   claimAndBind,
@@ -191,8 +191,10 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
       steppedFor = snapshot;
     }
     lastFrameMs = now;
-    latest = encoder.encode(snapshot, momentum, ++sequence, 0);
-    encoder.stampSentAt(latest, wallClockMicros());
+    latest = encoder.encode(snapshot, momentum, {
+      sequence: ++sequence,
+      sentAtUs: wallClockMicros(),
+    });
     broadcaster.publish(latest, now);
   };
 

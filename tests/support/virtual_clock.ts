@@ -14,15 +14,33 @@ interface VirtualTimer {
   fn: () => void;
 }
 
-/** Virtual monotonic time starting at `startMs`, advanced by {@linkcode VirtualClock.advance}. */
+/** Options of {@linkcode VirtualClock}. */
+export interface VirtualClockOptions {
+  /** Where time starts (ms, default 1000). */
+  startMs?: number;
+  /**
+   * How much longer than asked each period of an interval timer lasts (ms, default 0),
+   * as a real runtime's does: it fires on whole milliseconds and a little late.
+   */
+  intervalOvershootMs?: number;
+}
+
+/** Virtual monotonic time, advanced by {@linkcode VirtualClock.advance}. */
 export class VirtualClock implements Clock {
   #nowMs: number;
   #nextId = 1;
+  readonly #overshootMs: number;
   readonly #timers = new Map<number, VirtualTimer>();
+  /** Intervals created so far. */
+  intervalsCreated = 0;
 
-  /** A clock at `startMs` with no timers. */
-  constructor(startMs = 1000) {
+  /** A clock with no timers; a number is the start time. */
+  constructor(options: VirtualClockOptions | number = {}) {
+    const { startMs = 1000, intervalOvershootMs = 0 } = typeof options === "number"
+      ? { startMs: options }
+      : options;
     this.#nowMs = startMs;
+    this.#overshootMs = intervalOvershootMs;
   }
 
   /** Timers pending. */
@@ -42,7 +60,9 @@ export class VirtualClock implements Clock {
 
   /** A repeating timer. */
   setInterval(fn: () => void, ms: number): Timer {
-    return this.#add(fn, ms, Math.max(1, ms));
+    this.intervalsCreated++;
+    const period = Math.max(1, ms) + this.#overshootMs;
+    return this.#add(fn, period, period);
   }
 
   /** Cancels a timer. */
@@ -65,7 +85,7 @@ export class VirtualClock implements Clock {
       if (next === null) break;
       this.#nowMs = Math.max(this.#nowMs, next.dueMs);
       if (next.everyMs === null) this.#timers.delete(next.id);
-      else next.dueMs += next.everyMs;
+      else next.dueMs = this.#nowMs + next.everyMs; // as Node's: the next period starts now
       next.fn();
       await settle();
     }

@@ -21,6 +21,8 @@
  * @module
  */
 
+import { type Clock, systemClock, type Timer } from "./clock.ts";
+
 /** The most a tick may stray from the grid before the interval is re-steered (ms). */
 export const MAX_TOLERANCE_MS = 10;
 
@@ -32,7 +34,8 @@ export class Ticker {
   readonly #periodMs: number;
   readonly #toleranceMs: number;
   readonly #onTick: (lateMs: number, nowMs: number) => void;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #clock: Clock;
+  #timer: Timer | undefined;
   #intervalMs: number;
   #dueMs = 0;
   #lastTickMs = 0;
@@ -42,10 +45,16 @@ export class Ticker {
   /**
    * @param periodMs the period, any positive number of milliseconds
    * @param onTick called each tick with how late it is against the grid (ms; negative if
-   * early) and the tick's `performance.now()` time
+   * early) and the tick's time on `clock`
+   * @param clock the clock whose interval timer ticks (default: the system clock)
    */
-  constructor(periodMs: number, onTick: (lateMs: number, nowMs: number) => void) {
+  constructor(
+    periodMs: number,
+    onTick: (lateMs: number, nowMs: number) => void,
+    clock: Clock = systemClock,
+  ) {
     this.#periodMs = periodMs;
+    this.#clock = clock;
     this.#onTick = onTick;
     this.#toleranceMs = Math.min(MAX_TOLERANCE_MS, periodMs / 4);
     this.#intervalMs = Math.max(1, Math.floor(periodMs - this.#overshootMs));
@@ -59,25 +68,25 @@ export class Ticker {
   /** Tick at once, then every period until {@linkcode stop}. Does nothing if running. */
   start(): void {
     if (this.running) return;
-    this.#dueMs = this.#lastTickMs = performance.now();
+    this.#dueMs = this.#lastTickMs = this.#clock.now();
     this.#restart(this.#intervalMs);
     this.#tick();
   }
 
   /** Stop ticking (a tick may call this). */
   stop(): void {
-    clearInterval(this.#timer);
+    this.#clock.clear(this.#timer);
     this.#timer = undefined;
   }
 
   #restart(intervalMs: number): void {
-    clearInterval(this.#timer);
+    this.#clock.clear(this.#timer);
     this.#intervalMs = intervalMs;
-    this.#timer = setInterval(this.#tick, intervalMs);
+    this.#timer = this.#clock.setInterval(this.#tick, intervalMs);
   }
 
   readonly #tick = (): void => {
-    const now = performance.now();
+    const now = this.#clock.now();
     const lateMs = now - this.#dueMs;
     const sinceLastMs = now - this.#lastTickMs;
     this.#lastTickMs = now;
