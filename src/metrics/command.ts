@@ -272,10 +272,11 @@ export interface LineChildOptions {
  *
  * @example
  * ```ts
+ * const lines: string[] = [];
  * const vm = new LineChild({
  *   path: "/usr/bin/vm_stat",
  *   args: ["1"],
- *   onLine: (line) => parser.push(line),
+ *   onLine: (line) => lines.push(line),
  *   onError: (failure) => console.error(failure.message),
  * });
  * vm.start();
