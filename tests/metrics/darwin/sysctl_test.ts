@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertParseError, fixture, fixtureTest } from "../../support/fixtures.ts";
+import { assertParseError, capturesOf, fixture, fixtureTest } from "../../support/fixtures.ts";
 
 const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
   assertParseError(fn, "sysctl", line, includes);
@@ -10,6 +10,7 @@ import {
   staticFactsFromSysctl,
 } from "../../../src/metrics/darwin/sysctl.ts";
 
+const GiB = 1024 ** 3;
 const INTEL = "sysctl-a.macos10.14.6-x64-i5-8279U.jc.txt";
 const M1 = "sysctl-hw-machdep-kern.macos14.4-arm64-m1pro.ansible.txt";
 
@@ -61,6 +62,107 @@ fixtureTest("sysctl hw machdep kern on M1 Pro: 545 keys, static facts, empty val
     model: "MacBookPro18,1",
     osVersion: "14.4.1",
   });
+});
+
+fixtureTest("sysctl: every `name: value` capture gives one key per non-blank line", () => {
+  const names = capturesOf("sysctl");
+  assert.ok(names.length >= 8, names.join(" "));
+  for (const name of names) {
+    const text = fixture(name);
+    const keys = text.split("\n").filter((l) => l.trim() !== "").length;
+    assert.equal(parseSysctl(text).size, keys, name);
+  }
+});
+
+/** `sysctl hw machdep` on Apple Silicon: keys, static facts and what the hand read gives. */
+const HW_MACHDEP: [string, number, number, number, string, string | undefined, string][] = [
+  // capture, keys, hw.memsize, hw.logicalcpu, brand string, perflevel0 name, hw.targettype
+  [
+    "sysctl-hw-machdep.macos12-arm64-m1pro-6p2e.archspec.txt",
+    117,
+    16 * GiB,
+    8,
+    "Apple M1 Pro",
+    undefined,
+    "J314s",
+  ],
+  [
+    "sysctl-hw-machdep.macos12-arm64-m2.archspec.txt",
+    117,
+    16 * GiB,
+    8,
+    "Apple M2",
+    undefined,
+    "J413",
+  ],
+  [
+    "sysctl-hw-machdep.macos15-arm64-m3max.archspec.txt",
+    142,
+    36 * GiB,
+    14,
+    "Apple M3 Max",
+    "Performance",
+    "J514m",
+  ],
+  [
+    "sysctl-hw-machdep.macos15-arm64-m4max.archspec.txt",
+    142,
+    64 * GiB,
+    16,
+    "Apple M4 Max",
+    "Performance",
+    "J614c",
+  ],
+  [
+    "sysctl-hw-machdep.macos26.4.1-arm64-m5.archspec-pr153.txt",
+    157,
+    24 * GiB,
+    10,
+    "Apple M5",
+    "Super",
+    "J704",
+  ],
+];
+
+for (const [name, keys, memsize, cpus, brand, perf0, target] of HW_MACHDEP) {
+  fixtureTest(`sysctl hw machdep ${name}: ${keys} keys, ${memsize / GiB} GiB, ${cpus} CPUs`, () => {
+    const map = parseSysctl(fixture(name));
+    assert.equal(map.size, keys);
+    assert.equal(map.get("machdep.cpu.brand_string"), brand);
+    assert.equal(map.get("hw.perflevel0.name"), perf0);
+    assert.equal(map.get("hw.targettype"), target);
+    assert.equal(map.get("hw.osenvironment"), ""); // `name:` or `name: ` both give ""
+    assert.match(map.get("hw.cachesize")!, /^\d+ 65536 \d+ 0 0 0 0 0 0 0$/);
+    // `sysctl hw` does not list hw.model on these Macs, and kern.* was not asked for
+    assert.deepEqual(staticFactsFromSysctl(map), {
+      memoryTotal: memsize,
+      pageSize: 16384,
+      logicalCpus: cpus,
+      model: null,
+      osVersion: null,
+    });
+  });
+}
+
+fixtureTest("sysctl -a machdep.cpu (M1) and partial sysctl vm: parsed, no static facts", () => {
+  const cpu = parseSysctl(fixture("sysctl-a-machdep.cpu.macos11.0-arm64-m1.glpi-agent.txt"));
+  assert.deepEqual([...cpu], [
+    ["machdep.cpu.cores_per_package", "8"],
+    ["machdep.cpu.core_count", "8"],
+    ["machdep.cpu.logical_per_package", "8"],
+    ["machdep.cpu.thread_count", "8"],
+    ["machdep.cpu.brand_string", "Apple M1"],
+  ]);
+  assertParseErrorOf(() => staticFactsFromSysctl(cpu), 0, "hw.memsize missing");
+  const vm = parseSysctl(fixture("sysctl-vm-first14lines.macos-x64-vm-4GiB-2020.ansible.txt"));
+  assert.equal(vm.size, 14);
+  assert.equal(vm.get("vm.loadavg"), "{ 1.28 1.18 1.13 }");
+  assert.equal(
+    vm.get("vm.swapusage"),
+    "total = 2048.00M  used = 1017.50M  free = 1030.50M  (encrypted)",
+  );
+  assert.equal(vm.get("vm.global_user_wire_limit"), "3006477107");
+  assertParseErrorOf(() => staticFactsFromSysctl(vm), 0, "hw.memsize missing");
 });
 
 fixtureTest("sysctl: the daemon's one spawn, rebuilt from the M1 Pro capture", () => {
