@@ -22,7 +22,8 @@
  * @module
  */
 
-import { setTimeout as sleep } from "node:timers/promises";
+import { Backoff } from "../time/backoff.ts";
+import { type Clock, sleep, systemClock } from "../time/clock.ts";
 import { wallClockMicros } from "./clock.ts";
 import { DecodeError, decodeMetrics, type MetricsFrame } from "./codec.ts";
 import { FrameDecoder, FrameError } from "./framing.ts";
@@ -64,6 +65,8 @@ export interface SubscribeOptions {
   minBackoffMs?: number;
   /** Longest retry delay in ms (default 1000), so the client is back within 1 s of the daemon. */
   maxBackoffMs?: number;
+  /** The clock the waits between attempts run on (default: the system clock). */
+  clock?: Clock;
 }
 
 /**
@@ -131,21 +134,23 @@ export async function* subscribe(
   options: SubscribeOptions = {},
 ): AsyncGenerator<ReceivedFrame, void, undefined> {
   const { signal, onStatus = () => {} } = options;
-  const minBackoff = options.minBackoffMs ?? 100;
-  const maxBackoff = options.maxBackoffMs ?? 1000;
-  let backoff = minBackoff;
+  const clock = options.clock ?? systemClock;
+  const backoff = new Backoff({
+    initialMs: options.minBackoffMs ?? 100,
+    maxMs: options.maxBackoffMs ?? 1000,
+  });
   let lastSequence = 0;
   let lastRun: number | null = null;
   const buffer = new Uint8Array(64 * 1024);
-  /** Waits out the backoff and doubles it; false when aborted meanwhile. */
+  /** Waits out the next backoff; false when aborted meanwhile. */
   const wait = async (reason: string): Promise<boolean> => {
-    onStatus({ state: "waiting", path, reason, retryInMs: backoff });
+    const retryInMs = backoff.next();
+    onStatus({ state: "waiting", path, reason, retryInMs });
     try {
-      await sleep(backoff, undefined, { signal });
+      await sleep(clock, retryInMs, signal);
     } catch {
       return false;
     }
-    backoff = Math.min(maxBackoff, backoff * 2);
     return true;
   };
 
@@ -176,7 +181,7 @@ export async function* subscribe(
           const frame = decodeMetrics(body);
           if (!delivered) {
             delivered = true;
-            backoff = minBackoff; // a working stream: the next outage starts from the shortest wait
+            backoff.reset(); // a working stream: the next outage starts from the shortest wait
           }
           // The run id, not the sequence, tells a restart: a new run kept ticking by other
           // clients can be far ahead, and the same run re-sends its last frame on a reconnect.

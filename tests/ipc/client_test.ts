@@ -13,6 +13,7 @@ import {
 } from "../../src/ipc/client.ts";
 import { poll, RawReader, startDaemon, Subscriber, withDir } from "../support/daemon.ts";
 import { scriptedFrame, ScriptedListener } from "../support/scripted_listener.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
 
 const RUN_A = 1764183500000001;
 const RUN_B = 1764183600000002;
@@ -137,6 +138,42 @@ Deno.test("subscribe: a listener that accepts and closes at once is retried with
         /closed the connection before sending a frame/,
       );
     } finally {
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("subscribe on a virtual clock: waits grow from 100 ms to the 1 s ceiling and stay", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const listener = new ScriptedListener(path, [{ frames: [] }]);
+    const clock = new VirtualClock();
+    const stop = new AbortController();
+    const waits: number[] = [];
+    let waiting: (() => void) | null = null;
+    const run = (async () => {
+      const frames = subscribe(path, {
+        signal: stop.signal,
+        clock,
+        onStatus(s) {
+          if (s.state !== "waiting") return;
+          waits.push(s.retryInMs);
+          waiting?.();
+        },
+      });
+      for await (const _ of frames) assert.fail("the listener sends no frame");
+    })();
+    try {
+      // Each wait passes only when the test moves the clock: no real time is waited.
+      for (let i = 0; i < 7; i++) {
+        while (waits.length <= i) await new Promise<void>((resolve) => waiting = resolve);
+        assert.equal(listener.accepted, i + 1, "no attempt before its wait is over");
+        await clock.advance(waits[i]);
+      }
+      assert.deepEqual(waits.slice(0, 7), [100, 200, 400, 800, 1000, 1000, 1000]);
+    } finally {
+      stop.abort();
+      await run;
       await listener.close();
     }
   });
