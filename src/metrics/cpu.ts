@@ -25,9 +25,8 @@ const FIELDS = ["user", "nice", "sys", "idle", "irq"] as const;
  * Busy percent of the whole machine (0–100) between two samples taken `elapsedMs` apart:
  * Σ busy deltas / Σ per-core denominators, where busy = user + nice + sys + irq and each
  * core's denominator is max(its busy + idle delta, elapsedMs). The floor at the wall-clock
- * window keeps parked Apple-Silicon cores, which stop accumulating idle ticks
- * (tw93/Mole#1237), from inflating the figure; an idle core that reports nothing counts as
- * idle for the whole window.
+ * window keeps parked Apple-Silicon cores, which stop accumulating idle ticks, from
+ * inflating the figure; an idle core that reports nothing counts as idle for the whole window.
  *
  * Returns null when the figure cannot be trusted: different or zero core counts, elapsedMs
  * not a positive finite number, or any time that is NaN/infinite. A counter that went
