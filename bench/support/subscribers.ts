@@ -65,8 +65,8 @@ const root = new SystemMetrics();
  * A daemon frame's `sequence` and `sent_at_us`, read in place through the generated
  * accessors. The subscriber process serves all N subscribers, so whatever it does between
  * reading subscriber 1's frame and subscriber 2's adds to 2's measured latency: a full
- * decode (a few µs hot, tens cold) and batching it between ticks both showed up in the
- * tail. The tests check the frames; this only needs the two fields.
+ * decode (a few µs hot, tens cold) or batching it between ticks shows up in the tail. The
+ * tests check the frames; this only needs the two fields.
  */
 function tickFields(body: Uint8Array): { sequence: number; sentAtUs: number } {
   const bb = new flatbuffers.ByteBuffer(body);
