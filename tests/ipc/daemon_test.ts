@@ -17,6 +17,7 @@ import {
   Subscriber,
   withDir,
 } from "../support/daemon.ts";
+import { exists, isSocketAt } from "../support/host.ts";
 import { childrenOf } from "../support/procs.ts";
 
 /** Asserts a measured rate lies within 80–110 % of `hz`. */
@@ -57,24 +58,6 @@ async function readUntilClosed(conn: Deno.UnixConn, ms: number): Promise<string>
   ]);
   clearTimeout(timer);
   return result;
-}
-
-function isSocketAt(path: string): boolean {
-  try {
-    return Deno.lstatSync(path).isSocket === true;
-  } catch {
-    return false;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** One line of stderr, no stack trace. */

@@ -8,21 +8,13 @@ import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { startDaemon, withDir } from "../support/daemon.ts";
 import { flatcAvailable, runFlatc } from "../support/flatc.ts";
+import { exists } from "../support/host.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SCRIPT = `${ROOT}docs/python/opta_client.py`;
 const PYTHON = "/usr/bin/python3";
 const SETPRIV = "/usr/bin/setpriv";
 const NOBODY = "65534";
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const pythonReady = exists(PYTHON) && flatcAvailable() && new Deno.Command(PYTHON, {
   args: ["-c", "import flatbuffers"],

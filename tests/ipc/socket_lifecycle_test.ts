@@ -18,22 +18,15 @@ import {
   startDaemon,
   withDir,
 } from "../support/daemon.ts";
+import { isExecutable, isSocketAt } from "../support/host.ts";
 
 const isLinux = Deno.build.os === "linux";
 const isRoot = Deno.uid() === 0;
 const NOBODY = 65534;
 const AS_ROOT = isRoot ? "" : " [SKIPPED: needs root to act as a second uid]";
 
-/** Is there an executable at `path`? */
-function has(path: string): boolean {
-  try {
-    return (Deno.statSync(path).mode! & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
 const missing = (...tools: string[]) => {
-  const gone = tools.filter((t) => !has(t));
+  const gone = tools.filter((t) => !isExecutable(t));
   return gone.length > 0 ? ` [SKIPPED: no ${gone.join(", ")}]` : "";
 };
 
@@ -63,7 +56,7 @@ async function staleSocket(path: string, mode: number, uid = 0): Promise<void> {
 Deno.test({
   name: "out of file descriptors: accept errors are logged once, accepting resumes when fds free" +
     missing("/usr/bin/prlimit"),
-  ignore: !isLinux || !has("/usr/bin/prlimit"),
+  ignore: !isLinux || !isExecutable("/usr/bin/prlimit"),
   async fn() {
     await withDir(async (dir) => {
       const sock = `${dir}/s.sock`;
@@ -137,7 +130,7 @@ Deno.test("a client that shuts down its sending side keeps receiving frames unti
 Deno.test({
   name: "nc -N -U (stdin at its end at once) streams frames until it is stopped" +
     missing("/usr/bin/nc"),
-  ignore: !isLinux || !has("/usr/bin/nc"),
+  ignore: !isLinux || !isExecutable("/usr/bin/nc"),
   async fn() {
     await withDir(async (dir) => {
       const sock = `${dir}/s.sock`;
@@ -220,13 +213,7 @@ Deno.test("clients that connect while the daemon settles get frames once it is r
     try {
       // The socket is bound before the first readings settle: connect as soon as it exists.
       assert.ok(
-        await poll(() => {
-          try {
-            return Deno.lstatSync(sock).isSocket === true;
-          } catch {
-            return false;
-          }
-        }, 10_000),
+        await poll(() => isSocketAt(sock), 10_000),
         daemon.stderr,
       );
       const reader = await RawReader.connect(sock);
@@ -329,7 +316,7 @@ Deno.test({
   name: "a read-only directory: one line naming the path, exit 1" +
     (isRoot ? "" : " [SKIPPED: mounting a read-only tmpfs needs root]") +
     missing("/usr/bin/python3"),
-  ignore: !isLinux || !isRoot || !has("/usr/bin/python3"),
+  ignore: !isLinux || !isRoot || !isExecutable("/usr/bin/python3"),
   async fn() {
     await withDir(async (dir) => {
       const ro = `${dir}/ro`;
@@ -380,7 +367,8 @@ async function asNobody(fn: (dir: string, runAs: RunAs) => Promise<void>): Promi
 Deno.test({
   name: "another user's socket (stale 0755, stale 0777, live) is refused with its uid, untouched" +
     AS_ROOT + missing("/usr/bin/setpriv", "/usr/bin/python3"),
-  ignore: !isLinux || !isRoot || !has("/usr/bin/setpriv") || !has("/usr/bin/python3"),
+  ignore: !isLinux || !isRoot || !isExecutable("/usr/bin/setpriv") ||
+    !isExecutable("/usr/bin/python3"),
   async fn() {
     await asNobody(async (dir, runAs) => {
       const sticky = `${dir}/sticky`; // like /tmp: world-writable and sticky, root's
@@ -418,7 +406,8 @@ Deno.test({
 Deno.test({
   name: "own stale socket, no access (0000) or in a directory we cannot write: one line each" +
     AS_ROOT + missing("/usr/bin/setpriv", "/usr/bin/python3"),
-  ignore: !isLinux || !isRoot || !has("/usr/bin/setpriv") || !has("/usr/bin/python3"),
+  ignore: !isLinux || !isRoot || !isExecutable("/usr/bin/setpriv") ||
+    !isExecutable("/usr/bin/python3"),
   async fn() {
     await asNobody(async (dir, runAs) => {
       const mine = `${dir}/mine`;
@@ -459,7 +448,8 @@ Deno.test({
 Deno.test({
   name: "a daemon run as another user serves under the shipped set, socket owned by it, 0600" +
     AS_ROOT + missing("/usr/bin/setpriv", "/usr/bin/python3"),
-  ignore: !isLinux || !isRoot || !has("/usr/bin/setpriv") || !has("/usr/bin/python3"),
+  ignore: !isLinux || !isRoot || !isExecutable("/usr/bin/setpriv") ||
+    !isExecutable("/usr/bin/python3"),
   async fn() {
     await asNobody(async (dir, runAs) => {
       const own = `${dir}/own`;
@@ -486,7 +476,8 @@ Deno.test({
 Deno.test({
   name: "another user's socket put in place of ours while serving: the daemon stops, leaves it" +
     AS_ROOT + missing("/usr/bin/setpriv", "/usr/bin/python3"),
-  ignore: !isLinux || !isRoot || !has("/usr/bin/setpriv") || !has("/usr/bin/python3"),
+  ignore: !isLinux || !isRoot || !isExecutable("/usr/bin/setpriv") ||
+    !isExecutable("/usr/bin/python3"),
   async fn() {
     await withDir(async (dir) => {
       const sock = `${dir}/s.sock`;

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import config from "../../deno.json" with { type: "json" };
+import { exists, works } from "../support/host.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const formulaPath = `${root}packaging/homebrew/opta-metrics.rb`;
@@ -13,22 +14,8 @@ const formula = Deno.readTextFileSync(formulaPath);
 const harness = `${root}tests/packaging/formula_harness.rb`;
 const SOCKET = "/tmp/opta-metrics.sock";
 
-const haveMinitest = (() => {
-  try {
-    return new Deno.Command("ruby", { args: ["-e", 'require "minitest"'], stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
-const socketTaken = (() => {
-  try {
-    Deno.lstatSync(SOCKET);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const haveMinitest = works("ruby", ["-e", 'require "minitest"']);
+const socketTaken = exists(SOCKET);
 const skip = !haveMinitest
   ? " [SKIPPED: no ruby with minitest]"
   : socketTaken

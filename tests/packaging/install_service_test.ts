@@ -5,18 +5,12 @@
  * written files are checked with plistlib and systemd-analyze.
  */
 import assert from "node:assert/strict";
+import { works } from "../support/host.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const script = `${root}packaging/install-service.sh`;
 const decoder = new TextDecoder();
 
-function works(cmd: string, args: string[]): boolean {
-  try {
-    return new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
 const havePlistlib = works("/usr/bin/python3", ["-c", "import plistlib"]);
 const haveAnalyze = works("systemd-analyze", ["--version"]);
 

@@ -1,6 +1,7 @@
 /** The Homebrew formula, launchd plist and systemd unit are well-formed and point at granted sockets. */
 import assert from "node:assert/strict";
 import { grantedSocketPaths, resolveSocketPath } from "../../src/ipc/socket_path.ts";
+import { works } from "../support/host.ts";
 
 // The formula and the plist are macOS-only, the unit Linux-only: each is checked against the
 // socket paths its platform's permission set grants (on macOS /tmp is bound as /private/tmp).
@@ -13,14 +14,7 @@ const formula = Deno.readTextFileSync(`${root}packaging/homebrew/opta-metrics.rb
 const plistPath = `${root}packaging/launchd/dev.opta.metrics.plist`;
 const unit = Deno.readTextFileSync(`${root}packaging/systemd/opta-metrics.service`);
 
-function has(tool: string): boolean {
-  try {
-    return new Deno.Command(tool, { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
+const has = (tool: string) => works(tool, ["--version"]);
 
 Deno.test({
   name: "the Homebrew formula passes ruby -c" + (has("ruby") ? "" : " [SKIPPED: no ruby]"),

@@ -7,16 +7,11 @@
 import assert from "node:assert/strict";
 import config from "../../deno.json" with { type: "json" };
 import { runScripts } from "../../.ci/workflow_scripts.ts";
+import { works } from "../support/host.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const read = (path: string) => Deno.readTextFileSync(`${root}${path}`);
-const haveJq = (() => {
-  try {
-    return new Deno.Command("jq", { args: ["--version"], stdout: "null" }).outputSync().success;
-  } catch {
-    return false;
-  }
-})();
+const haveJq = works("jq", ["--version"]);
 
 Deno.test("LICENSE is MIT, as the formula declares", () => {
   const license = read("LICENSE");

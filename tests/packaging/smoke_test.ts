@@ -6,24 +6,12 @@
  */
 import assert from "node:assert/strict";
 import config from "../../deno.json" with { type: "json" };
+import { exists, works } from "../support/host.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const SOCKET = "/tmp/opta-metrics.sock";
-const taken = (() => {
-  try {
-    Deno.lstatSync(SOCKET);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const havePython = (() => {
-  try {
-    return new Deno.Command("python3", { args: ["-c", ""] }).outputSync().success;
-  } catch {
-    return false;
-  }
-})();
+const taken = exists(SOCKET);
+const havePython = works("python3", ["-c", ""]);
 const skip = !havePython
   ? " [SKIPPED: no python3]"
   : taken

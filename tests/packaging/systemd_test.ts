@@ -4,19 +4,13 @@
  * why it is there.
  */
 import assert from "node:assert/strict";
+import { works } from "../support/host.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const unitPath = `${root}packaging/systemd/opta-metrics.service`;
 const unit = Deno.readTextFileSync(unitPath);
 
-const haveAnalyze = (() => {
-  try {
-    return new Deno.Command("systemd-analyze", { args: ["--version"], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
+const haveAnalyze = works("systemd-analyze", ["--version"]);
 
 /** The overall exposure in `systemd-analyze security` output, or null when there is none. */
 function overallExposure(output: string): number | null {

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { EXPRESSION_PLACEHOLDER, runScripts } from "../../.ci/workflow_scripts.ts";
 import { TARGETS } from "../../packaging/compile.ts";
+import { works } from "../support/host.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const dir = `${root}.github/workflows`;
@@ -16,13 +17,6 @@ const files = [...Deno.readDirSync(dir)].filter((e) => /\.ya?ml$/.test(e.name)).
 const texts = new Map(files.map((f) => [f, Deno.readTextFileSync(`${dir}/${f}`)]));
 const decoder = new TextDecoder();
 
-function works(cmd: string, args: string[]): boolean {
-  try {
-    return new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
 const haveRuby = works("ruby", ["-ryaml", "-rjson", "-e", ""]);
 const haveShellcheck = works("/usr/bin/shellcheck", ["--version"]);
 const RUBY = haveRuby ? "" : " [SKIPPED: no ruby to read the YAML]";
