@@ -2,9 +2,9 @@
  * Parsers for macOS `/usr/bin/vm_stat`: the one-shot report (`vm_stat`) and the
  * interval mode (`vm_stat N`), plus Activity Monitor's "Memory Used" figure.
  *
- * Formats follow Apple's `system_cmds` `vm_stat/vm_stat.c` (system_cmds-1026):
- * one-shot lines are `printf("%-30s %16llu.\n", label, n)`; interval rows are
- * `pstat()` columns, each value followed by one space.
+ * One-shot lines are a label padded to 30 columns (35 on Macs with memory tagging), the
+ * count right-aligned in 16 and a dot; interval rows are right-aligned columns under a
+ * header of names, each value followed by one space.
  *
  * @module
  */

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { darwinPlatform } from "../../../src/metrics/darwin/platform.ts";
 import type { MachineFacts } from "../../../src/metrics/platform.ts";
 import type { Readings } from "../../../src/metrics/source.ts";
-import { FIXTURES, fixtureTest } from "../../support/fixtures.ts";
+import { fixture, FIXTURES, fixtureTest } from "../../support/fixtures.ts";
 import { fakeTool, waitFor, withTempDir } from "../../support/procs.ts";
 
 const GiB = 1024 ** 3;
@@ -18,12 +18,19 @@ const ONE_SHOT_PERCENT = (100 * (2996150 - 383371 + 446975 + 0) * 4096) / FACTS.
 
 /**
  * Runs the memory source over a stand-in vm_stat until `done` holds: the stand-in prints
- * `interval` (a capture) when given an interval, then stays alive; without arguments it prints
- * the one-shot capture. Returns what the source emitted and the failures it reported.
+ * `interval` (a capture, changed by `edit`) when given an interval, then stays alive; without
+ * arguments it prints the one-shot capture. Returns what the source emitted and the failures it
+ * reported.
  */
-async function memorySource(interval: string, done: (emitted: Readings[]) => boolean) {
+async function memorySource(
+  interval: string,
+  done: (emitted: Readings[]) => boolean,
+  edit: (text: string) => string = (text) => text,
+) {
   return await withTempDir("opta-darwin-mem-", async (dir) => {
-    const path = (name: string) => new URL(name, FIXTURES).pathname;
+    await Deno.writeTextFile(`${dir}/interval.txt`, edit(fixture(interval)));
+    const path = (name: string) =>
+      name === interval ? `${dir}/interval.txt` : new URL(name, FIXTURES).pathname;
     const vmStat = await fakeTool(
       dir,
       "vm_stat",
@@ -103,5 +110,24 @@ fixtureTest(
     // after the refused line only one-shot readings
     const rest = emitted.slice(rows.length);
     assert.ok(rest.length >= 1 && rest.every((r) => r.memoryUsage === ONE_SHOT_PERCENT));
+  },
+);
+
+fixtureTest(
+  "darwin memory: a rounded wired cell (real capture, one cell edited) falls back, no reading",
+  async () => {
+    // The first row of the real vm_stat 1 capture with `wired` 443203 printed as a too-wide
+    // column would print it: "443K" stands for 443000–443999 pages, so no exact Memory Used.
+    const { emitted, failures } = await memorySource(
+      "vm_stat-1.macos-x64-8GiB-header-repeat.smore-napi-os-innopolis.txt",
+      (e) => e.length >= 2,
+      (text) => text.replace("        0   443203   138361", "        0     443K   138361"),
+    );
+    assert.equal(failures.length, 1, JSON.stringify(failures));
+    assert.match(
+      failures[0],
+      /vm_stat: line 3: column wired is rounded \(443K is 443000–443999 pages\): no exact Memory Used: .*; falling back to polling$/,
+    );
+    assert.ok(emitted.every((r) => r.memoryUsage === ONE_SHOT_PERCENT), "one-shot readings only");
   },
 );
