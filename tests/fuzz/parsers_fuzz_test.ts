@@ -11,6 +11,7 @@ import {
   capturesOf,
   fixture,
   fixtureTest,
+  linesFor,
   toPidPcpuRssComm,
 } from "../support/fixtures.ts";
 import { ParseError } from "../../src/metrics/parse_error.ts";
@@ -444,13 +445,6 @@ Deno.test("fuzz df: usage percentages of any finite row are null or within 0–1
 });
 
 // ---------------------------------------------------------------- sysctl
-
-/** What `sysctl k1 k2 …` prints for `keys`, from a full capture (as sysctl_test.ts builds it). */
-function linesFor(text: string, keys: readonly string[]): string {
-  const lines = text.split("\n");
-  return keys.map((k) => lines.find((l) => l.startsWith(k + ":"))).filter((l) => l !== undefined)
-    .map((l) => l + "\n").join("");
-}
 
 const stderrArb = fc.oneof(
   fc.constant(""),

@@ -133,3 +133,10 @@ export function toPidPcpuRssComm(text: string, sortByCpu = false): string {
   if (sortByCpu) lines.sort((x, y) => cpu(y) - cpu(x));
   return lines.join("\n") + "\n";
 }
+
+/** The capture's lines for `keys`, in that order: what `sysctl k1 k2 …` prints for them. */
+export function linesFor(text: string, keys: readonly string[]): string {
+  const lines = text.split("\n");
+  return keys.map((k) => lines.find((l) => l.startsWith(k + ":"))).filter((l) => l !== undefined)
+    .map((l) => l + "\n").join("");
+}

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { assertParseError, capturesOf, fixture, fixtureTest } from "../../support/fixtures.ts";
+import {
+  assertParseError,
+  capturesOf,
+  fixture,
+  fixtureTest,
+  linesFor,
+} from "../../support/fixtures.ts";
 
 const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
   assertParseError(fn, "sysctl", line, includes);
@@ -13,13 +19,6 @@ import {
 const GiB = 1024 ** 3;
 const INTEL = "sysctl-a.macos10.14.6-x64-i5-8279U.jc.txt";
 const M1 = "sysctl-hw-machdep-kern.macos14.4-arm64-m1pro.ansible.txt";
-
-/** The real fixture lines for `keys`, in that order: what `sysctl k1 k2 …` would print. */
-function linesFor(text: string, keys: readonly string[]): string {
-  const lines = text.split("\n");
-  return keys.map((k) => lines.find((l) => l.startsWith(k + ":"))).filter((l) => l !== undefined)
-    .map((l) => l + "\n").join("");
-}
 
 fixtureTest("sysctl -a Intel 10.14.6: 1286 keys, static facts, formats kept as strings", () => {
   const map = parseSysctl(fixture(INTEL));
