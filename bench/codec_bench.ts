@@ -3,9 +3,9 @@
  * against JSON.stringify/JSON.parse of the same data, side by side in one run.
  * Run: `deno bench bench/codec_bench.ts` (or `deno task bench`).
  * Targets on the CI machine: encode ≤ 5 µs, decode of the 4 animation fields ≤ 1 µs.
- * The encoder has two paths: a full build when the snapshot object is new (a few
- * times a second) and a patch of the per-tick fields when it is unchanged (most
- * ticks); both are measured.
+ * The encoder has two paths: a full build when the processes changed (once a
+ * second or less) and a rewrite of the last frame's scalars when they did not
+ * (most ticks, including a new CPU reading); all are measured.
  *
  * @module
  */
@@ -45,27 +45,42 @@ const momentum: MomentumState = {
   intensity: 0.65,
   rotationSpeed: 1.4,
 };
+const SENT_AT_US = 1764183600125432;
 const encoder = new FrameEncoder();
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
-const body = encoder.encode(snapshot, momentum, 1, 1764183600125432).slice(4);
+const body = encoder.encode(snapshot, momentum, { sequence: 1, sentAtUs: SENT_AT_US }).slice(4);
 const jsonBytes = utf8.encode(JSON.stringify({ ...snapshot, momentum, sequence: 1, sentAtUs: 1 }));
 console.log(`frame size: FlatBuffers ${body.length + 4} bytes, JSON ${jsonBytes.length} bytes`);
 
 let sequence = 0;
 let sink = 0;
 
+/** The snapshot with new processes on every other call, so each call builds in full. */
+function withNewProcesses(): Snapshot {
+  const bump = sequence & 1;
+  return {
+    ...snapshot,
+    topProcesses: snapshot.topProcesses.map((p) => ({ ...p, cpuPercent: p.cpuPercent + bump })),
+  };
+}
+
 Deno.bench({
-  name: "FlatBuffers encode, new snapshot (full build)",
+  name: "FlatBuffers encode, new processes (full build)",
   group: "encode",
   baseline: true,
 }, () => {
-  // A fresh object each time, as after a sampler update: the whole frame is built.
-  sink += encoder.encode({ ...snapshot }, momentum, ++sequence, 1764183600125432).length;
+  // As after a process-list read: the whole frame is built.
+  const next = withNewProcesses();
+  sink += encoder.encode(next, momentum, { sequence: ++sequence, sentAtUs: SENT_AT_US }).length;
 });
 Deno.bench({ name: "FlatBuffers encode, unchanged snapshot (patch)", group: "encode" }, () => {
-  // The same object, as on most 25 Hz ticks: copy the last frame, rewrite the tick fields.
-  sink += encoder.encode(snapshot, momentum, ++sequence, 1764183600125432).length;
+  // As on most 25 Hz ticks: the processes compare equal, the last frame is rewritten.
+  sink += encoder.encode(snapshot, momentum, { sequence: ++sequence, sentAtUs: SENT_AT_US }).length;
+});
+Deno.bench({ name: "FlatBuffers encode, new CPU reading (patch)", group: "encode" }, () => {
+  const next = { ...snapshot, cpuUsage: sequence & 63 };
+  sink += encoder.encode(next, momentum, { sequence: ++sequence, sentAtUs: SENT_AT_US }).length;
 });
 Deno.bench({ name: "JSON.stringify + UTF-8 encode", group: "encode" }, () => {
   const json = JSON.stringify({ ...snapshot, momentum, sequence: ++sequence, sentAtUs: 1 });

@@ -36,31 +36,8 @@ export class FrameError extends Error {
   }
 }
 
-/**
- * Frames are carved out of shared 16 KiB slabs: allocating a fresh backing store
- * per frame costs about as much as encoding it. A slab lives while any frame cut
- * from it is referenced, so a stalled client pins at most one slab.
- */
-const SLAB_BYTES = 16 * 1024;
-let slab = new Uint8Array(SLAB_BYTES);
-let slabUsed = 0;
-
-function allocate(size: number): Uint8Array {
-  if (size > SLAB_BYTES / 4) return new Uint8Array(size);
-  if (slabUsed + size > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + size);
-  slabUsed += (size + 7) & ~7; // keep every frame 8-byte aligned
-  return out;
-}
-
-/**
- * Prefix `body` with its 4-byte big-endian length, in one new buffer (a view
- * that may share its ArrayBuffer with other frames: use `byteOffset`).
- */
-export function frame(body: Uint8Array): Uint8Array {
+/** Throws the {@linkcode FrameError} for a body that cannot be framed. */
+function checkBody(body: Uint8Array): void {
   if (body.length === 0) throw new FrameError("zero-length", "cannot frame an empty body");
   if (body.length > MAX_FRAME_BYTES) {
     throw new FrameError(
@@ -68,14 +45,51 @@ export function frame(body: Uint8Array): Uint8Array {
       `frame body of ${body.length} bytes exceeds the maximum of ${MAX_FRAME_BYTES}`,
     );
   }
+}
+
+/** Write the big-endian length of `body`, then `body`, into `out` (exactly that long). */
+function writeFrame(out: Uint8Array, body: Uint8Array): Uint8Array {
   const length = body.length;
-  const out = allocate(FRAME_HEADER_BYTES + length);
   out[0] = length >>> 24;
   out[1] = (length >>> 16) & 0xff;
   out[2] = (length >>> 8) & 0xff;
   out[3] = length & 0xff;
   out.set(body, FRAME_HEADER_BYTES);
   return out;
+}
+
+/** Prefix `body` with its 4-byte big-endian length, in one new buffer. */
+export function frame(body: Uint8Array): Uint8Array {
+  checkBody(body);
+  return writeFrame(new Uint8Array(FRAME_HEADER_BYTES + body.length), body);
+}
+
+/** Size of one {@linkcode FrameSlab} block; larger frames get a buffer of their own. */
+const SLAB_BYTES = 16 * 1024;
+
+/**
+ * Frames like {@linkcode frame}, cut from shared 16 KiB blocks: a fresh backing
+ * store per frame costs several times the copy itself. A block lives while any
+ * frame cut from it is referenced, so a stalled reader pins at most one block.
+ * Each frame is a view (use `byteOffset`) that no later frame overlaps.
+ */
+export class FrameSlab {
+  #block = new Uint8Array(SLAB_BYTES);
+  #used = 0;
+
+  /** `body` framed, in a view of the current block. */
+  frame(body: Uint8Array): Uint8Array {
+    checkBody(body);
+    const size = FRAME_HEADER_BYTES + body.length;
+    if (size > SLAB_BYTES / 4) return writeFrame(new Uint8Array(size), body);
+    if (this.#used + size > SLAB_BYTES) {
+      this.#block = new Uint8Array(SLAB_BYTES);
+      this.#used = 0;
+    }
+    const out = this.#block.subarray(this.#used, this.#used + size);
+    this.#used += (size + 7) & ~7; // keeps every frame 8-byte aligned
+    return writeFrame(out, body);
+  }
 }
 
 /**

@@ -7,40 +7,16 @@
  * @module
  */
 
-/** What one schema field occupies inside its table. */
-type Field =
-  | { kind: "scalar"; size: 1 | 4 | 8 }
-  | { kind: "string" }
-  | { kind: "table"; fields: readonly Field[] }
-  | { kind: "tables"; fields: readonly Field[] };
+import { bySlot, type Field, ROOT } from "./layout.ts";
 
-const f32: Field = { kind: "scalar", size: 4 };
-const u32: Field = f32;
-const u64: Field = { kind: "scalar", size: 8 };
-const i8: Field = { kind: "scalar", size: 1 };
+/** The fields of `SystemMetrics` by slot. */
+const SYSTEM_METRICS = bySlot(ROOT);
 
-const PROCESS_INFO: readonly Field[] = [u32, { kind: "string" }, f32, f32];
-const MOMENTUM_STATE: readonly Field[] = [f32, i8, f32];
-
-/** The fields of `SystemMetrics` in slot order, as in schemas/system_metrics.fbs. */
-const SYSTEM_METRICS: readonly Field[] = [
-  f32, // cpu_usage
-  f32, // memory_usage
-  u64, // memory_total
-  f32, // disk_usage
-  f32, // temperature
-  u64, // timestamp
-  { kind: "tables", fields: PROCESS_INFO }, // top_processes
-  { kind: "table", fields: MOMENTUM_STATE }, // momentum
-  u64, // sequence
-  u64, // sent_at_us
-  u64, // started_at_us
-];
-
-/** Just the root fields a UI animation reads: the momentum table and the scalars. */
-const ANIMATION_ONLY: readonly Field[] = SYSTEM_METRICS.map((f) =>
-  f.kind === "tables" ? u32 /* only its 4-byte slot is checked */ : f
-);
+/** Just the root fields a UI animation reads: the processes vector's own 4-byte slot is checked. */
+const ANIMATION_ONLY: readonly Field[] = bySlot({
+  ...ROOT,
+  topProcesses: { kind: "scalar", slot: ROOT.topProcesses.slot, size: 4 },
+});
 
 /** Returns null when `body` is a well-formed SystemMetrics buffer, else what is wrong. */
 export function verifySystemMetrics(body: Uint8Array, animationOnly = false): string | null {
@@ -75,6 +51,7 @@ function table(view: DataView, at: number, fields: readonly Field[], where: stri
     const offset = view.getUint16(vtable + 4 + 2 * i, true);
     if (offset === 0) continue; // absent: default value
     const field = fields[i];
+    if (field === undefined) continue; // a slot the layout does not list: never read
     const size = field.kind === "scalar" ? field.size : 4;
     if (offset + size > tableSize) return `${where} field ${i} lies outside its table`;
     if (field.kind === "scalar") continue;

@@ -6,34 +6,37 @@
  * @module
  */
 
-/** One entry of the busiest-processes list. */
+/** One entry of the busiest-processes list; read-only, as everything a snapshot holds. */
 export interface ProcessSample {
   /** Process id. */
-  pid: number;
+  readonly pid: number;
   /** Executable base name (UTF-8); the codec cuts it to 255 bytes. */
-  name: string;
+  readonly name: string;
   /** Percent of ONE core, as `ps`/`top` show it: 100 = one full core; may exceed 100. */
-  cpuPercent: number;
+  readonly cpuPercent: number;
   /** Resident set size in MiB (1 MiB = 1 048 576 bytes). */
-  memoryMb: number;
+  readonly memoryMb: number;
 }
 
-/** The metrics of one moment, as the publisher encodes them. */
+/**
+ * The metrics of one moment, as the publisher encodes them. Deeply read-only: a
+ * changed value is a new snapshot.
+ */
 export interface Snapshot {
   /** Busy percent of the whole machine, 0–100. */
-  cpuUsage: number;
+  readonly cpuUsage: number;
   /** Percent of `memoryTotal` in use, 0–100. */
-  memoryUsage: number;
+  readonly memoryUsage: number;
   /** Physical memory in bytes. */
-  memoryTotal: number;
+  readonly memoryTotal: number;
   /** Percent of the root volume in use, 0–100. */
-  diskUsage: number;
+  readonly diskUsage: number;
   /** Degrees Celsius, or `null` when no sensor can be read (never a fake 0). */
-  temperature: number | null;
+  readonly temperature: number | null;
   /** Milliseconds since the Unix epoch of the newest sample in this snapshot. */
-  timestamp: number;
+  readonly timestamp: number;
   /** Busiest processes by `cpuPercent`, descending. */
-  topProcesses: ProcessSample[];
+  readonly topProcesses: readonly ProcessSample[];
 }
 
 /** Health of one source, as `sample --json` and the stats line show it. */

@@ -78,11 +78,11 @@ export const DEFAULT_MOMENTUM_CONFIG: MomentumConfig = Object.freeze({
 /** The animation state carried from one tick to the next and put on the wire. */
 export interface MomentumState {
   /** Current colour (with hysteresis). */
-  color: MomentumColor;
+  readonly color: MomentumColor;
   /** Eased intensity, 0–1. */
-  intensity: number;
+  readonly intensity: number;
   /** Eased rotation speed, turns per second. */
-  rotationSpeed: number;
+  readonly rotationSpeed: number;
 }
 
 /** The inputs momentum looks at, in percent 0–100. */

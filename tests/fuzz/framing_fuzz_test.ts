@@ -12,6 +12,7 @@ import {
   FrameDecoder,
   FrameError,
   type FrameErrorCode,
+  FrameSlab,
   MAX_FRAME_BYTES,
 } from "../../src/ipc/framing.ts";
 import {
@@ -27,6 +28,7 @@ import type { ProcessSample, Snapshot } from "../../src/metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../../src/momentum/momentum.ts";
 import { chunkingArb, split, uniform } from "../support/fuzz.ts";
 import { concat } from "../support/bytes.ts";
+import { deepFreeze } from "../support/frozen.ts";
 
 /**
  * Assert two lists of byte arrays are equal, with a short message: assert.deepEqual would
@@ -143,7 +145,8 @@ Deno.test("fuzz framing (a): valid frames in any chunking decode to the same bod
       chunkingArb,
       fc.boolean(),
       (bodies, chunking, exactMax) => {
-        const framed = bodies.map(frame); // views into shared slabs
+        const slab = new FrameSlab();
+        const framed = bodies.map((b, i) => i % 2 === 0 ? slab.frame(b) : frame(b));
         const wire = concat(framed);
         // The largest body exactly at the limit must still be accepted.
         const max = exactMax && bodies.length > 0
@@ -160,7 +163,7 @@ Deno.test("fuzz framing (a): valid frames in any chunking decode to the same bod
         assert.equal(decoder.buffered, 0);
         assertSameFrames(out, bodies);
         for (const f of out) assert.equal(f.byteLength, f.buffer.byteLength, "a fresh copy");
-        // frame() views into the shared slab were not overwritten by later frames
+        // views into a slab block were not overwritten by later frames
         framed.forEach((f, i) => {
           assertSameFrames([f.subarray(0, 4), f.subarray(4)], [
             header(bodies[i].length),
@@ -355,7 +358,7 @@ Deno.test("fuzz codec (d): random Snapshots round-trip through one reused FrameE
         // One encoder for the whole sequence: builder reuse and name-cache eviction included.
         const encoder = new FrameEncoder({ top, nameCacheSize });
         for (const { s, m, sequence, sentAtUs } of frames) {
-          const wire = encoder.encode(s, m, sequence, sentAtUs);
+          const wire = encoder.encode(deepFreeze(s), deepFreeze(m), { sequence, sentAtUs });
           assert.equal(new DataView(wire.buffer, wire.byteOffset).getUint32(0), wire.length - 4);
           const body = wire.subarray(4);
           assertDecoded(decodeMetrics(body), s, m, sequence, sentAtUs, top ?? 10);
@@ -381,11 +384,15 @@ Deno.test("fuzz codec (d): a patched repeat frame equals a freshly encoded one, 
       }),
       (s, ticks) => {
         const encoder = new FrameEncoder();
-        for (const { m, sequence, sentAtUs } of ticks) {
-          const patched = encoder.encode(s, m, sequence, sentAtUs); // same snapshot object
-          const fresh = frame(new FrameEncoder().encodeBody(s, m, sequence, sentAtUs));
+        for (const [i, { m, sequence, sentAtUs }] of ticks.entries()) {
+          // The same object, or an equal copy: either way the last frame is patched.
+          const same = deepFreeze(i % 2 === 0 ? s : structuredClone(s));
+          const header = { sequence, sentAtUs };
+          const patched = encoder.encode(same, deepFreeze(m), header);
+          const fresh = new FrameEncoder().encode(same, m, header);
           assertSameFrames([patched], [fresh]);
         }
+        assert.equal(encoder.fullBuilds, 1, "only the first frame is built in full");
       },
     ),
     { seed: 0x5eed06, numRuns: 1000 },
@@ -468,7 +475,8 @@ Deno.test("fuzz codec (e): mutated bodies decode or throw DecodeError, wherever 
       fc.array(mutationArb, { minLength: 1, maxLength: 6 }),
       fc.integer({ min: 1, max: 7 }),
       (s, m, mutations, offset) => {
-        const body = mutate(new FrameEncoder().encodeBody(s, m, 1, 2), mutations);
+        const wire = new FrameEncoder().encode(s, m, { sequence: 1, sentAtUs: 2 });
+        const body = mutate(wire.subarray(4), mutations);
         const metrics = outcome(() => decodeMetrics(body));
         const animation = outcome(() => decodeAnimation(body));
         if ("ok" in metrics) {

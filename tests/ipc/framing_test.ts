@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { frame, FrameDecoder, FrameError, MAX_FRAME_BYTES } from "../../src/ipc/framing.ts";
+import fc from "fast-check";
+import {
+  frame,
+  FrameDecoder,
+  FrameError,
+  FrameSlab,
+  MAX_FRAME_BYTES,
+} from "../../src/ipc/framing.ts";
+import { concat } from "../support/bytes.ts";
 
 const bodies = [
   new Uint8Array([1]),
@@ -7,16 +15,6 @@ const bodies = [
   new Uint8Array([9, 8, 7, 6, 5]),
 ];
 const stream = concat(bodies.map(frame));
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function decodeInChunks(bytes: Uint8Array, sizes: (i: number) => number): Uint8Array[] {
   const decoder = new FrameDecoder();
@@ -37,17 +35,19 @@ Deno.test("frame writes a 4-byte big-endian length before the body", () => {
 });
 
 Deno.test("frames cut from shared slabs never overlap or change later", () => {
+  const slab = new FrameSlab();
   const kept = Array.from(
     { length: 500 },
-    (_, i) => frame(new Uint8Array(1 + (i * 37) % 900).fill(i & 0xff)),
+    (_, i) => slab.frame(new Uint8Array(1 + (i * 37) % 900).fill(i & 0xff)),
   );
   kept.forEach((f, i) => {
     const length = (f[0] << 24) | (f[1] << 16) | (f[2] << 8) | f[3];
     assert.equal(length, 1 + (i * 37) % 900);
     assert.ok(f.subarray(4).every((b) => b === (i & 0xff)), `frame ${i} intact`);
   });
-  const big = frame(new Uint8Array(100_000).fill(1));
+  const big = slab.frame(new Uint8Array(100_000).fill(1));
   assert.equal(big.length, 100_004);
+  assert.deepEqual(big, frame(new Uint8Array(100_000).fill(1)), "the same bytes as frame()");
 });
 
 Deno.test("three frames in one chunk come out as three frames", () => {
@@ -73,9 +73,12 @@ Deno.test("every chunking of the stream yields the same frames", () => {
   for (let size = 1; size <= stream.length; size += 7) {
     assert.deepEqual(decodeInChunks(stream, () => size), bodies, `chunk size ${size}`);
   }
-  let seed = 12345;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 50;
-  assert.deepEqual(decodeInChunks(stream, random), bodies);
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1 }), (sizes) => {
+      assert.deepEqual(decodeInChunks(stream, (i) => sizes[i % sizes.length]), bodies);
+    }),
+    { seed: 12345, numRuns: 200 },
+  );
 });
 
 Deno.test("returned frames are copies that later pushes do not overwrite", () => {
@@ -139,4 +142,6 @@ Deno.test("a stream that ends inside a frame is reported as truncated by finish(
 Deno.test("frame() refuses empty and oversized bodies", () => {
   assert.throws(() => frame(new Uint8Array(0)), FrameError);
   assert.throws(() => frame(new Uint8Array(MAX_FRAME_BYTES + 1)), FrameError);
+  assert.throws(() => new FrameSlab().frame(new Uint8Array(0)), FrameError);
+  assert.throws(() => new FrameSlab().frame(new Uint8Array(MAX_FRAME_BYTES + 1)), FrameError);
 });

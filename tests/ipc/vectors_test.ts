@@ -8,6 +8,7 @@ import { FrameDecoder } from "../../src/ipc/framing.ts";
 import { frameToJson } from "../../src/ipc/json.ts";
 import { VECTOR_CASES } from "../vectors/cases.ts";
 import { flatcAvailable, runFlatc } from "../support/flatc.ts";
+import { deepFreeze } from "../support/frozen.ts";
 
 const dir = new URL("../vectors/", import.meta.url);
 const schema = new URL("../../schemas/system_metrics.fbs", import.meta.url).pathname;
@@ -76,7 +77,10 @@ for (const c of VECTOR_CASES) {
 
   Deno.test(`vector ${c.name}: today's encoder still writes the committed bytes`, () => {
     const now = new FrameEncoder({ startedAtUs: c.startedAtUs })
-      .encode(c.snapshot, c.momentum, c.sequence, c.sentAtUs);
+      .encode(deepFreeze(c.snapshot), deepFreeze(c.momentum), {
+        sequence: c.sequence,
+        sentAtUs: c.sentAtUs,
+      });
     assert.deepEqual(now, framed, "wire output changed: review, then `deno task vectors`");
   });
 

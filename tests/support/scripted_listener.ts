@@ -35,8 +35,7 @@ export function scriptedFrame(f: ScriptedFrame, snapshot = SCRIPT_SNAPSHOT): Uin
   return new FrameEncoder({ startedAtUs: f.run }).encode(
     snapshot,
     { color: MomentumColor.Idle, intensity: 0.3, rotationSpeed: 0.5 },
-    f.sequence,
-    Date.now() * 1000,
+    { sequence: f.sequence, sentAtUs: Date.now() * 1000 },
   ).slice();
 }
 

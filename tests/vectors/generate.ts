@@ -17,8 +17,7 @@ for (const c of VECTOR_CASES) {
   const framed = new FrameEncoder({ startedAtUs: c.startedAtUs }).encode(
     c.snapshot,
     c.momentum,
-    c.sequence,
-    c.sentAtUs,
+    { sequence: c.sequence, sentAtUs: c.sentAtUs },
   );
   const bin = `${here}${c.name}.bin`;
   Deno.writeFileSync(bin, framed.subarray(4));

@@ -1,0 +1,174 @@
+/**
+ * The encoder: a read-only {@linkcode Snapshot}, a momentum state and a
+ * {@linkcode FrameHeader} in, one framed FlatBuffer out, in one call.
+ *
+ * @example
+ * ```ts
+ * import { FrameEncoder } from "./encoder.ts";
+ * import { initialMomentum } from "../momentum/momentum.ts";
+ * const encoder = new FrameEncoder({ startedAtUs: Date.now() * 1000 });
+ * const snapshot = {
+ *   cpuUsage: 12.5, memoryUsage: 40, memoryTotal: 17179869184, diskUsage: 61,
+ *   temperature: null, timestamp: Date.now(), topProcesses: [],
+ * };
+ * const wire = encoder.encode(snapshot, initialMomentum(), {
+ *   sequence: 1,
+ *   sentAtUs: Date.now() * 1000,
+ * });
+ * wire.length; // 4-byte length prefix + the FlatBuffer
+ * ```
+ *
+ * @module
+ */
+
+import * as flatbuffers from "flatbuffers";
+import {
+  Opta_Metrics_MomentumState as MomentumTable,
+  Opta_Metrics_ProcessInfo as ProcessTable,
+  Opta_Metrics_SystemMetrics as MetricsTable,
+} from "./generated/system_metrics_generated.ts";
+import { FrameSlab } from "./framing.ts";
+import { type FrameHeader, FrameTemplate } from "./frame_template.ts";
+import type { ProcessSample, Snapshot } from "../metrics/types.ts";
+import type { MomentumState } from "../momentum/momentum.ts";
+
+export type { FrameHeader } from "./frame_template.ts";
+
+/** Longest process name put on the wire, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 255;
+
+/** Processes encoded per frame unless told otherwise. */
+export const DEFAULT_TOP = 10;
+
+/** Options of {@linkcode FrameEncoder}. */
+export interface EncoderOptions {
+  /** Most processes encoded per frame (default {@linkcode DEFAULT_TOP}). */
+  top?: number;
+  /** Most process names kept in the UTF-8 cache before it is cleared (default 4096). */
+  nameCacheSize?: number;
+  /**
+   * The daemon run's id, written as `started_at_us` in every frame (default 0):
+   * the run's start, µs since the Unix epoch, so a client tells a restart from a gap.
+   */
+  startedAtUs?: number;
+}
+
+const utf8 = new TextEncoder();
+
+/** A count or time as the schema's `ulong`: whole, never negative, 0 for NaN/±Infinity. */
+function toUlong(value: number): bigint {
+  return Number.isFinite(value) && value > 0 ? BigInt(Math.trunc(value)) : 0n;
+}
+
+/**
+ * UTF-8 bytes of `name`, cut to at most `maxBytes` at a character boundary
+ * (never inside a multi-byte sequence).
+ */
+export function truncateUtf8(name: string, maxBytes: number = MAX_NAME_BYTES): Uint8Array {
+  const bytes = utf8.encode(name);
+  if (bytes.length <= maxBytes) return bytes;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // bytes[end] continues a character
+  return bytes.slice(0, end);
+}
+
+/**
+ * Encodes frames, reusing one FlatBuffers builder and a cache of UTF-8 process
+ * names (string encoding is the dominant cost of a full build). Each call returns
+ * its own bytes. Not for concurrent use.
+ */
+export class FrameEncoder {
+  readonly #builder = new flatbuffers.Builder(1024);
+  readonly #names = new Map<string, Uint8Array>();
+  readonly #slab = new FrameSlab();
+  readonly #top: number;
+  readonly #nameCacheSize: number;
+  readonly #startedAtUs: bigint;
+  #offsets: flatbuffers.Offset[] = [];
+  #template: FrameTemplate | null = null;
+  #fullBuilds = 0;
+
+  /** Creates an encoder; see {@linkcode EncoderOptions}. */
+  constructor(options: EncoderOptions = {}) {
+    this.#top = options.top ?? DEFAULT_TOP;
+    this.#nameCacheSize = options.nameCacheSize ?? 4096;
+    this.#startedAtUs = toUlong(options.startedAtUs ?? 0);
+  }
+
+  /** Frames this encoder built in full; every other frame was a rewrite of the last one. */
+  get fullBuilds(): number {
+    return this.#fullBuilds;
+  }
+
+  /**
+   * One frame: 4-byte big-endian length, then the FlatBuffer, in a view that may
+   * share its buffer with earlier frames (see {@linkcode FrameSlab}). When the snapshot's
+   * processes equal (by value) those of the last full build and its temperature
+   * is present or absent as then, the last frame's scalars are rewritten and it is
+   * copied, which is most ticks; either way the bytes are those of a full build.
+   */
+  encode(snapshot: Snapshot, momentum: MomentumState, header: FrameHeader): Uint8Array {
+    if (this.#template?.fits(snapshot, this.#top)) {
+      return this.#slab.frame(this.#template.write(snapshot, momentum, header));
+    }
+    const body = this.#build(snapshot, momentum, header);
+    const count = Math.min(snapshot.topProcesses.length, this.#top);
+    this.#template = new FrameTemplate(body.slice(), snapshot.topProcesses.slice(0, count));
+    this.#fullBuilds++;
+    return this.#slab.frame(body);
+  }
+
+  /** A full build; the returned view points into the reused builder. */
+  #build(snapshot: Snapshot, momentum: MomentumState, header: FrameHeader): Uint8Array {
+    const b = this.#builder;
+    b.clear();
+    const processes = snapshot.topProcesses;
+    const count = Math.min(processes.length, this.#top);
+    const offsets = this.#offsets;
+    offsets.length = count;
+    for (let i = 0; i < count; i++) offsets[i] = this.#process(processes[i]);
+    const list = MetricsTable.createTopProcessesVector(b, offsets);
+    // Every scalar from here on is written even when 0 (the generated adders skip a
+    // default unless told not to), so the layout depends only on the processes and the
+    // temperature's presence. An absent optional scalar reads as "none", so 0 °C is
+    // written too.
+    b.forceDefaults(true);
+    const animation = MomentumTable.createMomentumState(
+      b,
+      momentum.intensity,
+      momentum.color,
+      momentum.rotationSpeed,
+    );
+    MetricsTable.startSystemMetrics(b);
+    MetricsTable.addCpuUsage(b, snapshot.cpuUsage);
+    MetricsTable.addMemoryUsage(b, snapshot.memoryUsage);
+    MetricsTable.addMemoryTotal(b, toUlong(snapshot.memoryTotal));
+    MetricsTable.addDiskUsage(b, snapshot.diskUsage);
+    if (snapshot.temperature !== null) MetricsTable.addTemperature(b, snapshot.temperature);
+    MetricsTable.addTimestamp(b, toUlong(snapshot.timestamp));
+    MetricsTable.addTopProcesses(b, list);
+    MetricsTable.addMomentum(b, animation);
+    MetricsTable.addSequence(b, toUlong(header.sequence));
+    MetricsTable.addSentAtUs(b, toUlong(header.sentAtUs));
+    MetricsTable.addStartedAtUs(b, this.#startedAtUs);
+    b.forceDefaults(false);
+    MetricsTable.finishSystemMetricsBuffer(b, MetricsTable.endSystemMetrics(b));
+    return b.asUint8Array();
+  }
+
+  #process(p: ProcessSample): flatbuffers.Offset {
+    const b = this.#builder;
+    const name = b.createString(this.#nameBytes(p.name));
+    return ProcessTable.createProcessInfo(b, p.pid >>> 0, name, p.cpuPercent, p.memoryMb);
+  }
+
+  #nameBytes(name: string): Uint8Array {
+    let bytes = this.#names.get(name);
+    if (bytes === undefined) {
+      if (this.#names.size >= this.#nameCacheSize) this.#names.clear();
+      bytes = truncateUtf8(name);
+      this.#names.set(name, bytes);
+    }
+    return bytes;
+  }
+}
