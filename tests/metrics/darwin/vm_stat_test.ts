@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { assertParseError, capturesOf, fixture, fixtureTest } from "../../support/fixtures.ts";
+import { BANNER, HEADER, ROW1, ROW2 } from "../../support/vm_stat_interval.ts";
 
 const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
   assertParseError(fn, "vm_stat", line, includes);
@@ -358,20 +359,7 @@ for (
 }
 
 // ---- interval mode (`vm_stat 1`): constructed lines ----
-// None of the real interval captures has 16 KiB pages. The lines below are CONSTRUCTED
-// from the documented format: Apple system_cmds-1026 vm_stat.c banner() prints the banner and
-// "%8s" column names (file-backed "%11s", anonymous "%9s"); pstat() prints each value with the
-// same widths followed by one space, switching to value/1000 + "K" (then M, G) when too wide.
-// Row 1 reuses the M1 Pro fixture's one-shot values; on the first row after a banner the
-// cumulative columns are totals since boot, so faults 2500287752 → "2500287K".
-
-const BANNER = "Mach Virtual Memory Statistics: (page size of 16384 bytes)";
-const HEADER =
-  "    free   active   specul inactive throttle    wired  prgable   faults     copy    0fill reactive   purged file-backed anonymous cmprssed cmprssor  dcomprs   comprs  pageins  pageout  swapins swapouts";
-const ROW1 =
-  "    6472   730051    18210   710941        0   165932    19224 2500287K 62978099 1121833K 11023181 20818028      546992    912210  1414412   424276  4833976  8360458 21634062   135974   385871   437651 ";
-const ROW2 =
-  "    6100   730400    18210   710941        0   165990    19224     1523       12      803        0        0      546992    912600  1414412   424276        0        0        0        0        0        0 ";
+// (tests/support/vm_stat_interval.ts says how they are built from vm_stat.c's format)
 
 Deno.test("vm_stat interval (constructed): header column names match the brief", () => {
   assert.deepEqual(HEADER.trim().split(/\s+/), VM_STAT_COLUMNS);
