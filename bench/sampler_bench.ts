@@ -29,7 +29,7 @@
 import { cpus } from "node:os";
 import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { runCommand } from "../src/metrics/command.ts";
+import { runCommand } from "../src/process/run.ts";
 import { cpuBusyPercent, type CpuTimes } from "../src/metrics/cpu.ts";
 import { dfCapacityPercent, findDfMount, parseDf } from "../src/metrics/df.ts";
 import { LINUX_TOOLS, linuxPlatform, topArgs } from "../src/metrics/linux/platform.ts";

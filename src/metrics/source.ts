@@ -9,7 +9,7 @@
  */
 
 import { sharedWakeups } from "../wakeups.ts";
-import { LineChild } from "./command.ts";
+import { LineChild } from "../process/line_child.ts";
 import type { ProcessSample } from "./types.ts";
 
 /** The kinds of reading, one source each. */

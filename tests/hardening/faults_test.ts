@@ -13,7 +13,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import { type ReceivedFrame, subscribe } from "../../src/ipc/client.ts";
 import { serve, type ServeOptions } from "../../src/ipc/server.ts";
 import { createLogger } from "../../src/log.ts";
-import { type CommandFailure, LineChild } from "../../src/metrics/command.ts";
+import type { ProcessFailure } from "../../src/process/failure.ts";
+import { LineChild } from "../../src/process/line_child.ts";
 import { LINUX_TOOLS, linuxPlatform, type LinuxTools } from "../../src/metrics/linux/platform.ts";
 import {
   BREW_SOCKET,
@@ -348,7 +349,7 @@ Deno.test({
     withTempDir("opta-faults-", async (dir) => {
       const watch = (path: string, stallMs: number) => {
         const lines: string[] = [];
-        const errors: CommandFailure[] = [];
+        const errors: ProcessFailure[] = [];
         const child = new LineChild({
           path,
           stallMs,

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { createLogger } from "../../src/log.ts";
-import { CommandFailure, runCommand } from "../../src/metrics/command.ts";
+import { ProcessFailure } from "../../src/process/failure.ts";
+import { runCommand } from "../../src/process/run.ts";
 import { DARWIN_TOOLS, darwinPlatform } from "../../src/metrics/darwin/platform.ts";
 import { parsePs } from "../../src/metrics/darwin/ps.ts";
 import { STATIC_SYSCTL_KEYS } from "../../src/metrics/darwin/sysctl.ts";
@@ -107,7 +108,7 @@ Deno.test({
         error = e;
       }
       const took = performance.now() - started;
-      assert.ok(error instanceof CommandFailure, String(error));
+      assert.ok(error instanceof ProcessFailure, String(error));
       assert.equal(error.kind, "timeout");
       assert.equal(error.signal, "SIGKILL");
       assert.match(error.message, /timed out after 300 ms \(killed with SIGKILL after 200 ms/);
@@ -356,7 +357,7 @@ Deno.test({
     const sampler = new Sampler([stub], {}, log.logger);
     sampler.start();
     const parse = (line: number) =>
-      new CommandFailure("/usr/bin/top -b", "callback", "onLine threw", {
+      new ProcessFailure("/usr/bin/top -b", "callback", "onLine threw", {
         cause: new ParseError("top", line, "column header lacks RES", "  PID USER"),
       });
     for (const line of [8, 95, 182]) {

@@ -118,6 +118,16 @@ export function alive(pid: number): boolean {
   return fields !== null && fields[2] !== "Z";
 }
 
+/** True while `/proc/<pid>` exists, zombies included: false once the pid has also been reaped. */
+export function pidExists(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The aggregate `cpu` line of /proc/stat, in clock ticks. */
 export interface CpuTicks {
   /** user + nice + system + irq + softirq + steal. */

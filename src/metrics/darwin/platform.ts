@@ -9,7 +9,8 @@
  */
 
 import { cpus } from "node:os";
-import { CommandFailure, runCommand } from "../command.ts";
+import { ProcessFailure } from "../../process/failure.ts";
+import { runCommand } from "../../process/run.ts";
 import { cpuSource } from "../cpu_source.ts";
 import { diskUsagePercent, findDfMount, parseDf } from "../df.ts";
 import { ParseError } from "../parse_error.ts";
@@ -65,7 +66,7 @@ function vmStatLineParser(facts: MachineFacts): LineParser {
 
 /** True for a failure caused by interval-mode output the parser does not recognise. */
 function unrecognisedIntervalOutput(error: Error): boolean {
-  return error instanceof CommandFailure && error.kind === "callback" &&
+  return error instanceof ProcessFailure && error.kind === "callback" &&
     error.cause instanceof ParseError;
 }
 

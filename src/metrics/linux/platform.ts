@@ -8,7 +8,7 @@
  */
 
 import { cpus } from "node:os";
-import { runCommand } from "../command.ts";
+import { runCommand } from "../../process/run.ts";
 import { cpuSource } from "../cpu_source.ts";
 import { dfCapacityPercent, findDfMount, parseDf } from "../df.ts";
 import { ParseError } from "../parse_error.ts";

@@ -7,7 +7,7 @@ import { assertParseError } from "../../support/fixtures.ts";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseThermal, printedFiles, thermalFiles } from "../../../src/metrics/linux/thermal.ts";
 import { temperatureReader } from "../../../src/metrics/linux/platform.ts";
-import { runCommand } from "../../../src/metrics/command.ts";
+import { runCommand } from "../../../src/process/run.ts";
 import { fakeTool, withTempDir } from "../../support/procs.ts";
 
 const isLinux = Deno.build.os === "linux";
