@@ -80,7 +80,7 @@ function reference(
 export function bySlot(table: Readonly<Record<string, Field>>): readonly Field[] {
   const fields: Field[] = [];
   for (const field of Object.values(table)) fields[field.slot] = field;
-  return fields;
+  return Object.freeze(fields);
 }
 
 /** `ProcessInfo`. */
