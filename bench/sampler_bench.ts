@@ -36,7 +36,8 @@ import { LINUX_TOOLS, linuxPlatform, topArgs } from "../src/metrics/linux/platfo
 import { parseThermal, thermalFiles } from "../src/metrics/linux/thermal.ts";
 import { TopStream } from "../src/metrics/linux/top.ts";
 import { DEFAULT_CADENCES, Sampler } from "../src/metrics/sampler.ts";
-import { sharedWakeups } from "../src/wakeups.ts";
+import { systemClock } from "../src/time/clock.ts";
+import { Schedule } from "../src/time/schedule.ts";
 import { procStatFields } from "../tests/support/procs.ts";
 
 const isLinux = Deno.build.os === "linux";
@@ -122,22 +123,27 @@ async function measure(label: string, seconds: number, sampler?: Sampler): Promi
 }
 
 /**
- * A 25 Hz tick like the daemon's without the frame work: it runs the shared wake-ups'
- * due tasks, as the daemon's tick does after writing a frame. Returns its stop function.
+ * A 25 Hz tick like the daemon's without the frame work: it runs the schedule's due
+ * tasks, as the daemon's tick does, while the schedule arms no timer of its own.
+ * Returns its stop function.
  */
-function daemonTicks(hz = 25): () => void {
+function daemonTicks(schedule: Schedule, hz = 25): () => void {
+  schedule.driveWithTimer(false);
   const period = 1000 / hz;
   let next = performance.now() + period;
   let timer: ReturnType<typeof setTimeout>;
   const tick = () => {
-    sharedWakeups.runDue();
+    schedule.runDue();
     const now = performance.now();
     next += period;
     if (next < now) next = now + period;
     timer = setTimeout(tick, next - now);
   };
   timer = setTimeout(tick, period);
-  return () => clearTimeout(timer);
+  return () => {
+    clearTimeout(timer);
+    schedule.driveWithTimer(true);
+  };
 }
 
 async function clockTicksPerSecond(): Promise<number> {
@@ -160,7 +166,9 @@ async function measureSamplerCost(seconds: number, rounds: number): Promise<void
   const hz = await clockTicksPerSecond();
   const platform = linuxPlatform();
   const facts = await platform.facts();
-  const sampler = new Sampler(platform.sources(facts, { top: 10 }));
+  const schedule = new Schedule(systemClock);
+  schedule.driveWithTimer(true);
+  const sampler = new Sampler(platform.sources(facts, { top: 10 }), { schedule });
   const windows: Record<Mode, Window[]> = {
     baseline: [],
     active: [],
@@ -175,7 +183,7 @@ async function measureSamplerCost(seconds: number, rounds: number): Promise<void
     else if (mode === "idle") sampler.idle();
     else sampler.start();
     await sampler.settled(10_000); // top's first refresh, df, grep
-    const stopTicks = mode === "ticks" || mode === "in ticks" ? daemonTicks() : () => {};
+    const stopTicks = mode === "ticks" || mode === "in ticks" ? daemonTicks(schedule) : () => {};
     await sleep(1000);
     windows[mode].push(await measure(mode, seconds, mode === "baseline" ? undefined : sampler));
     stopTicks();
@@ -188,6 +196,7 @@ async function measureSamplerCost(seconds: number, rounds: number): Promise<void
   }
   await window("idle");
   await sampler.stop();
+  schedule.driveWithTimer(false);
 
   const pct = (w: Window, us: number) => (100 * us) / 1e6 / w.wallS;
   const own = (w: Window) => pct(w, w.selfUs);

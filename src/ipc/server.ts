@@ -9,7 +9,9 @@
 
 import { cpuUsage } from "node:process";
 import { type LogFields, type Logger, silentLogger } from "../log.ts";
-import { sharedWakeups } from "../wakeups.ts";
+import { systemClock } from "../time/clock.ts";
+import { wasFrozen } from "../time/freeze.ts";
+import { Schedule } from "../time/schedule.ts";
 import { DEFAULT_GC_INTERVAL_MS, fullCollection } from "../heap.ts";
 import type { SourceName } from "../metrics/source.ts";
 import { type MachineFacts, type Platform } from "../metrics/platform.ts";
@@ -159,11 +161,16 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     listener.close(); // unlinks the socket: a failed start leaves nothing behind
     throw error;
   }
-  const sampler = new Sampler(
-    platform.sources(facts, { top: options.top ?? 10 }),
-    options.cadences,
+  // The daemon's one clock: while clients are connected the tick runs the schedule's due
+  // tasks (the sampler's reads, the socket check, collections, stats); otherwise the
+  // schedule's one timer does.
+  const schedule = new Schedule(systemClock);
+  schedule.driveWithTimer(true);
+  const sampler = new Sampler(platform.sources(facts, { top: options.top ?? 10 }), {
+    cadences: options.cadences,
+    schedule,
     log,
-  );
+  });
   const encoder = new FrameEncoder({ top: options.top ?? 10, startedAtUs: wallClockMicros() });
   const momentumConfig = options.momentum ?? DEFAULT_MOMENTUM_CONFIG;
   let momentum = initialMomentum(momentumConfig);
@@ -198,30 +205,26 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     broadcaster.publish(latest, now);
   };
 
-  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let cancelIdle: (() => void) | undefined;
   // Fell behind (suspend, SIGSTOP, overload): the ticker skips the missed ticks, never bursts.
   // One clock reading a tick: what the tick's own work takes (a sampler read, at most a few
   // ms) is nothing against stall timeouts of seconds, and the frame's send time is its own.
   const ticker = new Ticker(periodMs, (lateMs, now) => {
-    // A tick over a second late means this process was frozen (SIGSTOP, sleep): the
-    // clients' pending writes did not stall, we did. Restart their stall clocks.
-    if (lateMs > 1000) broadcaster.forgiveStalls(now);
-    // Periodic work that can wait a little (the sampler's reads, the socket check) runs in
-    // this wake-up instead of one of its own.
-    sharedWakeups.runDue(now);
+    // The clients' pending writes did not stall while this process was frozen: it was.
+    if (wasFrozen(lateMs)) broadcaster.forgiveStalls(now);
+    schedule.runDue(now);
     broadcaster.closeStalled(now);
     // The frame goes out last: work done after the write would hold up a client the
     // kernel woke on this CPU until this process sleeps again.
     publish(now);
   });
-  // While the ticker runs, it is the wake-up the sampler's reads and the checks ride on.
   const startTicking = () => {
-    sharedWakeups.pulse(periodMs);
+    schedule.driveWithTimer(false);
     ticker.start();
   };
   const stopTicking = () => {
     ticker.stop();
-    sharedWakeups.pulse(Infinity);
+    if (!stopping) schedule.driveWithTimer(true);
   };
 
   const broadcaster = new Broadcaster({
@@ -229,7 +232,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     maxClients: options.maxClients ?? 256,
     log,
     onFirstClient() {
-      clearTimeout(idleTimer);
+      cancelIdle?.();
       sampler.start();
       log.log("debug", "streaming", { rate_hz: rateHz });
     },
@@ -237,11 +240,11 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
       stopTicking();
       // Idle only after a grace period: a client that reconnects at once (or in a loop)
       // must not restart the sampler's children every time.
-      idleTimer = setTimeout(() => {
+      cancelIdle = schedule.at(systemClock.now() + (options.idleGraceMs ?? 5000), () => {
         if (stopping || broadcaster.size > 0) return;
         sampler.idle();
         log.log("debug", "idle: no clients");
-      }, options.idleGraceMs ?? 5000);
+      });
     },
   });
 
@@ -359,7 +362,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     accepting = accept(listener);
   };
   const socketCheckMs = options.socketCheckMs ?? 2000;
-  const stopSocketChecks = sharedWakeups.every(socketCheckMs, socketCheckMs / 4, () => {
+  const stopSocketChecks = schedule.every(socketCheckMs, () => {
     checkSocket().catch((error) => {
       fatal = `cannot re-bind ${path}: ${(error as Error).message}`;
       void stop(false);
@@ -372,7 +375,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   const collect = gcIntervalMs > 0 ? fullCollection() : null;
   let gcMs: number | null = null;
   const stopCollections = collect
-    ? sharedWakeups.every(gcIntervalMs, gcIntervalMs / 4, () => {
+    ? schedule.every(gcIntervalMs, () => {
       const start = performance.now();
       collect();
       gcMs = performance.now() - start;
@@ -382,7 +385,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   let lastCpu = cpuUsage();
   let lastStatsMs = performance.now();
   const stopStats = options.statsIntervalMs
-    ? sharedWakeups.every(options.statsIntervalMs, options.statsIntervalMs / 20, () => {
+    ? schedule.every(options.statsIntervalMs, () => {
       const now = performance.now();
       const cpu = cpuUsage(lastCpu);
       const cpuPercent = (cpu.user + cpu.system) / 10 / (now - lastStatsMs); // µs / ms → %
@@ -416,7 +419,8 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     stopStats?.();
     stopCollections?.();
     stopTicking();
-    clearTimeout(idleTimer);
+    cancelIdle?.();
+    schedule.driveWithTimer(false);
     if (!leaveSocketFile) {
       closeListener(listener);
       await accepting;

@@ -7,16 +7,16 @@
  */
 
 import { cpus } from "node:os";
-import { setTimeout as sleep } from "node:timers/promises";
 import { CPU_MIN_WINDOW_MS, type CpuTimes, CpuWindow } from "./cpu.ts";
+import { type Clock, sleep, systemClock } from "../time/clock.ts";
 import { polledSource, type Source } from "./source.ts";
 
 /** Where the CPU source reads its counters and its clock; tests substitute both. */
 export interface CpuSourceOptions {
   /** Per-core cumulative times (default: `node:os` `cpus()`). */
   read?: () => CpuTimes[];
-  /** A monotonic clock in ms (default: `performance.now`). */
-  now?: () => number;
+  /** The clock samples are stamped with and the first read waits on (default: system). */
+  clock?: Clock;
   /** The sliding window to report over. */
   window?: CpuWindow;
 }
@@ -29,19 +29,19 @@ export interface CpuSourceOptions {
  */
 export function cpuSource(options: CpuSourceOptions = {}): Source {
   const read = options.read ?? (() => cpus().map((c) => c.times));
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? systemClock;
   const window = options.window ?? new CpuWindow();
   const take = () => {
     const times = read();
     // cpus() answers an empty list when it cannot read the counters (on Linux, out of file
     // descriptors): a failed read, not a change of core count that would restart the window.
     if (times.length === 0) throw new Error("cpu: the per-core counters could not be read");
-    return window.push({ times, at: now() });
+    return window.push({ times, at: clock.now() });
   };
   return polledSource("cpu", async (signal) => {
     let reading = take();
     for (let attempt = 0; reading === null && attempt < 3; attempt++) {
-      await sleep(CPU_MIN_WINDOW_MS, undefined, { signal });
+      await sleep(clock, CPU_MIN_WINDOW_MS, signal);
       reading = take();
     }
     if (reading === null) throw new Error("cpu: tick counters unusable (core count changed?)");

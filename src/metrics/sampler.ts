@@ -5,6 +5,10 @@
  * subscriber the daemon calls {@linkcode Sampler.idle}: every source slows to the
  * idle cadence, so values stay fresh enough for the first frame after a connect.
  *
+ * Reads run only as tasks of the sampler's {@linkcode Schedule}: the daemon
+ * passes the schedule its tick runs, so while frames flow every read happens
+ * inside a tick; without one, the sampler's own schedule runs them on one timer.
+ *
  * A failing source keeps its last good value (its age grows), logs each distinct
  * failure once, retries with backoff and never stops the others.
  *
@@ -12,6 +16,8 @@
  */
 
 import { type Logger, silentLogger } from "../log.ts";
+import { systemClock } from "../time/clock.ts";
+import { Schedule } from "../time/schedule.ts";
 import { type Readings, type Source, SOURCE_NAMES, type SourceName } from "./source.ts";
 import type { Snapshot, SourceStatus } from "./types.ts";
 
@@ -43,6 +49,19 @@ export const DEFAULT_CADENCES: Readonly<Cadences> = Object.freeze({
   idle: 10_000,
 });
 
+/** Options of {@linkcode Sampler}. */
+export interface SamplerOptions {
+  /** Sampling cadences (defaults: {@linkcode DEFAULT_CADENCES}). */
+  cadences?: Partial<Cadences>;
+  /**
+   * The schedule the reads run on. Default: a schedule of the sampler's own on the
+   * system clock, driven by its one timer.
+   */
+  schedule?: Schedule;
+  /** Where failures and recoveries are logged. */
+  log?: Logger;
+}
+
 /** Sampling modes. */
 export type SamplerMode = "stopped" | "active" | "idle";
 
@@ -65,13 +84,18 @@ export class Sampler {
   readonly #states = new Map<SourceName, SourceState>();
   readonly #cadences: Cadences;
   readonly #log: Logger;
+  readonly #schedule: Schedule;
+  /** The schedule is the sampler's own: it drives it, and stops it on stop. */
+  readonly #ownsSchedule: boolean;
   #mode: SamplerMode = "stopped";
   #cached: Snapshot | null = null;
 
   /** @param sources one per kind; a kind without a source stays at its empty value. */
-  constructor(sources: Source[], cadences: Partial<Cadences> = {}, log: Logger = silentLogger) {
-    this.#cadences = { ...DEFAULT_CADENCES, ...cadences };
-    this.#log = log;
+  constructor(sources: Source[], options: SamplerOptions = {}) {
+    this.#cadences = { ...DEFAULT_CADENCES, ...options.cadences };
+    this.#log = options.log ?? silentLogger;
+    this.#ownsSchedule = options.schedule === undefined;
+    this.#schedule = options.schedule ?? new Schedule(systemClock);
     for (const source of sources) {
       this.#states.set(source.name, {
         source,
@@ -106,6 +130,7 @@ export class Sampler {
   /** Stop every source; resolves when no timer or child is left. */
   async stop(): Promise<void> {
     this.#mode = "stopped";
+    if (this.#ownsSchedule) this.#schedule.driveWithTimer(false);
     await Promise.all([...this.#states.values()].map((s) => s.source.stop()));
     for (const state of this.#states.values()) this.#wake(state);
   }
@@ -113,12 +138,13 @@ export class Sampler {
   /** Resolves once every source has produced a value or failed once, or after `timeoutMs`. */
   async settled(timeoutMs: number): Promise<void> {
     const pending = [...this.#states.values()].filter((s) => s.samples + s.failures === 0);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const clock = this.#schedule.clock;
+    let timer: unknown;
     await Promise.race([
       Promise.all(pending.map((s) => new Promise<void>((resolve) => s.waiters.push(resolve)))),
-      new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
+      new Promise<void>((resolve) => timer = clock.setTimeout(resolve, timeoutMs)),
     ]);
-    clearTimeout(timer);
+    clock.clear(timer);
   }
 
   /**
@@ -157,7 +183,7 @@ export class Sampler {
 
   /** Age and error state of every source. */
   health(): Record<SourceName, SourceStatus> {
-    const now = performance.now();
+    const now = this.#schedule.clock.now();
     const out = {} as Record<SourceName, SourceStatus>;
     for (const name of SOURCE_NAMES) {
       const s = this.#states.get(name);
@@ -175,13 +201,14 @@ export class Sampler {
   #switch(mode: "active" | "idle"): void {
     if (this.#mode === mode) return;
     this.#mode = mode;
+    if (this.#ownsSchedule) this.#schedule.driveWithTimer(true);
     for (const state of this.#states.values()) {
       const own = this.#cadences[state.source.name];
       const interval = mode === "idle" ? Math.max(own, this.#cadences.idle) : own;
       state.source.start(interval, {
         emit: (readings, costMs) => this.#emit(state, readings, costMs),
         fail: (error) => this.#fail(state, error),
-      });
+      }, this.#schedule);
     }
   }
 
@@ -190,7 +217,7 @@ export class Sampler {
     state.readings = readings;
     state.costMs = costMs ?? null;
     this.#cached = null;
-    state.lastGoodMono = performance.now();
+    state.lastGoodMono = this.#schedule.clock.now();
     state.lastGoodWall = Date.now();
     state.samples++;
     if (state.error !== null) {

@@ -2,13 +2,18 @@
  * Sources: each kind of reading (cpu, memory, processes, disk, temperature)
  * comes from one independent source that produces values on its own cadence and
  * reports its own failures. Two shapes cover every platform: a *polled* source
- * (a function run on a timer) and a *streamed* source (a long-lived child whose
- * lines a parser turns into readings).
+ * (a function run at an interval) and a *streamed* source (a long-lived child
+ * whose lines a parser turns into readings).
+ *
+ * A source arms no timer of its own: its reads, retries and restarts are tasks
+ * of the {@linkcode Schedule} it is started with, which the daemon's tick runs
+ * while frames flow and the schedule's one timer runs otherwise.
  *
  * @module
  */
 
-import { sharedWakeups } from "../wakeups.ts";
+import { Backoff } from "../time/backoff.ts";
+import type { Schedule } from "../time/schedule.ts";
 import { LineChild } from "../process/line_child.ts";
 import type { ProcessSample } from "./types.ts";
 
@@ -48,8 +53,11 @@ export interface SourceSink {
 export interface Source {
   /** Which reading it produces. */
   readonly name: SourceName;
-  /** Start producing about every `intervalMs` (restarts if already running). */
-  start(intervalMs: number, sink: SourceSink): void;
+  /**
+   * Start producing about every `intervalMs` into `sink`, as tasks of `schedule`
+   * (restarts with the new cadence if already running).
+   */
+  start(intervalMs: number, sink: SourceSink, schedule: Schedule): void;
   /** Stop, cancel any run in flight and leave no timer or child behind. */
   stop(): Promise<void>;
 }
@@ -64,9 +72,8 @@ export const MAX_RETRY_MS = 60_000;
  * Calling `start` again changes the cadence: a run in flight finishes (its work is
  * not thrown away), otherwise the next run happens at once.
  *
- * Runs keep to the interval's grid but may each come up to a quarter interval
- * late, to share a wake-up (see `src/wakeups.ts`): while frames flow they run
- * inside the daemon's ticks.
+ * Runs keep to the interval's grid; each is a task of the schedule, so while
+ * frames flow it runs inside the first tick at or after its time.
  */
 export function polledSource(
   name: SourceName,
@@ -75,7 +82,8 @@ export function polledSource(
   let active = false;
   let intervalMs = 0;
   let sink: SourceSink | null = null;
-  let failures = 0;
+  let schedule: Schedule | null = null;
+  let backoff = new Backoff({ initialMs: 1, maxMs: 1 });
   let dueAt = 0;
   let cancel: (() => void) | undefined;
   let abort: AbortController | undefined;
@@ -84,37 +92,39 @@ export function polledSource(
   const run = async () => {
     cancel = undefined;
     abort = new AbortController();
-    const started = performance.now();
+    const clock = schedule!.clock;
+    const started = clock.now();
     let delay = intervalMs;
     try {
       const readings = await read(abort.signal);
-      if (active) sink?.emit(readings, performance.now() - started);
-      failures = 0;
+      if (active) sink?.emit(readings, clock.now() - started);
+      backoff.reset();
     } catch (error) {
       if (!active) return; // stopped meanwhile: the abort is not a failure
-      failures++;
       sink?.fail(error instanceof Error ? error : new Error(String(error)));
-      delay = Math.max(intervalMs, Math.min(MAX_RETRY_MS, intervalMs * 2 ** failures));
+      delay = Math.max(intervalMs, backoff.next());
     } finally {
       running = null;
     }
     if (!active) return;
-    // Due one delay after this run was due (it may have started late to share a wake-up);
-    // never in the past, so a read slower than its interval or a freeze causes no burst.
-    dueAt = Math.max(dueAt + delay, performance.now());
-    cancel = sharedWakeups.at(dueAt, intervalMs / 4, () => running = run());
+    // Due one delay after this run was due (it may have started late, at a tick); never in
+    // the past, so a read slower than its interval or a freeze causes no burst.
+    dueAt = Math.max(dueAt + delay, clock.now());
+    cancel = schedule!.at(dueAt, () => running = run());
   };
 
   return {
     name,
-    start(newIntervalMs, newSink) {
+    start(newIntervalMs, newSink, newSchedule) {
       active = true;
       intervalMs = newIntervalMs;
       sink = newSink;
+      schedule = newSchedule;
+      // A failing read retries after twice the interval, then four times, … up to a minute.
+      backoff = new Backoff({ initialMs: 2 * intervalMs, maxMs: MAX_RETRY_MS });
       if (running) return; // the run in flight reschedules with the new interval
       cancel?.();
-      failures = 0;
-      dueAt = performance.now();
+      dueAt = newSchedule.clock.now();
       running = run();
     },
     async stop() {
@@ -155,12 +165,13 @@ export interface StreamedSpec {
 export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
   let child: LineChild | undefined;
   let stopping: Promise<void> = Promise.resolve();
-  let garbageRestarts = 0;
-  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  // A child killed for printing only garbage restarts after 1 s, 2 s, … up to a minute.
+  const garbageBackoff = new Backoff({ initialMs: 1000, maxMs: MAX_RETRY_MS });
+  let cancelRestart: (() => void) | undefined;
   const source: Source = {
     name,
-    start(intervalMs, sink) {
-      clearTimeout(restartTimer);
+    start(intervalMs, sink, schedule) {
+      cancelRestart?.();
       const previous = child;
       if (previous) stopping = Promise.all([stopping, previous.stop()]).then(() => {});
       let parser = spec.parser();
@@ -182,12 +193,10 @@ export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
             reading = parser.line(text);
           } catch (error) {
             if (++badLines === GARBAGE_LINES && child === current) {
-              // Kill it and start afresh after a doubling pause (1 s, 2 s, … 60 s).
-              const pause = Math.min(MAX_RETRY_MS, 1000 * 2 ** garbageRestarts++);
               stopping = Promise.all([stopping, current.stop()]).then(() => {});
-              restartTimer = setTimeout(() => {
-                if (child === current) source.start(intervalMs, sink);
-              }, pause);
+              cancelRestart = schedule.at(schedule.clock.now() + garbageBackoff.next(), () => {
+                if (child === current) source.start(intervalMs, sink, schedule);
+              });
             }
             throw error; // reported (once per distinct failure) through onError
           } finally {
@@ -195,7 +204,7 @@ export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
           }
           badLines = 0;
           if (reading) {
-            garbageRestarts = 0;
+            garbageBackoff.reset();
             sink.emit(reading, parseMs);
             parseMs = 0;
           }
@@ -208,7 +217,7 @@ export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
       current.start();
     },
     async stop() {
-      clearTimeout(restartTimer);
+      cancelRestart?.();
       const current = child;
       child = undefined;
       await Promise.all([stopping, current?.stop()]);
@@ -234,8 +243,8 @@ export function fallbackSource(
   let stopping: Promise<void> = Promise.resolve();
   return {
     name: primary.name,
-    start(intervalMs, sink) {
-      if (fellBack) return secondary.start(intervalMs, sink);
+    start(intervalMs, sink, schedule) {
+      if (fellBack) return secondary.start(intervalMs, sink, schedule);
       primary.start(intervalMs, {
         emit: (readings, costMs) => sink.emit(readings, costMs),
         fail: (error) => {
@@ -243,9 +252,9 @@ export function fallbackSource(
           fellBack = true;
           sink.fail(new Error(`${error.message}; falling back to polling`));
           stopping = primary.stop();
-          secondary.start(intervalMs, sink);
+          secondary.start(intervalMs, sink, schedule);
         },
-      });
+      }, schedule);
     },
     async stop() {
       await Promise.all([stopping, primary.stop(), secondary.stop()]);

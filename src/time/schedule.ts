@@ -61,7 +61,12 @@ export class Schedule {
     this.#tasks.add(task);
     if (dueMs < this.#earliestMs) this.#earliestMs = dueMs;
     if (this.#timerDriven && dueMs < this.#timerAtMs) this.#arm(dueMs);
-    return () => void this.#tasks.delete(task);
+    return () => {
+      // The timer was for this task: move it to the next one, or leave none behind.
+      if (this.#tasks.delete(task) && this.#timerDriven && dueMs === this.#timerAtMs) {
+        this.#arm(this.#nextDueMs());
+      }
+    };
   }
 
   /**

@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { CPU_WINDOW_MS, type CpuTimes, CpuWindow } from "../../src/metrics/cpu.ts";
 import { cpuSource } from "../../src/metrics/cpu_source.ts";
 import type { Readings } from "../../src/metrics/source.ts";
+import { Schedule } from "../../src/time/schedule.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
 
 /**
  * Counters of a simulated machine as the kernel keeps them: `cores` cores each busy
@@ -87,55 +89,54 @@ Deno.test("cpu window: no reading from one sample or a window under the minimum"
   assert.ok(window.push({ times: tickCounters(3, 0.5)(3800), at: 3800 }) !== null);
 });
 
-/** A sink that records readings, and a wait for the n-th. */
-function collect() {
+/** A CPU source on a virtual clock over simulated counters, and what it emitted. */
+function virtualCpu(busyShare: number, read?: (atMs: number) => CpuTimes[]) {
+  const clock = new VirtualClock(0);
+  const schedule = new Schedule(clock);
+  schedule.driveWithTimer(true);
+  const counters = read ?? tickCounters(2, busyShare);
+  const source = cpuSource({ read: () => counters(clock.now()), clock });
   const readings: number[] = [];
-  let wake: (() => void) | null = null;
+  const errors: string[] = [];
   const sink = {
-    emit(r: Readings) {
-      readings.push(r.cpuUsage!);
-      wake?.();
-    },
-    fail(error: Error) {
-      throw error;
-    },
+    emit: (r: Readings) => void readings.push(r.cpuUsage!),
+    fail: (error: Error) => void errors.push(error.message),
   };
-  const next = async (count: number) => {
-    while (readings.length < count) await new Promise<void>((r) => wake = r);
-  };
-  return { readings, sink, next };
+  return { clock, schedule, source, readings, errors, sink };
 }
 
 Deno.test("cpu source: the reading taken when the cadence slows to idle covers a real window", async () => {
-  // The simulated counters follow the real clock, 10 ms ticks, 3 % busy on 2 cores.
-  const counters = tickCounters(2, 0.03);
-  const source = cpuSource({ read: () => counters(performance.now()) });
-  const { readings, sink, next } = collect();
+  const { clock, schedule, source, readings, sink } = virtualCpu(0.03);
   try {
-    source.start(250, sink);
-    await next(6); // ≥ 1.5 s of samples
-    source.start(10_000, sink); // the switch to the idle cadence reads at once
-    await next(7);
-    // Over a few ms the ticks would not have moved (0 %), or one would read as a spike.
-    const atSwitch = readings[6];
-    assert.ok(atSwitch > 1.5 && atSwitch < 4.5, `reading at the switch: ${readings}`);
-    source.start(250, sink); // a client arrives: the reading at once is real too
-    await next(8);
-    assert.ok(readings[7] > 1.5 && readings[7] < 4.5, `reading at the connect: ${readings}`);
+    source.start(250, sink, schedule);
+    // The first reading after 250 ms, then one every 250 ms on the grid: 250, 250, 500, …
+    await clock.advance(1500);
+    assert.equal(readings.length, 7);
+    source.start(10_000, sink, schedule); // the switch to the idle cadence reads at once
+    await clock.advance(5);
+    assert.equal(readings.length, 8);
+    // Over 5 ms the 10 ms ticks would not have moved (0 %), or one would read as a spike.
+    assert.ok(readings[7] > 1.5 && readings[7] < 4.5, `reading at the switch: ${readings}`);
+    await clock.advance(3000);
+    assert.equal(readings.length, 8, "idle: the next read is 10 s away");
+    source.start(250, sink, schedule); // a client arrives: the reading at once is real too
+    await clock.advance(1);
+    assert.equal(readings.length, 9);
+    assert.ok(readings[8] > 1.5 && readings[8] < 4.5, `reading at the connect: ${readings}`);
   } finally {
     await source.stop();
   }
+  assert.equal(clock.pending, 0, "no timer left");
 });
 
 Deno.test("cpu source: the first reading waits for the minimum window", async () => {
-  const counters = tickCounters(2, 0.2);
-  const started = performance.now();
-  const source = cpuSource({ read: () => counters(performance.now()) });
-  const { readings, sink, next } = collect();
+  const { clock, schedule, source, readings, sink } = virtualCpu(0.2);
   try {
-    source.start(10_000, sink);
-    await next(1);
-    assert.ok(performance.now() - started >= 240, "waited for a window");
+    source.start(10_000, sink, schedule);
+    await clock.advance(249);
+    assert.equal(readings.length, 0, "no reading over less than 250 ms");
+    await clock.advance(1);
+    assert.equal(readings.length, 1);
     assert.ok(readings[0] > 15 && readings[0] < 25, `first reading ${readings[0]}`);
   } finally {
     await source.stop();
@@ -145,25 +146,23 @@ Deno.test("cpu source: the first reading waits for the minimum window", async ()
 Deno.test("cpu source: unreadable counters fail the read without losing the window", async () => {
   const counters = tickCounters(2, 0.03);
   let broken = false;
-  const source = cpuSource({ read: () => broken ? [] : counters(performance.now()) });
-  const errors: string[] = [];
-  const readings: number[] = [];
+  const { clock, schedule, source, readings, errors, sink } = virtualCpu(
+    0.03,
+    (at) => broken ? [] : counters(at),
+  );
   try {
-    await new Promise<void>((resolve) => {
-      source.start(250, {
-        emit(r) {
-          readings.push(r.cpuUsage!);
-          if (readings.length === 5) broken = true; // the next read fails, once
-          if (readings.length === 6) resolve();
-        },
-        fail(error) {
-          errors.push(error.message);
-          broken = false;
-        },
-      });
-    });
+    source.start(250, sink, schedule);
+    await clock.advance(1250);
+    assert.equal(readings.length, 6);
+    broken = true;
+    await clock.advance(250);
     assert.deepEqual(errors, ["cpu: the per-core counters could not be read"]);
-    assert.ok(readings[5] > 1.5 && readings[5] < 4.5, `after the failure: ${readings}`);
+    broken = false;
+    await clock.advance(499);
+    assert.equal(readings.length, 6, "the retry comes after twice the interval");
+    await clock.advance(1);
+    assert.equal(readings.length, 7);
+    assert.ok(readings[6] > 1.5 && readings[6] < 4.5, `after the failure: ${readings}`);
   } finally {
     await source.stop();
   }

@@ -49,7 +49,7 @@ async function withSampler(
 ): Promise<void> {
   const log = collectingLogger();
   const facts = await platform.facts();
-  const sampler = new Sampler(platform.sources(facts, { top: 5 }), cadences, log.logger);
+  const sampler = new Sampler(platform.sources(facts, { top: 5 }), { cadences, log: log.logger });
   sampler.start();
   try {
     await fn(sampler, log);
@@ -354,7 +354,7 @@ Deno.test({
       start: (_interval, s) => void (sink = s),
       stop: () => Promise.resolve(),
     };
-    const sampler = new Sampler([stub], {}, log.logger);
+    const sampler = new Sampler([stub], { log: log.logger });
     sampler.start();
     const parse = (line: number) =>
       new ProcessFailure("/usr/bin/top -b", "callback", "onLine threw", {

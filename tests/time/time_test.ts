@@ -116,3 +116,15 @@ Deno.test("schedule: driven by its own timer, one timer at a time, at the earlie
   assert.equal(clock.pending, 0);
   stop();
 });
+
+Deno.test("schedule: cancelling the task the timer waits for leaves no timer behind", () => {
+  const clock = new VirtualClock(0);
+  const schedule = new Schedule(clock);
+  schedule.driveWithTimer(true);
+  const cancelLater = schedule.at(500, () => {});
+  const cancel = schedule.at(100, () => {});
+  cancel();
+  assert.equal(clock.pending, 1, "moved to the 500 ms task");
+  cancelLater();
+  assert.equal(clock.pending, 0);
+});

@@ -9,6 +9,7 @@ import type { MachineFacts } from "../../../src/metrics/platform.ts";
 import type { Readings } from "../../../src/metrics/source.ts";
 import { fixture, FIXTURES, fixtureTest } from "../../support/fixtures.ts";
 import { fakeTool, waitFor, withTempDir } from "../../support/procs.ts";
+import { timerSchedule } from "../../support/schedule.ts";
 
 const GiB = 1024 ** 3;
 const FACTS: MachineFacts = { memoryTotal: 8 * GiB, logicalCpus: 2, model: null, os: "macOS" };
@@ -50,7 +51,7 @@ while :; do sleep 1 & wait $!; done`,
     memory.start(200, {
       emit: (r) => emitted.push(r),
       fail: (e) => failures.push(e.message),
-    });
+    }, timerSchedule());
     try {
       await waitFor(() => done(emitted), 10_000, "memory readings");
     } finally {

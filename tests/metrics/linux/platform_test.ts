@@ -31,14 +31,14 @@ const DENO_COMM = basename(Deno.execPath()).slice(0, 15);
 function tapped(source: Source, tap: (readings: Readings) => void): Source {
   return {
     name: source.name,
-    start: (interval, sink) =>
+    start: (interval, sink, schedule) =>
       source.start(interval, {
         emit(readings) {
           tap(readings);
           sink.emit(readings);
         },
         fail: (error) => sink.fail(error),
-      }),
+      }, schedule),
     stop: () => source.stop(),
   };
 }
@@ -54,7 +54,7 @@ async function linuxSampler(
     const tap = taps[s.name];
     return tap ? tapped(s, tap) : s;
   });
-  const sampler = new Sampler(sources, cadences);
+  const sampler = new Sampler(sources, { cadences });
   sampler.start();
   return { sampler, facts };
 }
