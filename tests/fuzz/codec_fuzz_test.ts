@@ -1,0 +1,288 @@
+/**
+ * Property-based tests of the FlatBuffers codec: Snapshot round-trips through a
+ * reused encoder, patched frames against full builds, and mutated bodies. Every
+ * property has a fixed seed (fast-check prints it, with the shrunk counterexample,
+ * on failure).
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  decodeAnimation,
+  DecodeError,
+  decodeMetrics,
+  FrameEncoder,
+  MAX_NAME_BYTES,
+  type MetricsFrame,
+  truncateUtf8,
+} from "../../src/ipc/codec.ts";
+import type { ProcessSample, Snapshot } from "../../src/metrics/types.ts";
+import type { MomentumColor, MomentumState } from "../../src/momentum/momentum.ts";
+import { uniform } from "../support/fuzz.ts";
+import { concat } from "../support/bytes.ts";
+import { deepFreeze } from "../support/frozen.ts";
+import { assertSameFrames } from "../support/assert_bytes.ts";
+
+/** Floats of every kind: NaN, ±Infinity, ±0, subnormals, huge, and ordinary percentages. */
+const floatArb = fc.oneof(
+  fc.double(),
+  uniform(0, 100),
+  fc.float().map((f) => f),
+  fc.constantFrom(NaN, Infinity, -Infinity, -0, 0, 3.4028235677973366e38, 3.5e38, 1e-46),
+);
+
+/** A count or time for a `ulong`: safe integers mostly, and any double (→ 0 or wrapped). */
+const ulongArb = fc.oneof(
+  { weight: 3, arbitrary: fc.maxSafeNat() },
+  { weight: 1, arbitrary: fc.double() },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(0, 2 ** 53 - 1, 2 ** 53, 2 ** 64 - 2048, 2 ** 64, 1e300),
+  },
+);
+
+/** Strings with multi-byte characters, lone surrogates, NULs and names over 255 UTF-8 bytes. */
+const nameArb = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 80 }),
+  fc.string({
+    unit: fc.constantFrom("a", "é", "€", "😀", "\ud800", "\udfff", "\u0000", "\ufffd", " "),
+    maxLength: 300,
+  }),
+  fc.string({ unit: "grapheme-ascii", minLength: 250, maxLength: 260 }),
+);
+
+const processArb: fc.Arbitrary<ProcessSample> = fc.record({
+  pid: fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer()),
+  name: nameArb,
+  cpuPercent: floatArb,
+  memoryMb: floatArb,
+});
+
+const snapshotArb: fc.Arbitrary<Snapshot> = fc.record({
+  cpuUsage: floatArb,
+  memoryUsage: floatArb,
+  memoryTotal: ulongArb,
+  diskUsage: floatArb,
+  temperature: fc.option(floatArb, { nil: null }),
+  timestamp: ulongArb,
+  topProcesses: fc.array(processArb, { maxLength: 30 }),
+});
+
+const momentumArb: fc.Arbitrary<MomentumState> = fc.record({
+  color: fc.constantFrom<MomentumColor>(0, 1, 2),
+  intensity: floatArb,
+  rotationSpeed: floatArb,
+});
+
+/** What a `float` field reads back as: the float32 rounding, NaN staying NaN (±0 both read as 0). */
+function assertF32(actual: number, input: number, what: string): void {
+  if (Number.isNaN(input)) assert.ok(Number.isNaN(actual), `${what}: ${actual} is not NaN`);
+  else assert.ok(actual === Math.fround(input), `${what}: ${actual} !== fround(${input})`);
+}
+
+/** What a `ulong` field reads back as: 0 for NaN/±Infinity/negatives, else truncated mod 2^64. */
+function ulong(value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) return 0;
+  return Number(BigInt.asUintN(64, BigInt(Math.trunc(value))));
+}
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+function assertDecoded(
+  got: MetricsFrame,
+  s: Snapshot,
+  m: MomentumState,
+  sequence: number,
+  sentAtUs: number,
+  top: number,
+): void {
+  assertF32(got.cpuUsage, s.cpuUsage, "cpuUsage");
+  assertF32(got.memoryUsage, s.memoryUsage, "memoryUsage");
+  assertF32(got.diskUsage, s.diskUsage, "diskUsage");
+  if (s.temperature === null) assert.equal(got.temperature, null);
+  else assertF32(got.temperature!, s.temperature, "temperature");
+  assert.equal(got.memoryTotal, ulong(s.memoryTotal));
+  assert.equal(got.timestamp, ulong(s.timestamp));
+  assert.equal(got.sequence, ulong(sequence));
+  assert.equal(got.sentAtUs, ulong(sentAtUs));
+  assert.equal(got.momentum.color, m.color);
+  assertF32(got.momentum.intensity, m.intensity, "intensity");
+  assertF32(got.momentum.rotationSpeed, m.rotationSpeed, "rotationSpeed");
+  const expected = s.topProcesses.slice(0, top);
+  assert.equal(got.topProcesses.length, expected.length);
+  got.topProcesses.forEach((p, i) => {
+    const want = expected[i];
+    assert.equal(p.pid, want.pid >>> 0);
+    assert.equal(p.name, fromUtf8.decode(truncateUtf8(want.name)));
+    assert.ok(utf8.encode(p.name).length <= MAX_NAME_BYTES);
+    assertF32(p.cpuPercent, want.cpuPercent, "cpuPercent");
+    assertF32(p.memoryMb, want.memoryMb, "memoryMb");
+  });
+}
+
+Deno.test("fuzz codec (d): truncateUtf8 keeps the longest whole-character UTF-8 prefix", () => {
+  fc.assert(
+    fc.property(nameArb, fc.integer({ min: 0, max: 300 }), (name, max) => {
+      const full = utf8.encode(name);
+      const cut = truncateUtf8(name, max);
+      assert.ok(cut.length <= max || (cut.length === full.length && full.length <= max));
+      assertSameFrames([cut], [full.subarray(0, cut.length)]); // a prefix of the UTF-8
+      // valid UTF-8: decodes without replacement characters that the full text lacks
+      assert.ok(fromUtf8.decode(full).startsWith(fromUtf8.decode(cut)));
+      // the longest: only a partial character (at most 3 bytes) was dropped
+      if (full.length > max) assert.ok(cut.length >= max - 3, `${cut.length} of ${max}`);
+      else assert.equal(cut.length, full.length);
+    }),
+    { seed: 0x5eed04, numRuns: 3000 },
+  );
+});
+
+Deno.test("fuzz codec (d): random Snapshots round-trip through one reused FrameEncoder", () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({ s: snapshotArb, m: momentumArb, sequence: ulongArb, sentAtUs: ulongArb }),
+        { minLength: 1, maxLength: 4 },
+      ),
+      fc.option(fc.integer({ min: 0, max: 15 }), { nil: undefined }),
+      fc.integer({ min: 1, max: 8 }),
+      (frames, top, nameCacheSize) => {
+        // One encoder for the whole sequence: builder reuse and name-cache eviction included.
+        const encoder = new FrameEncoder({ top, nameCacheSize });
+        for (const { s, m, sequence, sentAtUs } of frames) {
+          const wire = encoder.encode(deepFreeze(s), deepFreeze(m), { sequence, sentAtUs });
+          assert.equal(new DataView(wire.buffer, wire.byteOffset).getUint32(0), wire.length - 4);
+          const body = wire.subarray(4);
+          assertDecoded(decodeMetrics(body), s, m, sequence, sentAtUs, top ?? 10);
+          const animation = decodeAnimation(body);
+          assert.equal(animation.color, m.color);
+          assert.equal(animation.sequence, ulong(sequence));
+          assertF32(animation.intensity, m.intensity, "intensity");
+          assertF32(animation.rotationSpeed, m.rotationSpeed, "rotationSpeed");
+        }
+      },
+    ),
+    { seed: 0x5eed05, numRuns: 1000 },
+  );
+});
+
+Deno.test("fuzz codec (d): a patched repeat frame equals a freshly encoded one, byte for byte", () => {
+  fc.assert(
+    fc.property(
+      snapshotArb,
+      fc.array(fc.record({ m: momentumArb, sequence: ulongArb, sentAtUs: ulongArb }), {
+        minLength: 2,
+        maxLength: 5,
+      }),
+      (s, ticks) => {
+        const encoder = new FrameEncoder();
+        for (const [i, { m, sequence, sentAtUs }] of ticks.entries()) {
+          // The same object, or an equal copy: either way the last frame is patched.
+          const same = deepFreeze(i % 2 === 0 ? s : structuredClone(s));
+          const header = { sequence, sentAtUs };
+          const patched = encoder.encode(same, deepFreeze(m), header);
+          const fresh = new FrameEncoder().encode(same, m, header);
+          assertSameFrames([patched], [fresh]);
+        }
+        assert.equal(encoder.fullBuilds, 1, "only the first frame is built in full");
+      },
+    ),
+    { seed: 0x5eed06, numRuns: 1000 },
+  );
+});
+
+/** One change to a frame body. */
+type Mutation =
+  | { op: "set"; at: number; value: number }
+  | { op: "word"; at: number; value: number }
+  | { op: "truncate"; at: number }
+  | { op: "insert"; at: number; bytes: Uint8Array }
+  | { op: "delete"; at: number; count: number };
+
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({
+    op: fc.constant("set" as const),
+    at: fc.nat(),
+    value: fc.integer({ min: 0, max: 255 }),
+  }),
+  fc.record({
+    op: fc.constant("word" as const),
+    at: fc.nat(),
+    // small offsets keep pointing inside the buffer; others are any 32-bit value
+    value: fc.oneof(fc.integer({ min: -64, max: 512 }), fc.integer({ min: 0, max: 0xffffffff })),
+  }),
+  fc.record({ op: fc.constant("truncate" as const), at: fc.nat() }),
+  fc.record({
+    op: fc.constant("insert" as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+  }),
+  fc.record({
+    op: fc.constant("delete" as const),
+    at: fc.nat(),
+    count: fc.integer({ min: 1, max: 8 }),
+  }),
+);
+
+function mutate(body: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
+  let b = body.slice();
+  for (const mu of mutations) {
+    const at = b.length === 0 ? 0 : mu.at % (b.length + 1);
+    switch (mu.op) {
+      case "set":
+        if (at < b.length) b[at] = mu.value;
+        break;
+      case "word":
+        if (at + 4 <= b.length) new DataView(b.buffer).setUint32(at & ~3, mu.value >>> 0, true);
+        break;
+      case "truncate":
+        b = b.slice(0, at);
+        break;
+      case "insert":
+        b = concat([b.subarray(0, at), mu.bytes, b.subarray(at)]);
+        break;
+      case "delete":
+        b = concat([b.subarray(0, at), b.subarray(at + mu.count)]);
+        break;
+    }
+  }
+  return b;
+}
+
+/** The result of a decode, or the DecodeError message; anything else thrown fails. */
+function outcome<T>(decode: () => T): { ok: T } | { error: string } {
+  try {
+    return { ok: decode() };
+  } catch (e) {
+    if (e instanceof DecodeError) return { error: e.message };
+    throw e;
+  }
+}
+
+Deno.test("fuzz codec (e): mutated bodies decode or throw DecodeError, wherever they sit", () => {
+  fc.assert(
+    fc.property(
+      snapshotArb,
+      momentumArb,
+      fc.array(mutationArb, { minLength: 1, maxLength: 6 }),
+      fc.integer({ min: 1, max: 7 }),
+      (s, m, mutations, offset) => {
+        const wire = new FrameEncoder().encode(s, m, { sequence: 1, sentAtUs: 2 });
+        const body = mutate(wire.subarray(4), mutations);
+        const metrics = outcome(() => decodeMetrics(body));
+        const animation = outcome(() => decodeAnimation(body));
+        if ("ok" in metrics) {
+          assert.ok(metrics.ok.topProcesses.length <= body.length / 4);
+          assert.ok("ok" in animation, "animation fields decode whenever the whole frame does");
+        }
+        // The same bytes at an odd offset of a larger buffer decode the same way.
+        const host = new Uint8Array(body.length + offset + 3).fill(0xee);
+        host.set(body, offset);
+        const view = host.subarray(offset, offset + body.length);
+        assert.deepEqual(outcome(() => decodeMetrics(view)), metrics);
+        assert.deepEqual(outcome(() => decodeAnimation(view)), animation);
+      },
+    ),
+    { seed: 0x5eed07, numRuns: 4000 },
+  );
+});
