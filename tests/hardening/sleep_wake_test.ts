@@ -12,7 +12,10 @@ import { serve } from "../../src/ipc/server.ts";
 import type { Platform } from "../../src/metrics/platform.ts";
 import { polledSource } from "../../src/metrics/source.ts";
 import { DEFAULT_MOMENTUM_CONFIG } from "../../src/momentum/momentum.ts";
-import { poll, startDaemon, Subscriber, withDir } from "../support/daemon.ts";
+import { startDaemon, withDir } from "../support/daemon.ts";
+import { noteWhen } from "../support/note.ts";
+import { Subscriber } from "../support/readers.ts";
+import { poll } from "../support/wait.ts";
 import { alive, childrenOf } from "../support/procs.ts";
 
 const STOPPED_MS = 30_000;
@@ -51,10 +54,7 @@ function assertSane(frame: MetricsFrame, what: string): void {
   }
 }
 
-/** Prints a measurement when HARDENING_TEST_VERBOSE is set. */
-function note(...what: unknown[]): void {
-  if (Deno.env.get("HARDENING_TEST_VERBOSE")) console.log(...what);
-}
+const note = noteWhen("HARDENING_TEST_VERBOSE");
 
 const tops = (pid: number) => childrenOf(pid).filter((c) => c.comm === "top" && alive(c.pid));
 

@@ -11,7 +11,9 @@ import {
   type SubscriberStatus,
   UntrustedSocketError,
 } from "../../src/ipc/client.ts";
-import { poll, RawReader, startDaemon, Subscriber, withDir } from "../support/daemon.ts";
+import { startDaemon, withDir } from "../support/daemon.ts";
+import { RawReader, Subscriber } from "../support/readers.ts";
+import { poll } from "../support/wait.ts";
 import { scriptedFrame, ScriptedListener } from "../support/scripted_listener.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
 

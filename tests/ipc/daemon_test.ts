@@ -9,29 +9,18 @@ import {
   BREW_SOCKET,
   Daemon,
   fdCount,
-  poll,
-  RawReader,
   rssKiB,
   runDaemonToExit,
   startDaemon,
-  Subscriber,
   withDir,
 } from "../support/daemon.ts";
+import { assertRate, RawReader, Subscriber } from "../support/readers.ts";
+import { poll } from "../support/wait.ts";
 import { exists, isSocketAt } from "../support/host.ts";
+import { noteWhen } from "../support/note.ts";
 import { childrenOf } from "../support/procs.ts";
 
-/** Asserts a measured rate lies within 80–110 % of `hz`. */
-function assertRate(rate: number, hz: number, what: string): void {
-  assert.ok(
-    rate >= 0.8 * hz && rate <= 1.1 * hz,
-    `${what}: ${rate.toFixed(1)} frames/s, expected ${hz} ±(−20 %, +10 %)`,
-  );
-}
-
-/** Prints a measurement when DAEMON_TEST_VERBOSE is set. */
-function note(...what: unknown[]): void {
-  if (Deno.env.get("DAEMON_TEST_VERBOSE")) console.log(...what);
-}
+const note = noteWhen("DAEMON_TEST_VERBOSE");
 
 function connect(path: string): Promise<Deno.UnixConn> {
   return Deno.connect({ transport: "unix", path });

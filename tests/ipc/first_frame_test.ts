@@ -4,7 +4,8 @@
  * sampler has slowed to its idle cadence.
  */
 import assert from "node:assert/strict";
-import { startDaemon, Subscriber, withDir } from "../support/daemon.ts";
+import { startDaemon, withDir } from "../support/daemon.ts";
+import { Subscriber } from "../support/readers.ts";
 
 /** A child that keeps one core busy until killed. */
 function spinner(): Deno.ChildProcess {

@@ -11,13 +11,13 @@ import {
   BREW_SOCKET,
   Daemon,
   denoDirFor,
-  poll,
-  RawReader,
   type RunAs,
   runDaemonToExit,
   startDaemon,
   withDir,
 } from "../support/daemon.ts";
+import { RawReader } from "../support/readers.ts";
+import { poll } from "../support/wait.ts";
 import { isExecutable, isSocketAt } from "../support/host.ts";
 
 const isLinux = Deno.build.os === "linux";

@@ -17,7 +17,8 @@ import {
   grantedSocketPaths,
   servePermissionSet,
 } from "../../src/ipc/socket_path.ts";
-import { daemonConfigFile, daemonPermissionSet, withDir } from "../support/daemon.ts";
+import { withDir } from "../support/daemon.ts";
+import { daemonConfigFile, daemonPermissionSet } from "../support/daemon_permissions.ts";
 import { decodeMetrics, type MetricsFrame } from "../../src/ipc/codec.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
 

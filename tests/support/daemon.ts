@@ -1,22 +1,16 @@
 /**
  * Runs the daemon as a real subprocess for end-to-end tests: `deno run` from the
- * project root with the daemon's V8 flags and exactly this platform's shipped
- * permission set from deno.json (`serve-linux`, `serve-darwin`), turned into
- * flags with only the socket path (and its directory, where the set grants the
- * directory) swapped for the test's, so tests and binary cannot differ. Its
- * stderr (one line per lifecycle event) is collected line by line.
+ * project root with the daemon's V8 flags under exactly this platform's shipped
+ * permission set, only its socket path swapped for the test's (daemon_permissions.ts),
+ * so tests and binary cannot differ. Its stderr (one line per lifecycle event) is
+ * collected line by line.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
-import { type ReceivedFrame, subscribe, type SubscriberStatus } from "../../src/ipc/client.ts";
-import { decodeMetrics } from "../../src/ipc/codec.ts";
-import { FrameDecoder } from "../../src/ipc/framing.ts";
 import { DAEMON_V8_FLAGS } from "../../src/heap.ts";
-import { GRANTED_SOCKET_PATHS, parentOf, servePermissionSet } from "../../src/ipc/socket_path.ts";
-import config from "../../deno.json" with { type: "json" };
+import { daemonConfigFile, daemonPermissionSet } from "./daemon_permissions.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -34,95 +28,6 @@ export async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
-}
-
-/** A deno.json permission set, as its entries are typed there. */
-export type PermissionSet = {
-  read: string[];
-  write: string[];
-  net: string[];
-  run: string[];
-  sys: string[];
-  env: string[];
-  ffi: boolean;
-  import: boolean;
-};
-
-const SETS = config.permissions as unknown as Record<string, PermissionSet>;
-const SERVE_SETS = ["serve-darwin", "serve-linux"];
-
-/** The socket paths some serve set grants (`unix:` entries), each with the set that grants it. */
-function grantedAnywhere(): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const name of SERVE_SETS) {
-    for (const entry of SETS[name].net) found.set(entry.replace(/^unix:/, ""), name);
-  }
-  return found;
-}
-
-/**
- * This platform's serve set (`set`) with the granted socket path `template`
- * swapped for `socket`: its read/write/net entries come from whichever serve set
- * grants `template` (an entry for the path becomes `socket`, one for its directory
- * becomes `socket`'s directory), every other socket path's entries are dropped,
- * and everything else is kept as is. A template from the other platform's set
- * gives a test that platform's socket grants (the Homebrew directories, which the
- * daemon may create) with this platform's tools.
- */
-export function daemonPermissionSet(
-  socket: string,
-  template: string = GRANTED_SOCKET_PATHS[0],
-  set: string = servePermissionSet(),
-): PermissionSet {
-  const sockets = grantedAnywhere();
-  const owner = sockets.get(template);
-  assert.ok(owner, `${template} is not granted by any serve set`);
-  const related = new Set<string>();
-  for (const path of sockets.keys()) related.add(path).add(parentOf(path));
-  const swap = (entries: string[]) =>
-    entries.flatMap((entry) =>
-      entry === template
-        ? [socket]
-        : entry === parentOf(template)
-        ? [parentOf(socket)]
-        : related.has(entry)
-        ? []
-        : [entry]
-    );
-  const base = SETS[set];
-  const socketGrants = SETS[owner];
-  return {
-    ...base,
-    read: [...new Set([...swap(socketGrants.read), ...swap(base.read)])],
-    write: [...new Set([...swap(socketGrants.write), ...swap(base.write)])],
-    net: socketGrants.net.filter((e) => e === `unix:${template}`).map(() => `unix:${socket}`),
-  };
-}
-
-let configDir: string | null = null;
-let configCount = 0;
-
-/**
- * A config file holding the project's import map and `set` as the permission set
- * `serve-test`, for `deno run --config FILE -P=serve-test`: a set in a config file
- * can say what flags cannot (`sys: umask`), so the daemon runs under exactly it.
- * The files live in one temporary directory (readable by every user, for daemons
- * run as another one), removed when the test process ends.
- */
-export function daemonConfigFile(set: PermissionSet): string {
-  if (configDir === null) {
-    const dir = Deno.makeTempDirSync({ prefix: "omd-config" });
-    Deno.chmodSync(dir, 0o755);
-    configDir = dir;
-    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
-  }
-  const file = `${configDir}/deno-${++configCount}.json`;
-  Deno.writeTextFileSync(
-    file,
-    JSON.stringify({ imports: config.imports, lock: false, permissions: { "serve-test": set } }),
-  );
-  Deno.chmodSync(file, 0o644);
-  return file;
 }
 
 /**
@@ -407,133 +312,6 @@ export function fdCount(pid: number): number {
   return n;
 }
 
-/** Polls `cond` every 20 ms up to `ms`; returns whether it became true. */
-export async function poll(cond: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (true) {
-    if (await cond()) return true;
-    if (performance.now() > end) return false;
-    await delay(20);
-  }
-}
-
-/** A `subscribe()` client running in the background, recording what it receives. */
-export class Subscriber {
-  readonly frames: (ReceivedFrame & { at: number })[] = [];
-  readonly statuses: (SubscriberStatus & { at: number })[] = [];
-  readonly done: Promise<void>;
-  readonly #abort = new AbortController();
-
-  constructor(path: string) {
-    this.done = (async () => {
-      const frames = subscribe(path, {
-        signal: this.#abort.signal,
-        onStatus: (s) => this.statuses.push({ ...s, at: performance.now() }),
-      });
-      for await (const f of frames) this.frames.push({ ...f, at: performance.now() });
-    })();
-  }
-
-  /** performance.now() of the first "connected" status. */
-  get connectedAt(): number | undefined {
-    return this.statuses.find((s) => s.state === "connected")?.at;
-  }
-
-  /** The frames that arrived at or after `t` (performance.now()). */
-  after(t: number): (ReceivedFrame & { at: number })[] {
-    return this.frames.filter((f) => f.at >= t);
-  }
-
-  /** Stop the client and wait for it to finish. */
-  async stop(): Promise<void> {
-    this.#abort.abort();
-    await this.done;
-  }
-
-  /** Waits until at least `n` frames arrived. */
-  async frameCount(n: number, ms: number): Promise<void> {
-    assert.ok(
-      await poll(() => this.frames.length >= n, ms),
-      `only ${this.frames.length} frames within ${ms} ms`,
-    );
-  }
-
-  /** Every frame after the first followed its predecessor directly. */
-  assertConsecutive(): void {
-    assert.ok(this.frames.length > 0, "no frames");
-    for (const [i, f] of this.frames.entries()) {
-      if (i === 0) continue;
-      assert.equal(f.restarted, false, `frame ${i} restarted`);
-      assert.equal(f.missed, 0, `frame ${i} (sequence ${f.frame.sequence}) missed ${f.missed}`);
-      assert.equal(f.frame.sequence, this.frames[i - 1].frame.sequence + 1);
-    }
-  }
-
-  /** Frames per second between the first frame and the last moment observed (`until`). */
-  rate(until: number): number {
-    return (1000 * (this.frames.length - 1)) / (until - this.frames[0].at);
-  }
-}
-
-/** A raw connection that reads and decodes frames in the background, with arrival times. */
-export class RawReader {
-  readonly sequences: number[] = [];
-  readonly times: number[] = [];
-  /** How the read loop ended: end of stream, an error (e.g. closed here), or still running. */
-  ended: "eof" | "error" | null = null;
-  readonly done: Promise<void>;
-
-  constructor(readonly conn: Deno.UnixConn) {
-    this.done = (async () => {
-      const decoder = new FrameDecoder();
-      const buffer = new Uint8Array(64 * 1024);
-      try {
-        while (true) {
-          const n = await conn.read(buffer);
-          if (n === null) break;
-          for (const body of decoder.push(buffer.subarray(0, n))) {
-            this.sequences.push(decodeMetrics(body).sequence);
-            this.times.push(performance.now());
-          }
-        }
-        this.ended = "eof";
-      } catch {
-        this.ended = "error";
-      }
-    })();
-  }
-
-  /** Connect to `path` and start reading. */
-  static async connect(path: string): Promise<RawReader> {
-    return new RawReader(await Deno.connect({ transport: "unix", path }));
-  }
-
-  /** Frames per second received since `from` (performance.now()). */
-  rate(from: number, until = performance.now()): number {
-    return (1000 * this.times.filter((t) => t >= from && t < until).length) / (until - from);
-  }
-
-  /** Longest time between two frames received since `from`. */
-  maxGap(from: number): number {
-    const times = this.times.filter((t) => t >= from);
-    return Math.max(0, ...times.slice(1).map((t, i) => t - times[i]));
-  }
-
-  /** Every frame followed its predecessor directly. */
-  assertConsecutive(): void {
-    assert.ok(this.sequences.length > 0, "no frames");
-    for (let i = 1; i < this.sequences.length; i++) {
-      assert.equal(this.sequences[i], this.sequences[i - 1] + 1, `at ${i}: ${this.sequences}`);
-    }
-  }
-
-  /** Close the connection and wait for the read loop to end. */
-  async close(): Promise<void> {
-    try {
-      this.conn.close();
-    } catch {
-      // closed already
-    }
-    await this.done;
-  }
-}
+// Until every importer names the new homes.
+export { poll } from "./wait.ts";
+export { RawReader } from "./readers.ts";
