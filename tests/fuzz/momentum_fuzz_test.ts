@@ -86,16 +86,15 @@ function stateArb(config: MomentumConfig): fc.Arbitrary<MomentumState> {
   );
 }
 
+/** A config, a start state drawn for it, and `more`: the shape of every stepping property. */
+function configured<T>(more: fc.Arbitrary<T>): fc.Arbitrary<[MomentumConfig, MomentumState, T]> {
+  return configArb.chain((config) => fc.tuple(fc.constant(config), stateArb(config), more));
+}
+
 Deno.test("fuzz momentum: any inputs and clock steps keep colour, intensity and speed in range", () => {
   fc.assert(
     fc.property(
-      configArb.chain((config) =>
-        fc.tuple(
-          fc.constant(config),
-          stateArb(config),
-          fc.array(fc.tuple(inputArb, elapsedArb), { maxLength: 40 }),
-        )
-      ),
+      configured(fc.array(fc.tuple(inputArb, elapsedArb), { maxLength: 40 })),
       ([config, start, steps]) => {
         const [iMin, iMax] = bounds(config, "intensity");
         const [rMin, rMax] = bounds(config, "rotationSpeed");
@@ -175,15 +174,8 @@ Deno.test("fuzz momentum: classify is monotone in both inputs; NaN counts as 0",
 Deno.test("fuzz momentum: a constant input settles on one colour and converges to its targets", () => {
   fc.assert(
     fc.property(
-      configArb.chain((config) =>
-        fc.tuple(
-          fc.constant(config),
-          stateArb(config),
-          inputArb,
-          fc.array(elapsedArb, { minLength: 1, maxLength: 40 }),
-        )
-      ),
-      ([config, start, input, elapsed]) => {
+      configured(fc.tuple(inputArb, fc.array(elapsedArb, { minLength: 1, maxLength: 40 }))),
+      ([config, start, [input, elapsed]]) => {
         const color = classify(start.color, input, config.thresholds);
         const target = config.targets[color];
         const distance = (s: MomentumState) =>
@@ -261,10 +253,8 @@ Deno.test("fuzz momentum: easing over a split interval equals easing over the wh
 Deno.test("fuzz momentum: two steps of a and b reach the state one step of a + b does", () => {
   fc.assert(
     fc.property(
-      configArb.chain((config) =>
-        fc.tuple(fc.constant(config), stateArb(config), inputArb, pieceArb, pieceArb)
-      ),
-      ([config, start, input, a, b]) => {
+      configured(fc.tuple(inputArb, pieceArb, pieceArb)),
+      ([config, start, [input, a, b]]) => {
         fc.pre(Number.isFinite(a + b) || a === Infinity || b === Infinity);
         // Settle the colour first: the split property is about easing toward one target.
         const from = { ...start, color: classify(start.color, input, config.thresholds) };
