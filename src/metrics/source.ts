@@ -182,6 +182,7 @@ export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
         path: spec.path,
         args: spec.args(intervalMs),
         stallMs: spec.stallMs?.(intervalMs) ?? intervalMs * 3 + 5000,
+        schedule,
         onLine(text) {
           if (current.restarts !== run) { // the child was restarted: parse its output afresh
             run = current.restarts;

@@ -16,7 +16,10 @@ import {
 import { describeCommand, exitFailure, ProcessFailure } from "./failure.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import { childEnv, DEFAULT_GRACE_MS, positiveOption, spawnChild, Terminator } from "./spawn.ts";
-import { RestartBackoff, StallWatch } from "./supervision.ts";
+import { StallWatch } from "./supervision.ts";
+import { Backoff } from "../time/backoff.ts";
+import { systemClock } from "../time/clock.ts";
+import { Schedule } from "../time/schedule.ts";
 
 /** Options of {@linkcode LineChild}. */
 export interface LineChildOptions {
@@ -44,12 +47,18 @@ export interface LineChildOptions {
   backoffMaxMs?: number;
   /** A child that keeps delivering lines this long resets the backoff to its start (30000). */
   healthyMs?: number;
+  /**
+   * The schedule its stall checks and restart delays run on (default: one of its own on
+   * the system clock, driven by its own timer).
+   */
+  schedule?: Schedule;
 }
 
 /**
  * A supervised long-lived child whose stdout is consumed line by line. It is restarted with
  * exponential backoff when it exits, cannot be started, or stalls; `stop()` kills it and
- * resolves once no process and no timer is left. No callback is made after `stop()` is called.
+ * resolves once no process and no task is left. Its stall checks and restart delays are tasks
+ * of its schedule: inside the daemon, the tick runs them. No callback is made after `stop()` is called.
  *
  * @example
  * ```ts
@@ -78,7 +87,8 @@ export class LineChild {
   readonly #maxStderr: number;
   readonly #graceMs: number;
   readonly #healthyMs: number;
-  readonly #backoff: RestartBackoff;
+  readonly #backoff: Backoff;
+  readonly #schedule: Schedule;
   #loop: Promise<void> | null = null;
   #stopping = false;
   #child: Deno.ChildProcess | null = null;
@@ -102,10 +112,11 @@ export class LineChild {
     this.#maxLineBytes = positive("maxLineBytes", options.maxLineBytes, 64 * 1024);
     this.#maxStderr = positive("maxStderrBytes", options.maxStderrBytes, DEFAULT_MAX_STDERR_BYTES);
     this.#graceMs = positive("graceMs", options.graceMs, DEFAULT_GRACE_MS);
-    this.#backoff = new RestartBackoff(
-      positive("backoffStartMs", options.backoffStartMs, 250),
-      positive("backoffMaxMs", options.backoffMaxMs, 30_000),
-    );
+    this.#backoff = new Backoff({
+      initialMs: positive("backoffStartMs", options.backoffStartMs, 250),
+      maxMs: positive("backoffMaxMs", options.backoffMaxMs, 30_000),
+    });
+    this.#schedule = options.schedule ?? ownSchedule();
     this.#healthyMs = positive("healthyMs", options.healthyMs, 30_000);
   }
 
@@ -151,9 +162,8 @@ export class LineChild {
     while (true) {
       await this.#runOnce();
       if (this.#stopping) return;
-      await this.#sleep(this.#backoff.delayMs);
+      await this.#sleep(this.#backoff.next());
       if (this.#stopping) return;
-      this.#backoff.grow();
       this.#restarts++;
     }
   }
@@ -166,14 +176,15 @@ export class LineChild {
       this.#report(error as ProcessFailure);
       return;
     }
-    const started = performance.now();
+    const clock = this.#schedule.clock;
+    const started = clock.now();
     const term = new Terminator(child, this.#graceMs);
     this.#child = child;
     this.#term = term;
     let healthy = false;
     let stalled = false;
 
-    const stall = new StallWatch(started, this.#stallMs, () => {
+    const stall = new StallWatch(this.#schedule, this.#stallMs, () => {
       stalled = true;
       this.#report(
         new ProcessFailure(
@@ -186,7 +197,7 @@ export class LineChild {
     });
 
     const splitter = new LineSplitter(this.#maxLineBytes, (line, bytes) => {
-      const now = performance.now();
+      const now = clock.now();
       stall.seen(now);
       if (!healthy && now - started >= this.#healthyMs) {
         healthy = true;
@@ -231,12 +242,12 @@ export class LineChild {
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const cancel = this.#schedule.at(this.#schedule.clock.now() + ms, () => {
         this.#wake = null;
         resolve();
-      }, ms);
+      });
       this.#wake = () => {
-        clearTimeout(timer);
+        cancel();
         this.#wake = null;
         resolve();
       };
@@ -251,4 +262,11 @@ export class LineChild {
       reportError(error);
     }
   }
+}
+
+/** A schedule on the system clock run by its own timer: for a child no tick supervises. */
+function ownSchedule(): Schedule {
+  const schedule = new Schedule(systemClock);
+  schedule.driveWithTimer(true);
+  return schedule;
 }

@@ -1,68 +1,43 @@
 /**
- * The two rules that decide when a `LineChild` restarts its child: {@linkcode RestartBackoff}
- * (how long to wait before the next start) and {@linkcode StallWatch} (when a silent child counts
- * as stalled).
+ * When a `LineChild` counts as stalled: {@linkcode StallWatch} checks, as a task of
+ * the child's schedule, that a line arrived within the stall window. A check that
+ * runs long after it was due means this process was frozen ({@linkcode wasFrozen}),
+ * and the silence it measured is not the child's.
  *
  * @example
  * ```ts
- * import { RestartBackoff, StallWatch } from "./supervision.ts";
- * const backoff = new RestartBackoff(250, 30_000);
- * backoff.grow(); // backoff.delayMs is now 500
- * const watch = new StallWatch(performance.now(), 10_000, () => console.log("stalled"));
- * watch.seen(performance.now());
+ * import { StallWatch } from "./supervision.ts";
+ * import { Schedule } from "../time/schedule.ts";
+ * import { systemClock } from "../time/clock.ts";
+ * const schedule = new Schedule(systemClock);
+ * const watch = new StallWatch(schedule, 10_000, () => console.log("stalled"));
+ * watch.seen(systemClock.now());
  * watch.stop();
  * ```
  *
  * @module
  */
 
-/**
- * A stall check firing this much later than it was due means the event loop itself was frozen
- * (the daemon stopped or suspended), so the silence it measured is not the child's.
- */
-const FROZEN_MS = 1000;
-
-/** The delay before the next restart: starts at `startMs`, doubles up to `maxMs`. */
-export class RestartBackoff {
-  /** The delay to wait before the next restart. */
-  delayMs: number;
-
-  /** Starts at `startMs`; never waits longer than `maxMs`. */
-  constructor(
-    /** The first delay, in ms. */
-    readonly startMs: number,
-    /** The longest delay, in ms. */
-    readonly maxMs: number,
-  ) {
-    this.delayMs = startMs;
-  }
-
-  /** After a restart: the next delay doubles, up to the maximum. */
-  grow(): void {
-    this.delayMs = Math.min(this.delayMs * 2, this.maxMs);
-  }
-
-  /** A fresh start or a healthy child: back to the first delay. */
-  reset(): void {
-    this.delayMs = this.startMs;
-  }
-}
+import { wasFrozen } from "../time/freeze.ts";
+import type { Schedule } from "../time/schedule.ts";
 
 /** Calls `onStall` once when no line was {@linkcode StallWatch.seen} for `stallMs`. */
 export class StallWatch {
+  readonly #schedule: Schedule;
   readonly #stallMs: number;
   readonly #onStall: () => void;
   #lastLine: number;
   #due: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #cancel: () => void;
 
-  /** Arms the first check `stallMs` after `started` (a `performance.now()` time). */
-  constructor(started: number, stallMs: number, onStall: () => void) {
+  /** Arms the first check `stallMs` from now on `schedule`. */
+  constructor(schedule: Schedule, stallMs: number, onStall: () => void) {
+    this.#schedule = schedule;
     this.#stallMs = stallMs;
     this.#onStall = onStall;
-    this.#lastLine = started;
-    this.#due = started + stallMs;
-    this.#timer = setTimeout(this.#check, stallMs);
+    this.#lastLine = schedule.clock.now();
+    this.#due = this.#lastLine + stallMs;
+    this.#cancel = schedule.at(this.#due, this.#check);
   }
 
   /** A line arrived at `now`. */
@@ -72,22 +47,20 @@ export class StallWatch {
 
   /** The child has exited: no more checks. */
   stop(): void {
-    clearTimeout(this.#timer);
+    this.#cancel();
   }
 
   #check = (): void => {
-    const now = performance.now();
-    // Fired long after it was due: this process was not running (SIGSTOP, Ctrl-Z, a paused
-    // VM) and the child's lines may be waiting unread in the pipe. Not the child's silence:
-    // give it a fresh window instead of killing a healthy child on every resume.
-    if (now - this.#due > FROZEN_MS) this.#lastLine = now;
+    const now = this.#schedule.clock.now();
+    // This process was not running (SIGSTOP, Ctrl-Z, a paused VM): the child's lines may be
+    // waiting unread in the pipe. Give it a fresh window instead of killing a healthy child.
+    if (wasFrozen(now - this.#due)) this.#lastLine = now;
     const idle = now - this.#lastLine;
     if (idle < this.#stallMs) {
       this.#due = now + this.#stallMs - idle;
-      this.#timer = setTimeout(this.#check, this.#stallMs - idle);
+      this.#cancel = this.#schedule.at(this.#due, this.#check);
       return;
     }
-    this.#timer = undefined;
     this.#onStall();
   };
 }
