@@ -19,31 +19,26 @@ import { LINUX_TOOLS, linuxPlatform, type LinuxTools } from "../../src/metrics/l
 import {
   BREW_SOCKET,
   Daemon,
-  poll,
-  RawReader,
   rssKiB,
   runDaemonToExit,
   startDaemon,
   withDir,
 } from "../support/daemon.ts";
+import { isSocketAt } from "../support/host.ts";
+import { noteWhen } from "../support/note.ts";
+import { assertRate, RawReader } from "../support/readers.ts";
+import { poll } from "../support/wait.ts";
 import { alive, childrenOf, fakeTool, waitFor, withTempDir } from "../support/procs.ts";
 
 const isLinux = Deno.build.os === "linux";
 
-/** Prints a measurement when HARDENING_TEST_VERBOSE is set. */
-function note(...what: unknown[]): void {
-  if (Deno.env.get("HARDENING_TEST_VERBOSE")) console.log(...what);
-}
+const note = noteWhen("HARDENING_TEST_VERBOSE");
 
 interface LogLine {
   level: string;
   event: string;
   source?: string;
   error?: string;
-}
-
-function assertRate(rate: number, what: string): void {
-  assert.ok(rate >= 20 && rate <= 27.5, `${what}: ${rate.toFixed(1)} frames/s, expected 25`);
 }
 
 /**
@@ -113,7 +108,7 @@ Deno.test({
         const from = reader.times[0];
         const rate = reader.rate(from);
         note("hang", { failedAfter, rate });
-        assertRate(rate, "while df hung");
+        assertRate(rate, 25, "while df hung");
         const gap = reader.maxGap(from);
         assert.ok(gap < 200, `a ${gap.toFixed(0)} ms gap between frames`);
         reader.assertConsecutive();
@@ -149,7 +144,7 @@ Deno.test({
         assert.ok(living.length <= 1, `df runs still alive: ${living} of ${pids}`);
         const rate = reader.rate(from);
         note("flood df", { runs: pids.length, grownMiB, rate });
-        assertRate(rate, "while df flooded");
+        assertRate(rate, 25, "while df flooded");
         assert.ok(grownMiB < 40, `RSS grew ${grownMiB.toFixed(1)} MiB`);
         reader.assertConsecutive();
       });
@@ -282,7 +277,7 @@ Deno.test({
       const gap = reader.maxGap(from);
       note("flood top line", { rate, gap, grownMiB });
       assert.ok(gap < 200, `a ${gap.toFixed(0)} ms gap between frames`);
-      assertRate(rate, "while top flooded");
+      assertRate(rate, 25, "while top flooded");
       assert.ok(grownMiB < 40, `RSS grew ${grownMiB.toFixed(1)} MiB`);
       reader.assertConsecutive();
     }),
@@ -322,7 +317,7 @@ Deno.test({
           assert.ok(gap >= backoff - 5 && gap < backoff + 600, `restart gaps ${gaps}, #${i}`);
         }
         assert.ok(cpuPercent < 15, `serve used ${cpuPercent.toFixed(1)} % of a core`);
-        assertRate(reader.rate(t0), "while top kept exiting");
+        assertRate(reader.rate(t0), 25, "while top kept exiting");
         reader.assertConsecutive();
         // one log line per distinct failure, not one per restart
         const failed = failuresOf(log, "processes");
@@ -412,13 +407,7 @@ Deno.test({
         // connected clients keep streaming; the socket check (every 2 s) binds again
         await daemon.waitForLine(/binding again/, 5000);
         assert.ok(
-          await poll(() => {
-            try {
-              return Deno.lstatSync(sock).isSocket === true;
-            } catch {
-              return false;
-            }
-          }, 2000),
+          await poll(() => isSocketAt(sock), 2000),
           "socket not re-created",
         );
         const before = frames.length;

@@ -19,6 +19,7 @@ import { ParseError } from "../../src/metrics/parse_error.ts";
 import type { Source, SourceSink } from "../../src/metrics/source.ts";
 import { fixture, FIXTURES, fixtureTest, toPidPcpuRssComm } from "../support/fixtures.ts";
 import { alive, childrenOf, dfCapacity, fakeTool, waitFor, withTempDir } from "../support/procs.ts";
+import { BANNER, HEADER, ROW1, ROW2 } from "../support/vm_stat_interval.ts";
 
 const isLinux = Deno.build.os === "linux";
 const sanitize = { sanitizeOps: true, sanitizeResources: true };
@@ -459,15 +460,6 @@ Deno.test({
 
 // ---- macOS platform with fakes printing the real captures -----------------------------------
 
-// Interval-mode lines copied from tests/metrics/darwin/vm_stat_test.ts (CONSTRUCTED there from
-// Apple's vm_stat.c format; row 1 reuses the M1 Pro one-shot fixture's counters).
-const BANNER = "Mach Virtual Memory Statistics: (page size of 16384 bytes)";
-const HEADER =
-  "    free   active   specul inactive throttle    wired  prgable   faults     copy    0fill reactive   purged file-backed anonymous cmprssed cmprssor  dcomprs   comprs  pageins  pageout  swapins swapouts";
-const ROW1 =
-  "    6472   730051    18210   710941        0   165932    19224 2500287K 62978099 1121833K 11023181 20818028      546992    912210  1414412   424276  4833976  8360458 21634062   135974   385871   437651 ";
-const ROW2 =
-  "    6100   730400    18210   710941        0   165990    19224     1523       12      803        0        0      546992    912600  1414412   424276        0        0        0        0        0        0 ";
 const OLD_HEADER =
   "    free   active   spec inactive   wire   faults     copy    0fill reactive  pageins  pageout";
 

@@ -311,7 +311,3 @@ export function fdCount(pid: number): number {
   for (const _ of Deno.readDirSync(`/proc/${pid}/fd`)) n++;
   return n;
 }
-
-// Until every importer names the new homes.
-export { poll } from "./wait.ts";
-export { RawReader } from "./readers.ts";
