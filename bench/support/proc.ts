@@ -52,7 +52,7 @@ export function treeCpu(pid: number): () => { selfPct: number; childrenPct: numb
   };
 }
 
-export { fdCount, rssKiB } from "../../tests/support/daemon.ts";
+export { fdCount, rssKiB } from "../../tests/support/procs.ts";
 
 /** Live descendants and their own ticks, with the parent's own and reaped ticks. */
 interface TreeTicks {

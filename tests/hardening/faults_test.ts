@@ -11,24 +11,17 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { setTimeout as delay } from "node:timers/promises";
 import { type ReceivedFrame, subscribe } from "../../src/ipc/client.ts";
-import { serve, type ServeOptions } from "../../src/ipc/server.ts";
+import { serve, type ServeOptions } from "../../src/daemon/serve.ts";
 import { createLogger } from "../../src/log.ts";
 import type { ProcessFailure } from "../../src/process/failure.ts";
 import { LineChild } from "../../src/process/line_child.ts";
 import { LINUX_TOOLS, linuxPlatform, type LinuxTools } from "../../src/metrics/linux/platform.ts";
-import {
-  BREW_SOCKET,
-  Daemon,
-  rssKiB,
-  runDaemonToExit,
-  startDaemon,
-  withDir,
-} from "../support/daemon.ts";
+import { BREW_SOCKET, Daemon, runDaemonToExit, startDaemon, withDir } from "../support/daemon.ts";
 import { isSocketAt } from "../support/host.ts";
 import { noteWhen } from "../support/note.ts";
 import { assertRate, RawReader } from "../support/readers.ts";
-import { poll } from "../support/wait.ts";
-import { alive, childrenOf, fakeTool, waitFor, withTempDir } from "../support/procs.ts";
+import { poll, waitFor } from "../support/wait.ts";
+import { alive, childrenOf, fakeTool, rssKiB, withTempDir } from "../support/procs.ts";
 
 const isLinux = Deno.build.os === "linux";
 

@@ -5,20 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import {
-  BREW_SOCKET,
-  Daemon,
-  fdCount,
-  rssKiB,
-  runDaemonToExit,
-  startDaemon,
-  withDir,
-} from "../support/daemon.ts";
+import { BREW_SOCKET, Daemon, runDaemonToExit, startDaemon, withDir } from "../support/daemon.ts";
 import { assertRate, RawReader, Subscriber } from "../support/readers.ts";
 import { poll } from "../support/wait.ts";
 import { exists, isSocketAt } from "../support/host.ts";
 import { noteWhen } from "../support/note.ts";
-import { childrenOf } from "../support/procs.ts";
+import { childrenOf, fdCount, rssKiB } from "../support/procs.ts";
 
 const note = noteWhen("DAEMON_TEST_VERBOSE");
 

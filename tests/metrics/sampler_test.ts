@@ -18,7 +18,8 @@ import { type Cadences, failureKey, Sampler } from "../../src/metrics/sampler.ts
 import { ParseError } from "../../src/metrics/parse_error.ts";
 import type { Source, SourceSink } from "../../src/metrics/source.ts";
 import { fixture, FIXTURES, fixtureTest, toPidPcpuRssComm } from "../support/fixtures.ts";
-import { alive, childrenOf, dfCapacity, fakeTool, waitFor, withTempDir } from "../support/procs.ts";
+import { alive, childrenOf, dfCapacity, fakeTool, withTempDir } from "../support/procs.ts";
+import { waitFor } from "../support/wait.ts";
 import { BANNER, HEADER, ROW1, ROW2 } from "../support/vm_stat_interval.ts";
 
 const isLinux = Deno.build.os === "linux";

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { ProcessFailure } from "../../src/process/failure.ts";
 import { LineChild } from "../../src/process/line_child.ts";
-import { fakeTool, pidExists, waitFor, withTempDir } from "../support/procs.ts";
+import { fakeTool, pidExists, withTempDir } from "../support/procs.ts";
+import { waitFor } from "../support/wait.ts";
 
 interface Seen {
   lines: string[];

@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { DAEMON_V8_FLAGS } from "../../src/heap.ts";
+import { DAEMON_V8_FLAGS } from "../../src/daemon/v8.ts";
 import { daemonConfigFile, daemonPermissionSet } from "./daemon_permissions.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -296,18 +296,4 @@ export async function runDaemonToExit(
   }
   await daemon.stderrDone;
   return { code: status.code, stderr: daemon.stderr, lines: daemon.lines.filter((l) => l !== "") };
-}
-
-/** VmRSS of `pid` in KiB (tests run with -A, so they may read /proc). */
-export function rssKiB(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-  assert.ok(m, `no VmRSS for ${pid}`);
-  return Number(m[1]);
-}
-
-/** Open file descriptors of `pid`. */
-export function fdCount(pid: number): number {
-  let n = 0;
-  for (const _ of Deno.readDirSync(`/proc/${pid}/fd`)) n++;
-  return n;
 }

@@ -1,13 +1,13 @@
 /**
  * Helpers for tests that run real processes: fake executables in a temporary
- * directory, a CPU-burning child, polling, and independent readings of `/proc`
+ * directory, a CPU-burning child, and independent readings of `/proc`
  * (tests run with `-A`, so unlike the daemon they may read `/proc` directly).
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
+import { waitFor } from "./wait.ts";
 
 /** Runs `fn` with a fresh temporary directory, removed afterwards whatever happens. */
 export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
@@ -25,15 +25,6 @@ export async function fakeTool(dir: string, name: string, body: string): Promise
   await Deno.writeTextFile(path, `#!/bin/sh\n${body}\n`);
   await Deno.chmod(path, 0o755);
   return path;
-}
-
-/** Polls `cond` every 20 ms; fails the test with `what` after `ms`. */
-export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await delay(20);
-  }
 }
 
 /** A child process burning one core for `ms`, and the way to be done with it. */
@@ -222,4 +213,18 @@ export async function runTool(path: string, args: string[]): Promise<string> {
   }).output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   return new TextDecoder().decode(out.stdout);
+}
+
+/** VmRSS of `pid` in KiB. */
+export function rssKiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  assert.ok(m, `no VmRSS for ${pid}`);
+  return Number(m[1]);
+}
+
+/** Open file descriptors of `pid`. */
+export function fdCount(pid: number): number {
+  let n = 0;
+  for (const _ of Deno.readDirSync(`/proc/${pid}/fd`)) n++;
+  return n;
 }

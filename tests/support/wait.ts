@@ -4,6 +4,7 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 
 /** Polls `cond` every 20 ms up to `ms`; returns whether it became true. */
@@ -14,4 +15,9 @@ export async function poll(cond: () => boolean | Promise<boolean>, ms: number): 
     if (performance.now() > end) return false;
     await delay(20);
   }
+}
+
+/** Polls `cond` every 20 ms; fails the test with `what` after `ms`. */
+export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  if (!(await poll(cond, ms))) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
 }

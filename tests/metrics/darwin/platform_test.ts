@@ -8,7 +8,8 @@ import { darwinPlatform } from "../../../src/metrics/darwin/platform.ts";
 import type { MachineFacts } from "../../../src/metrics/platform.ts";
 import type { Readings } from "../../../src/metrics/source.ts";
 import { fixture, FIXTURES, fixtureTest } from "../../support/fixtures.ts";
-import { fakeTool, waitFor, withTempDir } from "../../support/procs.ts";
+import { fakeTool, withTempDir } from "../../support/procs.ts";
+import { waitFor } from "../../support/wait.ts";
 import { timerSchedule } from "../../support/schedule.ts";
 
 const GiB = 1024 ** 3;

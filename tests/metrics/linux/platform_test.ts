@@ -17,8 +17,8 @@ import {
   dfCapacity,
   freeUsedPercent,
   meminfo,
-  waitFor,
 } from "../../support/procs.ts";
+import { waitFor } from "../../support/wait.ts";
 
 const isLinux = Deno.build.os === "linux";
 const sanitize = { sanitizeOps: true, sanitizeResources: true };
