@@ -21,11 +21,15 @@ export function assertRate(rate: number, hz: number, what: string): void {
 
 /** A `subscribe()` client running in the background, recording what it receives. */
 export class Subscriber {
+  /** Every frame received, with its performance.now() arrival time. */
   readonly frames: (ReceivedFrame & { at: number })[] = [];
+  /** Every connection status reported, with its performance.now() time. */
   readonly statuses: (SubscriberStatus & { at: number })[] = [];
+  /** Resolves when the client has stopped. */
   readonly done: Promise<void>;
   readonly #abort = new AbortController();
 
+  /** Subscribes to the daemon on `path` in the background. */
   constructor(path: string) {
     this.done = (async () => {
       const frames = subscribe(path, {
@@ -79,12 +83,16 @@ export class Subscriber {
 
 /** A raw connection that reads and decodes frames in the background, with arrival times. */
 export class RawReader {
+  /** The sequence number of every frame received. */
   readonly sequences: number[] = [];
+  /** The performance.now() arrival time of every frame received. */
   readonly times: number[] = [];
   /** How the read loop ended: end of stream, an error (e.g. closed here), or still running. */
   ended: "eof" | "error" | null = null;
+  /** Resolves when the read loop has ended. */
   readonly done: Promise<void>;
 
+  /** Starts reading `conn` in the background. */
   constructor(readonly conn: Deno.UnixConn) {
     this.done = (async () => {
       const decoder = new FrameDecoder();
