@@ -7,7 +7,10 @@
  * @module
  */
 
-import { wallClockMicros } from "../../src/ipc/clock.ts";
+import { WallClock } from "../../src/time/wall_clock.ts";
+
+const wallClock = new WallClock();
+const wallClockMicros = () => wallClock.micros();
 
 const [path, hzText = "25"] = Deno.args;
 try {

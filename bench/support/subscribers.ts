@@ -12,7 +12,10 @@
  * @module
  */
 
-import { wallClockMicros } from "../../src/ipc/clock.ts";
+import { WallClock } from "../../src/time/wall_clock.ts";
+
+const wallClock = new WallClock();
+const wallClockMicros = () => wallClock.micros();
 import { FrameDecoder } from "../../src/ipc/framing.ts";
 import { Opta_Metrics_SystemMetrics as SystemMetrics } from "../../src/ipc/generated/system_metrics_generated.ts";
 import * as flatbuffers from "flatbuffers";

@@ -6,9 +6,9 @@
  */
 
 import { createLogger, LOG_LEVELS, type LogLevel } from "../log.ts";
-import { serve, type ServeOptions } from "../ipc/server.ts";
+import { serve, type ServeOptions } from "../daemon/serve.ts";
 import { DEFAULT_SOCKET_PATH } from "../ipc/socket_path.ts";
-import { DEFAULT_GC_INTERVAL_MS } from "../heap.ts";
+import { DEFAULT_GC_INTERVAL_MS } from "../daemon/v8.ts";
 import { currentPlatform } from "../metrics/platform.ts";
 import { DEFAULT_CADENCES } from "../metrics/sampler.ts";
 import { DEFAULT_MOMENTUM_CONFIG } from "../momentum/momentum.ts";

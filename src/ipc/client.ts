@@ -24,7 +24,7 @@
 
 import { Backoff } from "../time/backoff.ts";
 import { type Clock, sleep, systemClock } from "../time/clock.ts";
-import { wallClockMicros } from "./clock.ts";
+import { WallClock } from "../time/wall_clock.ts";
 import { DecodeError, decodeMetrics, type MetricsFrame } from "./codec.ts";
 import { FrameDecoder, FrameError } from "./framing.ts";
 
@@ -135,6 +135,7 @@ export async function* subscribe(
 ): AsyncGenerator<ReceivedFrame, void, undefined> {
   const { signal, onStatus = () => {} } = options;
   const clock = options.clock ?? systemClock;
+  const wallClock = new WallClock();
   const backoff = new Backoff({
     initialMs: options.minBackoffMs ?? 100,
     maxMs: options.maxBackoffMs ?? 1000,
@@ -190,7 +191,7 @@ export async function* subscribe(
           const missed = sameRun ? Math.max(0, frame.sequence - lastSequence - 1) : 0;
           lastRun = frame.startedAtUs;
           lastSequence = frame.sequence;
-          yield { frame, missed, restarted, receivedAtUs: wallClockMicros() };
+          yield { frame, missed, restarted, receivedAtUs: wallClock.micros() };
         }
       }
     } catch (error) {

@@ -1,7 +1,7 @@
 /** serve() in-process: behaviour that a subprocess cannot reach deterministically. */
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { serve } from "../../src/ipc/server.ts";
+import { serve } from "../../src/daemon/serve.ts";
 import type { Platform } from "../../src/metrics/platform.ts";
 import { withDir } from "../support/daemon.ts";
 

@@ -1,6 +1,6 @@
 /** `--stats-interval`: one line every interval telling users what the daemon costs them. */
 import assert from "node:assert/strict";
-import { statsFields } from "../../src/ipc/server.ts";
+import { statsFields } from "../../src/daemon/stats.ts";
 import { startDaemon, withDir } from "../support/daemon.ts";
 import { subscribe } from "../../src/ipc/client.ts";
 

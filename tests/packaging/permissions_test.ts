@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import config from "../../deno.json" with { type: "json" };
 import { compileArgs, permissionSetFor, PINNED_DENO, TARGETS } from "../../packaging/compile.ts";
-import { DAEMON_V8_FLAGS } from "../../src/heap.ts";
+import { DAEMON_V8_FLAGS } from "../../src/daemon/v8.ts";
 import { DARWIN_TOOLS, darwinPlatform } from "../../src/metrics/darwin/platform.ts";
 import { LINUX_TOOLS, linuxPlatform } from "../../src/metrics/linux/platform.ts";
 import {

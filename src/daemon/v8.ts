@@ -1,5 +1,5 @@
 /**
- * Periodic full garbage collection. While frames flow, V8's young-generation
+ * The daemon's V8 flags and its periodic full garbage collection. While frames flow, V8's young-generation
  * collector promotes a steady trickle of short-lived objects into the old
  * generation, and V8 collects that only when it reaches a limit set well above
  * the live heap: left alone, the daemon's RSS climbs for its first minutes
@@ -13,6 +13,8 @@
  *
  * @module
  */
+
+import type { Schedule } from "../time/schedule.ts";
 
 /**
  * The V8 flags the daemon runs with: `deno task compile` bakes them in, `deno task start` passes
@@ -37,4 +39,38 @@ export const DEFAULT_GC_INTERVAL_MS = 60_000;
 export function fullCollection(): (() => void) | null {
   const gc = (globalThis as { gc?: unknown }).gc;
   return typeof gc === "function" ? () => void gc() : null;
+}
+
+/** Periodic full collections on a schedule, and what they report. */
+export interface Collections {
+  /** `"every 60s"`, `"off"`, or why it is unavailable: for the `listening` line. */
+  readonly state: string;
+  /** The last collection's pause (ms); null before the first or when off. */
+  readonly lastPauseMs: number | null;
+  /** Stops collecting. */
+  stop(): void;
+}
+
+/** Runs a full collection every `intervalMs` (0: never) as a task of `schedule`. */
+export function scheduleCollections(schedule: Schedule, intervalMs: number): Collections {
+  const collect = intervalMs > 0 ? fullCollection() : null;
+  let lastPauseMs: number | null = null;
+  const stop = collect
+    ? schedule.every(intervalMs, () => {
+      const started = schedule.clock.now();
+      collect();
+      lastPauseMs = schedule.clock.now() - started;
+    })
+    : () => {};
+  return {
+    state: intervalMs === 0
+      ? "off"
+      : collect
+      ? `every ${intervalMs / 1000}s`
+      : "unavailable (run with --v8-flags=--expose-gc)",
+    get lastPauseMs() {
+      return lastPauseMs;
+    },
+    stop,
+  };
 }

@@ -1,0 +1,181 @@
+/**
+ * The daemon's tick and who it is for. While anyone is connected, 25 times a
+ * second: run the schedule's due work (the sampler's reads, the socket check,
+ * collections, stats), close clients whose writes are stuck, then publish one
+ * frame — the sampler's snapshot, a momentum step, encoded once, handed to every
+ * client. The first client starts the tick and the sampler's full cadence; the
+ * last one stops the tick, the schedule's own timer takes over, and after a grace
+ * period the sampler slows to idle (a client that reconnects at once, or in a
+ * loop, must not restart the sampler's children every time).
+ *
+ * @module
+ */
+
+import type { Logger } from "../log.ts";
+import type { Sampler } from "../metrics/sampler.ts";
+import type { Snapshot } from "../metrics/types.ts";
+import {
+  initialMomentum,
+  isSettled,
+  type MomentumConfig,
+  type MomentumState,
+  stepMomentum,
+} from "../momentum/momentum.ts";
+import { Broadcaster, type BroadcasterStats } from "../ipc/broadcaster.ts";
+import { FrameEncoder } from "../ipc/codec.ts";
+import { wasFrozen } from "../time/freeze.ts";
+import type { Schedule } from "../time/schedule.ts";
+import { Ticker } from "../time/ticker.ts";
+import { WallClock } from "../time/wall_clock.ts";
+
+/** Options of {@linkcode Publisher}. */
+export interface PublisherOptions {
+  /** Where snapshots come from. */
+  sampler: Sampler;
+  /** The daemon's schedule: the tick runs it while clients are connected. */
+  schedule: Schedule;
+  /** Frames per second. */
+  rateHz: number;
+  /** Processes per frame. */
+  top: number;
+  /** Momentum thresholds, targets and easing. */
+  momentum: MomentumConfig;
+  /** Close a client whose write is stuck this long (ms). */
+  stallTimeoutMs: number;
+  /** Refuse clients beyond this many. */
+  maxClients: number;
+  /** How long after the last client leaves the sampler slows to idle (ms). */
+  idleGraceMs: number;
+  /** Lifecycle log. */
+  log: Logger;
+}
+
+/** Publishes one frame per tick to every connected client, ticking only while there are any. */
+export class Publisher {
+  readonly #sampler: Sampler;
+  readonly #schedule: Schedule;
+  readonly #momentumConfig: MomentumConfig;
+  readonly #idleGraceMs: number;
+  readonly #log: Logger;
+  readonly #wallClock = new WallClock();
+  readonly #encoder: FrameEncoder;
+  readonly #broadcaster: Broadcaster;
+  readonly #ticker: Ticker;
+  #momentum: MomentumState;
+  #sequence = 0;
+  #latest: Uint8Array | null = null;
+  #lastFrameMs: number;
+  /** The snapshot of the last momentum step, and whether that step changed nothing. */
+  #steppedFor: Snapshot | null = null;
+  #settled = false;
+  #cancelIdle: (() => void) | undefined;
+  #stopped = false;
+
+  /** A publisher with no client: not ticking. */
+  constructor(options: PublisherOptions) {
+    this.#sampler = options.sampler;
+    this.#schedule = options.schedule;
+    this.#momentumConfig = options.momentum;
+    this.#idleGraceMs = options.idleGraceMs;
+    this.#log = options.log;
+    this.#momentum = initialMomentum(options.momentum);
+    this.#lastFrameMs = options.schedule.clock.now();
+    this.#encoder = new FrameEncoder({ top: options.top, startedAtUs: this.#wallClock.micros() });
+    this.#broadcaster = new Broadcaster({
+      stallTimeoutMs: options.stallTimeoutMs,
+      maxClients: options.maxClients,
+      log: options.log,
+      onFirstClient: () => this.#firstClient(),
+      onLastClient: () => this.#lastClient(),
+    });
+    this.#ticker = new Ticker(1000 / options.rateHz, this.#tick, options.schedule.clock);
+  }
+
+  /** Frames published so far (the last `sequence`). */
+  get sequence(): number {
+    return this.#sequence;
+  }
+
+  /** Broadcaster counters. */
+  stats(): BroadcasterStats {
+    return this.#broadcaster.stats();
+  }
+
+  /** Serve a new connection: the first client gets a fresh frame at once, later ones the last. */
+  accept(conn: Deno.UnixConn): void {
+    if (this.#stopped) {
+      conn.close();
+      return;
+    }
+    const first = this.#broadcaster.size === 0;
+    if (!this.#broadcaster.add(conn, first ? null : this.#latest)) return;
+    if (first) this.#startTicking();
+  }
+
+  /** Stop ticking and close every client, waiting for their writes to settle. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#ticker.stop();
+    this.#cancelIdle?.();
+    await this.#broadcaster.closeAll();
+  }
+
+  #startTicking(): void {
+    this.#schedule.driveWithTimer(false);
+    this.#ticker.start();
+  }
+
+  #firstClient(): void {
+    this.#cancelIdle?.();
+    this.#sampler.start();
+    this.#log.log("debug", "streaming", {});
+  }
+
+  #lastClient(): void {
+    this.#ticker.stop();
+    if (this.#stopped) return;
+    this.#schedule.driveWithTimer(true);
+    const at = this.#schedule.clock.now() + this.#idleGraceMs;
+    this.#cancelIdle = this.#schedule.at(at, () => {
+      if (this.#stopped || this.#broadcaster.size > 0) return;
+      this.#sampler.idle();
+      this.#log.log("debug", "idle: no clients");
+    });
+  }
+
+  /**
+   * One tick. It reads the clock once: what its own work takes (a sampler read, at most a
+   * few ms) is nothing against stall timeouts of seconds.
+   */
+  readonly #tick = (lateMs: number, now: number): void => {
+    // The clients' pending writes did not stall while this process was frozen: it was.
+    if (wasFrozen(lateMs)) this.#broadcaster.forgiveStalls(now);
+    this.#schedule.runDue(now);
+    this.#broadcaster.closeStalled(now);
+    // The frame goes out last: work done after the write would hold up a client the
+    // kernel woke on this CPU until this process sleeps again.
+    this.#publish(now);
+  };
+
+  #publish(now: number): void {
+    const snapshot = this.#sampler.snapshot();
+    // Momentum at its targets stays there while the inputs do (most ticks): skip the step.
+    if (snapshot !== this.#steppedFor || !this.#settled) {
+      const next = stepMomentum(
+        this.#momentum,
+        { cpu: snapshot.cpuUsage, memory: snapshot.memoryUsage },
+        now - this.#lastFrameMs,
+        this.#momentumConfig,
+      );
+      this.#settled = isSettled(this.#momentum, next);
+      this.#momentum = next;
+      this.#steppedFor = snapshot;
+    }
+    this.#lastFrameMs = now;
+    this.#latest = this.#encoder.encode(snapshot, this.#momentum, {
+      sequence: ++this.#sequence,
+      sentAtUs: this.#wallClock.micros(),
+    });
+    this.#broadcaster.publish(this.#latest, now);
+  }
+}

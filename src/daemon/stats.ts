@@ -1,0 +1,93 @@
+/**
+ * The daemon's `stats` log line: what it reports ({@linkcode statsFields}, pure)
+ * and the periodic task that measures and logs it ({@linkcode reportStats}).
+ *
+ * @module
+ */
+
+import { cpuUsage } from "node:process";
+import type { LogFields, Logger } from "../log.ts";
+import type { SourceName } from "../metrics/source.ts";
+import type { SourceStatus } from "../metrics/sampler.ts";
+import type { Schedule } from "../time/schedule.ts";
+import type { BroadcasterStats } from "../ipc/broadcaster.ts";
+
+/** What one `stats` line reports. */
+export interface StatsInput {
+  /** Broadcaster counters. */
+  stats: BroadcasterStats;
+  /** Frames published so far. */
+  frames: number;
+  /** Per-source health. */
+  health: Record<SourceName, SourceStatus>;
+  /** The daemon's own CPU over the last interval, % of one core. */
+  cpuPercent: number;
+  /** The daemon's resident memory, bytes. */
+  rssBytes: number;
+  /** The JavaScript heap's size (what V8 holds, used or not), bytes. */
+  heapBytes: number;
+  /** How long the last periodic full collection took (ms); null before the first or when off. */
+  gcMs: number | null;
+}
+
+/** What the daemon knows and the stats task cannot measure itself. */
+export type DaemonCounters = Pick<StatsInput, "stats" | "frames" | "health" | "gcMs">;
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/**
+ * The fields of a `stats` log line: clients, frames published, sent and dropped
+ * for slow clients, clients closed for stalling, connections refused, own CPU %,
+ * RSS, JavaScript heap and last full-collection pause, and per source the cost of its last
+ * reading, its age and its error.
+ */
+export function statsFields(input: StatsInput): LogFields {
+  const { stats, health } = input;
+  const fields: LogFields = {
+    clients: stats.clients,
+    frames: input.frames,
+    sent: stats.framesSent,
+    dropped: stats.framesDropped,
+    stalled: stats.stalled,
+    refused: stats.refused,
+    cpu_pct: round(input.cpuPercent, 2),
+    rss_mib: round(input.rssBytes / 1048576, 1),
+    heap_mib: round(input.heapBytes / 1048576, 1),
+    gc_ms: input.gcMs === null ? null : round(input.gcMs, 1),
+  };
+  for (const [name, h] of Object.entries(health)) {
+    fields[`${name}_cost_ms`] = h.costMs === null ? null : round(h.costMs, 2);
+    fields[`${name}_age_ms`] = h.ageMs;
+    if (h.error !== null) fields[`${name}_error`] = h.error;
+  }
+  return fields;
+}
+
+/**
+ * Logs a `stats` line every `intervalMs` (0: never) as a task of `schedule`, with the
+ * process's own CPU over the interval, its RSS and heap, and `counters()`. Returns a
+ * function that stops it.
+ */
+export function reportStats(
+  schedule: Schedule,
+  intervalMs: number,
+  log: Logger,
+  counters: () => DaemonCounters,
+): () => void {
+  if (intervalMs <= 0) return () => {};
+  let lastCpu = cpuUsage();
+  let lastMs = schedule.clock.now();
+  return schedule.every(intervalMs, () => {
+    const now = schedule.clock.now();
+    const cpu = cpuUsage(lastCpu);
+    const cpuPercent = (cpu.user + cpu.system) / 10 / (now - lastMs); // µs / ms → %
+    lastCpu = cpuUsage();
+    lastMs = now;
+    const memory = Deno.memoryUsage();
+    log.log(
+      "info",
+      "stats",
+      statsFields({ ...counters(), cpuPercent, rssBytes: memory.rss, heapBytes: memory.heapTotal }),
+    );
+  });
+}
