@@ -9,9 +9,10 @@ import { DECODE_HELP, runDecode } from "./cli/decode.ts";
 import { parseServeArgs, runServe, SERVE_HELP } from "./cli/serve.ts";
 import { parseWatchArgs, runWatch, WATCH_HELP } from "./cli/watch.ts";
 import { formatSample, SAMPLE_HELP, sampleToJson, takeSample } from "./cli/sample.ts";
-import { CommandError, intFlag, parseFlags, UsageError } from "./cli/usage.ts";
+import { CommandError, intFlag, parseFlags, UsageError } from "./cli/flags.ts";
 import { jsonLine } from "./ipc/json.ts";
-import { isRuntimeError, osErrorAdvice, osErrorCode } from "./errors.ts";
+import { SocketPathError } from "./ipc/socket_path.ts";
+import { isRuntimeError, osErrorAdvice, osErrorCode } from "./os_error.ts";
 
 /** The program's version, from deno.json. */
 export const VERSION: string = config.version;
@@ -104,7 +105,7 @@ export function reportError(error: unknown): number {
     console.error(`opta-metrics: ${error.message} (see '${helpFor(error.message)}')`);
     return 2;
   }
-  if (error instanceof CommandError) {
+  if (error instanceof CommandError || error instanceof SocketPathError) {
     console.error(`opta-metrics: ${error.message}`);
     return 1;
   }

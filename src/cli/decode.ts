@@ -15,7 +15,7 @@ import {
   writeAll,
 } from "../ipc/framing.ts";
 import { frameToJson, jsonLine } from "../ipc/json.ts";
-import { CommandError, printable } from "./usage.ts";
+import { CommandError, printable } from "./flags.ts";
 
 /** Help text of the decode command. */
 export const DECODE_HELP = `Usage: opta-metrics decode [--raw]

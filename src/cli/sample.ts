@@ -6,11 +6,12 @@
  */
 
 import { snapshotToJson } from "../ipc/json.ts";
-import { currentPlatform, type MachineFacts } from "../metrics/platform.ts";
+import { currentPlatform } from "../metrics/current.ts";
+import type { MachineFacts } from "../metrics/platform.ts";
 import { Sampler, type SourceStatus } from "../metrics/sampler.ts";
 import type { SourceName } from "../metrics/source.ts";
 import type { Snapshot } from "../metrics/types.ts";
-import { printable } from "./usage.ts";
+import { printable } from "./flags.ts";
 
 /** Help text of the sample command. */
 export const SAMPLE_HELP = `Usage: opta-metrics sample [--json] [--top N]

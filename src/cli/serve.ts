@@ -9,7 +9,7 @@ import { createLogger, LOG_LEVELS, type LogLevel } from "../log.ts";
 import { serve, type ServeOptions } from "../daemon/serve.ts";
 import { DEFAULT_SOCKET_PATH } from "../ipc/socket_path.ts";
 import { DEFAULT_GC_INTERVAL_MS } from "../daemon/v8.ts";
-import { currentPlatform } from "../metrics/platform.ts";
+import { currentPlatform } from "../metrics/current.ts";
 import { DEFAULT_CADENCES } from "../metrics/sampler.ts";
 import { DEFAULT_MOMENTUM_CONFIG } from "../momentum/momentum.ts";
 import {
@@ -21,7 +21,7 @@ import {
   numberFlag,
   parseFlags,
   UsageError,
-} from "./usage.ts";
+} from "./flags.ts";
 
 const GC_DEFAULT_S = DEFAULT_GC_INTERVAL_MS / 1000;
 

@@ -18,7 +18,7 @@ import { frameToJson, jsonLine } from "../ipc/json.ts";
 import { defaultClientSocket } from "../ipc/default_socket.ts";
 import { assertSocketGranted, DEFAULT_SOCKET_PATH, resolveSocketPath } from "../ipc/socket_path.ts";
 import { MOMENTUM_COLOR_NAMES } from "../momentum/momentum.ts";
-import { CommandError, envVar, intFlag, parseFlags, printable } from "./usage.ts";
+import { CommandError, envVar, intFlag, parseFlags, printable } from "./flags.ts";
 
 /** Help text of the watch command. */
 export const WATCH_HELP = `Usage: opta-metrics watch [--socket PATH] [--json] [--count N]

@@ -10,7 +10,21 @@
  */
 
 import config from "../../deno.json" with { type: "json" };
-import { CommandError, osCommandError } from "../errors.ts";
+import { describeOsError } from "../os_error.ts";
+
+/** A socket path that cannot be used, said in one line with what to do (exit code 1). */
+export class SocketPathError extends Error {
+  /** Creates a SocketPathError with a one-line message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "SocketPathError";
+  }
+}
+
+/** A SocketPathError for an OS error met while doing `action` on `path`. */
+function socketPathOsError(action: string, path: string, error: unknown): SocketPathError {
+  return new SocketPathError(describeOsError(action, path, error));
+}
 
 /** The name of the deno.json permission set the daemon runs under on `os`. */
 export function servePermissionSet(os: string = Deno.build.os): "serve-darwin" | "serve-linux" {
@@ -40,7 +54,7 @@ const DARWIN_LINKS: [string, string][] = [["/tmp/", "/private/tmp/"], ["/var/", 
  * do not follow symlinks.
  */
 export function resolveSocketPath(path: string, os: string = Deno.build.os): string {
-  if (path === "") throw new CommandError("the socket path is empty");
+  if (path === "") throw new SocketPathError("the socket path is empty");
   let absolute = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
   if (os === "darwin") {
     for (const [link, real] of DARWIN_LINKS) {
@@ -49,7 +63,7 @@ export function resolveSocketPath(path: string, os: string = Deno.build.os): str
   }
   const bytes = new TextEncoder().encode(absolute).length;
   if (bytes > SOCKET_PATH_LIMIT) {
-    throw new CommandError(
+    throw new SocketPathError(
       `socket path is ${bytes} bytes, over the ${SOCKET_PATH_LIMIT}-byte limit of this platform: ` +
         absolute,
     );
@@ -68,7 +82,7 @@ export function assertSocketGranted(path: string): void {
     granted({ name: "read", path }) && granted({ name: "write", path }) &&
     granted({ name: "net", host: `unix:${path}` })
   ) return;
-  throw new CommandError(
+  throw new SocketPathError(
     `socket path ${path} is not allowed by this build's permissions ` +
       `(allowed: ${GRANTED_SOCKET_PATHS.join(", ")}); to use another path, run from source ` +
       `adding --allow-read=${path} --allow-write=${path} --allow-net=unix:${path}, ` +
@@ -100,12 +114,12 @@ export function ensureSafeParent(socketPath: string): boolean {
     info = Deno.statSync(parent);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) {
-      throw osCommandError("use the socket directory", parent, error);
+      throw socketPathOsError("use the socket directory", parent, error);
     }
     // Only the Homebrew directories are granted for writing (so they can be created):
     // /tmp is never missing in practice, and granting it would open all of it.
     if (Deno.permissions.querySync({ name: "write", path: parent }).state !== "granted") {
-      throw new CommandError(
+      throw new SocketPathError(
         `socket directory ${parent} does not exist; create it with: mkdir -m 700 ${parent}`,
       );
     }
@@ -113,17 +127,17 @@ export function ensureSafeParent(socketPath: string): boolean {
       Deno.mkdirSync(parent, { recursive: true, mode: 0o700 });
       Deno.chmodSync(parent, 0o700);
     } catch (mkdirError) {
-      throw new CommandError(
+      throw new SocketPathError(
         `socket directory ${parent} does not exist and cannot be created ` +
           `(${firstLine(mkdirError)}); create it with: mkdir -m 700 ${parent}`,
       );
     }
     return true;
   }
-  if (!info.isDirectory) throw new CommandError(`socket directory ${parent} is not a directory`);
+  if (!info.isDirectory) throw new SocketPathError(`socket directory ${parent} is not a directory`);
   const mode = info.mode ?? 0;
   if ((mode & 0o002) !== 0 && (mode & 0o1000) === 0) {
-    throw new CommandError(
+    throw new SocketPathError(
       `socket directory ${parent} is writable by other users and not sticky ` +
         `(mode ${(mode & 0o7777).toString(8)}): anyone could replace the socket; ` +
         `use another directory or run: chmod o-w ${parent}`,
@@ -173,7 +187,7 @@ export async function inspectSocketPath(path: string): Promise<PathProbe> {
     info = Deno.lstatSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return { state: "free", ino: null, uid: null };
-    throw osCommandError("inspect", path, error);
+    throw socketPathOsError("inspect", path, error);
   }
   const found = { ino: info.ino, uid: info.uid };
   if (isForeign(info.uid, Deno.uid()!)) return { state: "foreign", ...found };
@@ -186,7 +200,7 @@ export async function inspectSocketPath(path: string): Promise<PathProbe> {
     if (error instanceof Deno.errors.ConnectionRefused || error instanceof Deno.errors.NotFound) {
       return { state: "stale-socket", ...found };
     }
-    throw osCommandError("connect to the existing socket", path, error);
+    throw socketPathOsError("connect to the existing socket", path, error);
   }
 }
 
@@ -221,11 +235,11 @@ export async function claimSocketPath(path: string): Promise<void> {
       removeStale(path, probe.ino!);
       return;
     case "live-server":
-      throw new CommandError(alreadyServingMessage(path));
+      throw new SocketPathError(alreadyServingMessage(path));
     case "foreign":
-      throw new CommandError(foreignOwnerMessage(path, probe.uid));
+      throw new SocketPathError(foreignOwnerMessage(path, probe.uid));
     case "not-a-socket":
-      throw new CommandError(`${path} exists and is not a socket; refusing to replace it`);
+      throw new SocketPathError(`${path} exists and is not a socket; refusing to replace it`);
   }
 }
 
@@ -239,7 +253,7 @@ function removeStale(path: string, ino: number): void {
     Deno.removeSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return; // removed by a daemon starting with us
-    throw osCommandError("remove the stale socket", path, error);
+    throw socketPathOsError("remove the stale socket", path, error);
   }
 }
 
@@ -304,15 +318,15 @@ export function bindSocket(path: string, mode: number): Deno.UnixListener {
       listener = Deno.listen({ transport: "unix", path });
     } catch (error) {
       if (error instanceof Deno.errors.AddrInUse) {
-        throw new CommandError(alreadyServingMessage(path));
+        throw new SocketPathError(alreadyServingMessage(path));
       }
-      throw osCommandError("bind", path, error);
+      throw socketPathOsError("bind", path, error);
     }
     try {
       Deno.chmodSync(path, mode);
     } catch (error) {
       listener.close();
-      throw osCommandError("set the mode of", path, error);
+      throw socketPathOsError("set the mode of", path, error);
     }
     return listener;
   } finally {

@@ -1,6 +1,6 @@
 /**
- * What every platform provides, and the one place that picks the platform.
- * Nothing outside `src/metrics/` asks which OS it runs on.
+ * What every platform provides: its static facts and its sources (the
+ * platforms themselves live in `darwin/` and `linux/`; `current.ts` picks one).
  *
  * @module
  */
@@ -35,16 +35,4 @@ export interface Platform {
   facts(): Promise<MachineFacts>;
   /** The sources, one per kind of reading. */
   sources(facts: MachineFacts, options: SourceOptions): Source[];
-}
-
-/** The platform this process runs on; throws for an unsupported OS. */
-export async function currentPlatform(): Promise<Platform> {
-  switch (Deno.build.os) {
-    case "darwin":
-      return (await import("./darwin/platform.ts")).darwinPlatform();
-    case "linux":
-      return (await import("./linux/platform.ts")).linuxPlatform();
-    default:
-      throw new Error(`opta-metrics supports macOS and Linux, not ${Deno.build.os}`);
-  }
 }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { ReceivedFrame } from "../../src/ipc/client.ts";
 import { renderView, type WatchStats } from "../../src/cli/watch.ts";
 import { jsonLine } from "../../src/ipc/json.ts";
-import { printable } from "../../src/cli/usage.ts";
+import { printable } from "../../src/cli/flags.ts";
 import { formatSample, type SampleResult } from "../../src/cli/sample.ts";
 import { withDir } from "../support/daemon.ts";
 import { clientPermissionFlags, runWatch } from "../support/client_permissions.ts";

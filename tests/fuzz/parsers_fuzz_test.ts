@@ -18,11 +18,13 @@ import { ParseError } from "../../src/metrics/parse_error.ts";
 import {
   memoryUsedBytes,
   parseVmStat,
+  type VmStatCounters,
+} from "../../src/metrics/darwin/vm_stat.ts";
+import {
   VM_STAT_COLUMN_KEYS,
   VM_STAT_COLUMNS,
-  type VmStatCounters,
   VmStatStream,
-} from "../../src/metrics/darwin/vm_stat.ts";
+} from "../../src/metrics/darwin/vm_stat_stream.ts";
 import { parsePs } from "../../src/metrics/darwin/ps.ts";
 import {
   interpretSysctlRun,

@@ -3,7 +3,7 @@
  * description, and `reportError` for any runtime I/O error that escapes a command.
  */
 import assert from "node:assert/strict";
-import { describeOsError, osErrorCode } from "../../src/errors.ts";
+import { describeOsError, osErrorCode } from "../../src/os_error.ts";
 import { reportError } from "../../src/main.ts";
 
 /** Real OS errors, each from a real call on a real path. */

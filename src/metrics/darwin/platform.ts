@@ -25,7 +25,8 @@ import {
 } from "../source.ts";
 import { parsePs } from "./ps.ts";
 import { interpretSysctlRun, STATIC_SYSCTL_KEYS, staticFactsFromSysctl } from "./sysctl.ts";
-import { memoryUsedBytes, parseVmStat, VmStatStream } from "./vm_stat.ts";
+import { memoryUsedBytes, parseVmStat } from "./vm_stat.ts";
+import { VmStatStream } from "./vm_stat_stream.ts";
 
 /** The tools the macOS sources spawn. */
 export interface DarwinTools {

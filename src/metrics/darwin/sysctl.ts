@@ -1,6 +1,6 @@
 /**
  * Parsers for `/usr/sbin/sysctl name…` output (without `-n`, so every line is `name: value`)
- * and the static machine facts read once at startup (research note §6, §7).
+ * and the static machine facts read once at startup.
  *
  * Unknown keys depend on the `sysctl` build:
  * - system_cmds ≤ 970 (macOS ≤ 14.3, inferred): `errx(1, "unknown oid '%s'")` prints

@@ -8,10 +8,9 @@ import { ParseError } from "../../../src/metrics/parse_error.ts";
 import {
   memoryUsedBytes,
   parseVmStat,
-  VM_STAT_COLUMNS,
   type VmStatCounters,
-  VmStatStream,
 } from "../../../src/metrics/darwin/vm_stat.ts";
+import { VM_STAT_COLUMNS, VmStatStream } from "../../../src/metrics/darwin/vm_stat_stream.ts";
 
 const GiB = 1024 ** 3;
 
@@ -361,7 +360,7 @@ for (
 // ---- interval mode (`vm_stat 1`): constructed lines ----
 // (tests/support/vm_stat_interval.ts says how they are built from vm_stat.c's format)
 
-Deno.test("vm_stat interval (constructed): header column names match the brief", () => {
+Deno.test("vm_stat interval (constructed): header column names are the ones banner() prints", () => {
   assert.deepEqual(HEADER.trim().split(/\s+/), VM_STAT_COLUMNS);
 });
 

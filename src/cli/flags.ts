@@ -7,9 +7,9 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "./errors.ts";
 
-export { CommandError, UsageError } from "../errors.ts";
+export { CommandError, UsageError } from "./errors.ts";
 
 /** Options every command accepts. */
 const COMMON: ParseArgsOptionsConfig = {

@@ -1,28 +1,10 @@
 /**
- * The two expected failures every command reports as one line, without a stack,
- * and the one-line description of an OS error (what failed on which path, why,
- * and what to do) that turns the environment's failures into the second kind.
+ * The one-line description of an OS error: what failed on which path, why, and
+ * what to do. The socket path and the command line turn the environment's
+ * failures into such lines instead of stack traces.
  *
  * @module
  */
-
-/** A mistake on the command line: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  /** Creates a UsageError with a one-line message. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/** An expected failure at run time (bad input, socket in use): one line, exit code 1. */
-export class CommandError extends Error {
-  /** Creates a CommandError with a one-line message. */
-  constructor(message: string) {
-    super(message);
-    this.name = "CommandError";
-  }
-}
 
 /** Why an OS call failed and what the user can do, by errno code. */
 const OS_ERRORS: Record<string, [reason: string, advice: string]> = {
@@ -100,9 +82,4 @@ export function describeOsError(action: string, path: string, error: unknown): s
   const advice = osErrorAdvice(error, dir) ??
     (error instanceof Error ? error.message : String(error)).split("\n")[0];
   return `cannot ${action} ${path}: ${advice}`;
-}
-
-/** A CommandError for an OS error met while doing `action` on `path` (see describeOsError). */
-export function osCommandError(action: string, path: string, error: unknown): CommandError {
-  return new CommandError(describeOsError(action, path, error));
 }
