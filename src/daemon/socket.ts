@@ -11,12 +11,8 @@
 import type { Logger } from "../log.ts";
 import { Backoff } from "../time/backoff.ts";
 import type { Schedule } from "../time/schedule.ts";
-import {
-  claimAndBind,
-  ensureSafeParent,
-  foreignOwnerMessage,
-  inspectSocketPath,
-} from "../ipc/socket_path.ts";
+import { claimAndBind, foreignOwnerMessage, inspectSocketPath } from "../ipc/socket_claim.ts";
+import { ensureSafeParent } from "../ipc/socket_path.ts";
 
 /** At most one "accept failed" line this often (ms). */
 const ACCEPT_LOG_INTERVAL_MS = 60_000;
