@@ -57,6 +57,27 @@ function describeParseError(error: Error & { code?: string }): string {
   }
 }
 
+/**
+ * A numeric flag within [min, max]: `parse` reads its text (NaN when malformed) and
+ * `what` says what it must be, for the one-line UsageError naming the flag.
+ */
+function boundedFlag(
+  command: string,
+  name: string,
+  raw: string | boolean | undefined,
+  fallback: number,
+  [min, max]: [number, number],
+  parse: (text: string) => number,
+  what: string,
+): number {
+  if (raw === undefined) return fallback;
+  const value = typeof raw === "string" ? parse(raw.trim()) : NaN;
+  if (!(value >= min && value <= max)) {
+    throw new UsageError(`${command}: --${name} must be ${what}, got '${raw}'`);
+  }
+  return value;
+}
+
 /** Parse a whole number flag within [min, max]; throws a UsageError naming the flag. */
 export function intFlag(
   command: string,
@@ -66,14 +87,9 @@ export function intFlag(
   min: number,
   max: number,
 ): number {
-  if (raw === undefined) return fallback;
-  const value = typeof raw === "string" && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(
-      `${command}: --${name} must be a whole number from ${min} to ${max}, got '${raw}'`,
-    );
-  }
-  return value;
+  const parse = (text: string) => /^\d+$/.test(text) ? Number(text) : NaN;
+  const what = `a whole number from ${min} to ${max}`;
+  return boundedFlag(command, name, raw, fallback, [min, max], parse, what);
 }
 
 /** Parse a duration flag (`250ms`, `2s`, `1.5s`, `1m`, or bare milliseconds) within [min, max] ms. */
@@ -85,17 +101,13 @@ export function durationFlag(
   minMs: number,
   maxMs: number,
 ): number {
-  if (raw === undefined) return fallbackMs;
-  const match = typeof raw === "string" ? /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim()) : null;
-  const unit = { ms: 1, s: 1000, m: 60_000 }[match?.[2] ?? "ms"] ?? 1;
-  const ms = match ? Math.round(Number(match[1]) * unit) : NaN;
-  if (!(ms >= minMs && ms <= maxMs)) {
-    throw new UsageError(
-      `${command}: --${name} must be a duration from ${minMs} ms to ${maxMs} ms ` +
-        `(e.g. 250ms, 2s), got '${raw}'`,
-    );
-  }
-  return ms;
+  const parse = (text: string) => {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
+    const unit = { ms: 1, s: 1000, m: 60_000 }[match?.[2] ?? "ms"] ?? 1;
+    return match ? Math.round(Number(match[1]) * unit) : NaN;
+  };
+  const what = `a duration from ${minMs} ms to ${maxMs} ms (e.g. 250ms, 2s)`;
+  return boundedFlag(command, name, raw, fallbackMs, [minMs, maxMs], parse, what);
 }
 
 /** Parse a number flag (decimals allowed) within [min, max]. */
@@ -107,14 +119,9 @@ export function numberFlag(
   min: number,
   max: number,
 ): number {
-  if (raw === undefined) return fallback;
-  const value = typeof raw === "string" && /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
-  if (!(value >= min && value <= max)) {
-    throw new UsageError(
-      `${command}: --${name} must be a number from ${min} to ${max}, got '${raw}'`,
-    );
-  }
-  return value;
+  const parse = (text: string) => /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  const what = `a number from ${min} to ${max}`;
+  return boundedFlag(command, name, raw, fallback, [min, max], parse, what);
 }
 
 /** Parse a flag that must be one of `choices`. */

@@ -325,14 +325,16 @@ Deno.test("deno task compile bakes each platform's set and the V8 flags with the
 Deno.test("deno task start and sample run under this platform's set", async () => {
   await withDir(async (dir) => {
     const elsewhere = `${dir}/s.sock`;
-    const start = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "start", "--socket", elsewhere],
-      cwd: root,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const task = (...args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["task", ...args],
+        cwd: root,
+        env: { NO_COLOR: "1" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const start = await task("start", "--socket", elsewhere);
     const stderr = new TextDecoder().decode(start.stderr);
     assert.equal(start.code, 1, stderr);
     // The refusal lists exactly the paths this platform's set grants, not the other's.
@@ -342,14 +344,7 @@ Deno.test("deno task start and sample run under this platform's set", async () =
       refusal.includes(`(allowed: ${grantedSocketPaths().join(", ")})`),
       `lists this platform's paths only: ${refusal}`,
     );
-    const sample = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "sample", "--json"],
-      cwd: root,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const sample = await task("sample", "--json");
     assert.equal(sample.code, 0, new TextDecoder().decode(sample.stderr));
     assert.ok(JSON.parse(new TextDecoder().decode(sample.stdout)).memory_total > 0);
   });
