@@ -7,15 +7,10 @@
  */
 
 import { DecodeError, decodeMetrics } from "../ipc/codec.ts";
-import {
-  type ByteSink,
-  FrameDecoder,
-  FrameError,
-  MAX_FRAME_BYTES,
-  writeAll,
-} from "../ipc/framing.ts";
+import { FrameDecoder, FrameError, MAX_FRAME_BYTES } from "../ipc/framing.ts";
 import { frameToJson, jsonLine } from "../ipc/json.ts";
 import { CommandError, printable } from "./flags.ts";
+import { type ByteSink, writeAll } from "./write_all.ts";
 
 /** Help text of the decode command. */
 export const DECODE_HELP = `Usage: opta-metrics decode [--raw]

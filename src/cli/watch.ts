@@ -13,7 +13,7 @@ import {
   type SubscriberStatus,
   UntrustedSocketError,
 } from "../ipc/client.ts";
-import { writeAll } from "../ipc/framing.ts";
+import { writeAll } from "./write_all.ts";
 import { frameToJson, jsonLine } from "../ipc/json.ts";
 import { defaultClientSocket } from "../ipc/default_socket.ts";
 import { assertSocketGranted, DEFAULT_SOCKET_PATH, resolveSocketPath } from "../ipc/socket_path.ts";

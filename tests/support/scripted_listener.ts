@@ -7,7 +7,7 @@
  */
 
 import { FrameEncoder } from "../../src/ipc/codec.ts";
-import { writeAll } from "../../src/ipc/framing.ts";
+import { writeAll } from "../../src/cli/write_all.ts";
 import type { Snapshot } from "../../src/metrics/types.ts";
 import { MomentumColor } from "../../src/momentum/momentum.ts";
 
