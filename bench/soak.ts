@@ -11,6 +11,10 @@
  * the daemon's own stats line (clients, frames dropped for slow clients) and the
  * steady subscribers' delivered rate. At the end, a verdict against the targets:
  *
+ * - anonymous memory flat: its least-squares slope over the last half of the run
+ *   ≤ 0.01 MiB/min (< 15 MiB a day), printed with the JS heap's slope beside it so growth
+ *   inside V8's heap can be told from native growth (buffers, resources, allocator); judged
+ *   on runs of at least 30 minutes, the length over which a slow creep shows;
  * - RSS growth after the first minute (`--settle`) < 2 MiB (mean of the last 3 samples
  *   − mean of the first 3 samples from then on);
  * - open fds flat after the first minute (max − min ≤ 2);
@@ -20,15 +24,15 @@
  * Exit code 0 when every target is met, 1 otherwise (or on a setup failure), 130
  * on Ctrl-C. Children are stopped and the temporary directory removed in every case.
  *
- *   deno run -A bench/soak.ts                 # 10 minutes
- *   deno run -A bench/soak.ts --minutes 2     # quicker check
+ *   deno run -A bench/soak.ts                 # 30 minutes
+ *   deno run -A bench/soak.ts --minutes 10    # quicker check (the slope is not judged)
  *   deno run -A bench/soak.ts --minutes 10 --stall-pause 3   # a staller that is never dropped
  *   deno run -A bench/soak.ts --minutes 10 --settle 4        # judge from 4:00 on
  *
- * The daemon runs a full garbage collection every minute (`--gc-interval`, src/heap.ts); without
+ * The daemon runs a full garbage collection every minute (`--gc-interval`, src/daemon/v8.ts); without
  * it (`--gc-interval 0`) V8's old generation fills with promoted short-lived
  * objects for ~13 minutes and RSS climbs ~8 MiB before levelling off. The "JS heap" column is the
- * daemon's own `heap_mib`. The verdict also prints, not judged, the RSS slope over the last half.
+ * daemon's own `heap_mib`.
  *
  * @module
  */
@@ -42,7 +46,7 @@ import { fdCount, quietCheck, rssAnonKiB, rssKiB, treeCpuWindows } from "./suppo
 const root = new URL("../", import.meta.url).pathname;
 const SAMPLE_S = 10;
 
-const values = benchFlags({ minutes: "10", "stall-pause": "10", settle: "1" });
+const values = benchFlags({ minutes: "30", "stall-pause": "10", settle: "1" });
 const minutes = Number(values.minutes);
 const stallPause = Number(values["stall-pause"]);
 /** Samples before this are start-up: the RSS, fd and CPU targets are judged from here on. */
@@ -52,17 +56,23 @@ if (
   !(SETTLED_S >= 0 && SETTLED_S <= minutes * 60 - 30)
 ) {
   console.error(
-    "usage: soak.ts [--minutes N (≥ 1.5, default 10)] [--stall-pause S (default 10)] " +
+    "usage: soak.ts [--minutes N (≥ 1.5, default 30)] [--stall-pause S (default 10)] " +
       "[--settle M (minutes of start-up not judged, default 1)]",
   );
   Deno.exit(2);
 }
 const SECONDS = Math.round(minutes * 60);
+/** Runs shorter than this print the anonymous-memory slope without judging it. */
+const SLOPE_JUDGED_MINUTES = 30;
+/** The most anonymous memory may grow per minute over the last half (15 MiB a day). */
+const ANON_SLOPE_TARGET = 0.01;
 
 interface Sample {
   t: number;
   rssKiB: number;
   anonKiB: number;
+  /** The daemon's JS heap from its last stats line, MiB (NaN before the first). */
+  heapMiB: number;
   fds: number;
   selfPct: number;
   childrenPct: number;
@@ -180,16 +190,17 @@ async function main(): Promise<number> {
         throw new Error(`daemon exited (code ${daemon.exited.code}):\n${daemon.stderr}`);
       }
       const usage = cpu();
+      const stats = lastStats(daemon);
       const sample: Sample = {
         t: k * SAMPLE_S,
         rssKiB: rssKiB(daemon.pid),
         anonKiB: rssAnonKiB(daemon.pid),
+        heapMiB: stats.heap_mib ?? NaN,
         fds: await lowestFdCount(daemon.pid),
         selfPct: usage.selfPct,
         childrenPct: usage.childrenPct,
       };
       samples.push(sample);
-      const stats = lastStats(daemon);
       console.log(
         `| ${mm(sample.t).padStart(5)} | ${f(sample.rssKiB / 1024).padStart(7)} | ${
           f(sample.anonKiB / 1024).padStart(8)
@@ -267,7 +278,27 @@ function verdict(samples: Sample[], report: SoakClientsReport, daemonStalled: nu
   const staller = report.clients.find((c) => c.kind === "staller")!;
   const churner = report.clients.find((c) => c.kind === "churner")!;
 
+  // The slope over the last half tells a leak from warm-up: RSS climbs for the first few
+  // minutes (JIT code, the binary's pages, allocator pools) and then stays flat.
+  const half = samples.filter((s) => s.t >= samples.at(-1)!.t / 2);
+  const anonSlope = slopePerMinute(half, (s) => s.anonKiB / 1024);
+  const withHeap = half.filter((s) => Number.isFinite(s.heapMiB));
+  const heapSlope = slopePerMinute(withHeap, (s) => s.heapMiB);
+  const judged = minutes >= SLOPE_JUDGED_MINUTES;
   const checks: [string, boolean, string][] = [
+    [
+      `anonymous memory slope over the last half ≤ ${ANON_SLOPE_TARGET} MiB/min` +
+      (judged ? "" : ` (not judged: runs under ${SLOPE_JUDGED_MINUTES} min)`),
+      !judged || anonSlope <= ANON_SLOPE_TARGET,
+      `${f(anonSlope, 3)} MiB/min (${f(anonSlope * 1440, 1)} MiB a day); JS heap ${
+        f(heapSlope, 3)
+      } MiB/min, ${f(withHeap[0]?.heapMiB ?? NaN, 1)}–${
+        f(withHeap.at(-1)?.heapMiB ?? NaN, 1)
+      } MiB; ` +
+      `anon ${f(half[0].anonKiB / 1024)} → ${f(half.at(-1)!.anonKiB / 1024)} MiB from ${
+        mm(half[0].t)
+      }`,
+    ],
     [
       `RSS growth after ${mm(SETTLED_S)} < 2 MiB`,
       rssGrowth < 2,
@@ -299,24 +330,10 @@ function verdict(samples: Sample[], report: SoakClientsReport, daemonStalled: nu
   for (const [name, ok, detail] of checks) {
     console.log(`  ${ok ? "PASS" : "FAIL"}  ${name}: ${detail}`);
   }
-  // Not judged, to tell a leak from warm-up: the daemon's RSS climbs for its first ~3 minutes
-  // (JIT code, the binary's pages, allocator pools) and then stays flat; a leak keeps a slope.
-  const half = samples.filter((s) => s.t >= samples.at(-1)!.t / 2);
-  const late = samples.filter((s) => s.t >= 180);
   console.log(
     `  (not judged) RSS slope over the last half: ${
-      f(slopePerMinute(half, (s) => s.rssKiB / 1024))
-    } MiB/min` +
-      ` (anon ${f(slopePerMinute(half, (s) => s.anonKiB / 1024))})` +
-      (late.length >= 6
-        ? `; growth after 3:00: ${
-          f(
-            mean(late.slice(-3).map((s) => s.rssKiB / 1024)) - mean(
-              late.slice(0, 3).map((s) => s.rssKiB / 1024),
-            ),
-          )
-        } MiB`
-        : ""),
+      f(slopePerMinute(half, (s) => s.rssKiB / 1024), 3)
+    } MiB/min`,
   );
   console.log(
     `  (expected, not judged) staller: ${staller.pauses} pauses, dropped ${staller.disconnects}×, ` +
