@@ -148,9 +148,9 @@ export class Sampler {
   }
 
   /**
-   * The latest values of every source, assembled without I/O. The same object is
-   * returned until a source delivers a new value (treat it as immutable), so the
-   * encoder can tell an unchanged snapshot at a glance.
+   * The latest values of every source, assembled without I/O. The same read-only object
+   * is returned until a source delivers a new value, so the tick can tell an unchanged
+   * snapshot by identity (and skip the momentum step).
    */
   snapshot(): Snapshot {
     if (this.#cached === null) this.#cached = this.#assemble();
