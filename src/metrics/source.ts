@@ -88,8 +88,12 @@ export function polledSource(
   let cancel: (() => void) | undefined;
   let abort: AbortController | undefined;
   let running: Promise<void> | null = null;
+  // Set for the whole of a run: `running` is assigned only after run() returns its promise,
+  // which a read that throws synchronously has already settled.
+  let inFlight = false;
 
   const run = async () => {
+    inFlight = true;
     cancel = undefined;
     abort = new AbortController();
     const clock = schedule!.clock;
@@ -104,7 +108,7 @@ export function polledSource(
       sink?.fail(error instanceof Error ? error : new Error(String(error)));
       delay = Math.max(intervalMs, backoff.next());
     } finally {
-      running = null;
+      inFlight = false;
     }
     if (!active) return;
     // Due one delay after this run was due (it may have started late, at a tick); never in
@@ -122,7 +126,7 @@ export function polledSource(
       schedule = newSchedule;
       // A failing read retries after twice the interval, then four times, … up to a minute.
       backoff = new Backoff({ initialMs: 2 * intervalMs, maxMs: MAX_RETRY_MS });
-      if (running) return; // the run in flight reschedules with the new interval
+      if (inFlight) return; // the run in flight reschedules with the new interval
       cancel?.();
       dueAt = newSchedule.clock.now();
       running = run();

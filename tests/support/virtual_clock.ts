@@ -73,11 +73,12 @@ export class VirtualClock implements Clock {
   /**
    * Moves time forward by `ms`, firing every timer that comes due on the way at its
    * own time (a timer set by a firing timer fires too if it falls within the span).
-   * Awaits a macrotask turn after each firing, so promise callbacks it starts run.
+   * Awaits a macrotask turn before each firing, so promise callbacks run first.
    */
   async advance(ms: number): Promise<void> {
     const endMs = this.#nowMs + ms;
     while (true) {
+      await settle(); // work started before or by the last timer may set the next one
       let next: VirtualTimer | null = null;
       for (const timer of this.#timers.values()) {
         if (timer.dueMs <= endMs && (next === null || timer.dueMs < next.dueMs)) next = timer;
