@@ -3,7 +3,7 @@
  * target with the pinned Deno, the frozen lockfile, no permission prompts and
  * the target platform's permission set from deno.json (`serve-darwin` for the
  * macOS targets, `serve-linux` for the Linux ones) and the daemon's V8 flags
- * (`--expose-gc,--single-threaded-gc,--no-turbofan`, see src/daemon/v8.ts) baked in.
+ * (`--expose-gc,--single-threaded-gc,--no-turbofan,--single-threaded`, see src/daemon/v8.ts) baked in.
  *
  *   deno task compile                          # all four targets
  *   deno task compile x86_64-unknown-linux-gnu # some targets

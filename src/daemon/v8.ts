@@ -23,13 +23,17 @@ import type { Schedule } from "../time/schedule.ts";
  * threads costs more in thread wake-ups than it saves. `--no-turbofan` leaves the daemon's code to
  * V8's mid-tier compiler (Maglev): the hot path is a few small functions run 25 times a second,
  * which Maglev compiles within seconds, while the optimizing compiler's recompile buys no
- * measurable CPU and pages in its own code and working memory for good. BENCHMARKS.md ("Where
- * the daemon's time goes") has the side-by-side measurements.
+ * measurable CPU and pages in its own code and working memory for good. `--single-threaded` runs
+ * the rest of V8's background work (Maglev's compile jobs, sweeping) on the main thread too: each
+ * worker thread otherwise grows a malloc arena of its own that glibc never shrinks, and the
+ * daemon's anonymous memory creeps up in steps for as long as it runs. BENCHMARKS.md ("Where the
+ * daemon's time goes", "Soak") has the side-by-side measurements.
  */
 export const DAEMON_V8_FLAGS: readonly string[] = Object.freeze([
   "--expose-gc",
   "--single-threaded-gc",
   "--no-turbofan",
+  "--single-threaded",
 ]);
 
 /** The default interval between full collections (ms). */
