@@ -7,7 +7,7 @@
  * @module
  */
 
-import { firstLine, mayRead, parentOf, SocketPathError, socketPathOsError } from "./socket_path.ts";
+import { mayRead, parentOf, SocketPathError, socketPathOsError } from "./socket_path.ts";
 
 /** What is at a path. */
 export type PathState =

@@ -145,6 +145,6 @@ export function ensureSafeParent(socketPath: string): boolean {
 }
 
 /** The first line of an error's message. */
-export function firstLine(error: unknown): string {
+function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
