@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { DAEMON_V8_FLAGS } from "../../src/daemon/v8.ts";
 import { daemonConfigFile, daemonPermissionSet } from "./daemon_permissions.ts";
+import { withTempDir } from "./procs.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -21,13 +22,8 @@ export function shortTempDir(): Promise<string> {
 }
 
 /** Runs `fn` with a fresh short temporary directory, removed afterwards whatever happens. */
-export async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await shortTempDir();
-  try {
-    return await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
+export function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  return withTempDir("omd", fn, "/tmp");
 }
 
 /**

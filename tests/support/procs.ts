@@ -9,13 +9,21 @@
 import assert from "node:assert/strict";
 import { waitFor } from "./wait.ts";
 
-/** Runs `fn` with a fresh temporary directory, removed afterwards whatever happens. */
-export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix });
+/**
+ * Runs `fn` with a fresh temporary directory (under `dir`, default the system's), removed
+ * afterwards whatever happens; a removal that fails (a daemon's leftovers owned by another
+ * user) does not hide the test's own result.
+ */
+export async function withTempDir<T>(
+  prefix: string,
+  fn: (dir: string) => Promise<T>,
+  dir?: string,
+): Promise<T> {
+  const path = await Deno.makeTempDir({ prefix, dir });
   try {
-    return await fn(dir);
+    return await fn(path);
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(path, { recursive: true }).catch(() => {});
   }
 }
 
