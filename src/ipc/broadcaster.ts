@@ -11,6 +11,7 @@
  */
 
 import { type Logger, silentLogger } from "../log.ts";
+import { drainClientInput } from "./client_input.ts";
 
 /** What the broadcaster uses of a connection; a `Deno.UnixConn` is one. */
 export interface BroadcastConn {
@@ -252,38 +253,24 @@ export class Broadcaster {
     client.settled?.();
   }
 
+  /** Reads and discards what the client sends, and acts on how its input ends. */
   async #readLoop(client: Client): Promise<void> {
-    const buffer = new Uint8Array(4096);
-    let windowStart = performance.now();
-    let windowBytes = 0;
-    try {
-      while (!client.closed) {
-        const n = await client.conn.read(buffer);
-        if (n === null) {
-          // End of the client's stream: it may only have shut down its sending side (a
-          // client never needs to send). Keep writing; the next write to a client that is
-          // gone fails and closes it.
-          client.readEnded = true;
-          client.unconfirmed = true;
-          this.#unconfirmed++;
-          return;
-        }
-        const now = performance.now();
-        if (now - windowStart >= 1000) {
-          windowStart = now;
-          windowBytes = 0;
-        }
-        windowBytes += n;
-        if (windowBytes > this.#options.floodBytesPerSecond) {
-          this.#stats.flooded++;
-          this.#close(client, "client flooding, closed", "warn", { bytes_per_second: windowBytes });
-          return;
-        }
-      }
-    } catch {
-      // a reset or a close from our side ends the read loop
+    const end = await drainClientInput(client.conn, this.#options.floodBytesPerSecond);
+    if (client.closed) return;
+    if (end.kind === "eof") {
+      // It may only have shut down its sending side (a client never needs to send). Keep
+      // writing; the next write to a client that is gone fails and closes it.
+      client.readEnded = true;
+      client.unconfirmed = true;
+      this.#unconfirmed++;
+    } else if (end.kind === "flood") {
+      this.#stats.flooded++;
+      this.#close(client, "client flooding, closed", "warn", {
+        bytes_per_second: end.bytesPerSecond,
+      });
+    } else {
+      this.#close(client, "client disconnected", "info");
     }
-    this.#close(client, "client disconnected", "info");
   }
 
   #close(
