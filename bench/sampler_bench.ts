@@ -166,8 +166,7 @@ async function measureSamplerCost(seconds: number, rounds: number): Promise<void
   const hz = await clockTicksPerSecond();
   const platform = linuxPlatform();
   const facts = await platform.facts();
-  const schedule = new Schedule(systemClock);
-  schedule.driveWithTimer(true);
+  const schedule = Schedule.timerDriven(systemClock);
   const sampler = new Sampler(platform.sources(facts, { top: 10 }), { schedule });
   const windows: Record<Mode, Window[]> = {
     baseline: [],

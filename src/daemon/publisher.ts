@@ -56,6 +56,7 @@ export class Publisher {
   readonly #schedule: Schedule;
   readonly #momentumConfig: MomentumConfig;
   readonly #idleGraceMs: number;
+  readonly #rateHz: number;
   readonly #log: Logger;
   readonly #wallClock = new WallClock();
   readonly #encoder: FrameEncoder;
@@ -77,6 +78,7 @@ export class Publisher {
     this.#schedule = options.schedule;
     this.#momentumConfig = options.momentum;
     this.#idleGraceMs = options.idleGraceMs;
+    this.#rateHz = options.rateHz;
     this.#log = options.log;
     this.#momentum = initialMomentum(options.momentum);
     this.#lastFrameMs = options.schedule.clock.now();
@@ -128,7 +130,7 @@ export class Publisher {
   #firstClient(): void {
     this.#cancelIdle?.();
     this.#sampler.start();
-    this.#log.log("debug", "streaming", {});
+    this.#log.log("debug", "streaming", { rate_hz: this.#rateHz });
   }
 
   #lastClient(): void {

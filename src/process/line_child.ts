@@ -116,7 +116,7 @@ export class LineChild {
       initialMs: positive("backoffStartMs", options.backoffStartMs, 250),
       maxMs: positive("backoffMaxMs", options.backoffMaxMs, 30_000),
     });
-    this.#schedule = options.schedule ?? ownSchedule();
+    this.#schedule = options.schedule ?? Schedule.timerDriven(systemClock);
     this.#healthyMs = positive("healthyMs", options.healthyMs, 30_000);
   }
 
@@ -262,11 +262,4 @@ export class LineChild {
       reportError(error);
     }
   }
-}
-
-/** A schedule on the system clock run by its own timer: for a child no tick supervises. */
-function ownSchedule(): Schedule {
-  const schedule = new Schedule(systemClock);
-  schedule.driveWithTimer(true);
-  return schedule;
 }

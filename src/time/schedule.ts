@@ -45,6 +45,13 @@ export class Schedule {
     this.#clock = clock;
   }
 
+  /** A schedule that runs its tasks on its own timer: for work no tick drives. */
+  static timerDriven(clock: Clock): Schedule {
+    const schedule = new Schedule(clock);
+    schedule.driveWithTimer(true);
+    return schedule;
+  }
+
   /** The clock the schedule reads. */
   get clock(): Clock {
     return this.#clock;

@@ -10,7 +10,5 @@ import { Schedule } from "../../src/time/schedule.ts";
 
 /** A timer-driven schedule on the real clock; it leaves no timer once its tasks are gone. */
 export function timerSchedule(): Schedule {
-  const schedule = new Schedule(systemClock);
-  schedule.driveWithTimer(true);
-  return schedule;
+  return Schedule.timerDriven(systemClock);
 }
