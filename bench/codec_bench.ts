@@ -12,10 +12,11 @@
 
 import { decodeAnimation, decodeMetrics, FrameEncoder } from "../src/ipc/codec.ts";
 import { frameToJson } from "../src/ipc/json.ts";
-import type { Snapshot } from "../src/metrics/types.ts";
+import { NO_EXTENDED_READINGS, type Snapshot } from "../src/metrics/types.ts";
 import { MomentumColor, type MomentumState } from "../src/momentum/momentum.ts";
 
 const snapshot: Snapshot = {
+  ...NO_EXTENDED_READINGS,
   cpuUsage: 37.5,
   memoryUsage: 70.7,
   memoryTotal: 34359738368,

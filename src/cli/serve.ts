@@ -11,6 +11,7 @@ import { DEFAULT_SOCKET_PATH } from "../ipc/socket_path.ts";
 import { DEFAULT_GC_INTERVAL_MS } from "../daemon/v8.ts";
 import { currentPlatform } from "../metrics/current.ts";
 import { DEFAULT_CADENCES } from "../metrics/sampler.ts";
+import { REQUIRED_SOURCES, SOURCE_NAMES, type SourceName } from "../metrics/source.ts";
 import { DEFAULT_MOMENTUM_CONFIG } from "../momentum/momentum.ts";
 import {
   choiceFlag,
@@ -38,13 +39,17 @@ Socket:
 Stream:
   --rate HZ                 frames per second, 1-120 (default 25)
   --top N                   processes per frame, 0-100 (default 10)
-Sampling (DUR: 250ms, 2s, 1m, or milliseconds):
-  --cpu-interval DUR        default ${DEFAULT_CADENCES.cpu}ms
-  --memory-interval DUR     default ${DEFAULT_CADENCES.memory}ms
-  --processes-interval DUR  default ${DEFAULT_CADENCES.processes}ms
-  --disk-interval DUR       default ${DEFAULT_CADENCES.disk}ms
-  --temperature-interval DUR
-                            default ${DEFAULT_CADENCES.temperature}ms
+Sources (see README, "Where the numbers come from"):
+  ${SOURCE_NAMES.slice(0, 6).join(", ")},
+  ${SOURCE_NAMES.slice(6).join(", ")}
+  --sources LIST            comma-separated sources to run (default: all); ${
+  REQUIRED_SOURCES.join(", ")
+}
+                            always run
+  --no-SOURCE               do not run SOURCE, e.g. --no-gpu (repeatable)
+  --SOURCE-interval DUR     how often SOURCE reads (DUR: 250ms, 2s, 1m, or milliseconds);
+                            defaults:
+${cadenceDefaults()}
   --idle-interval DUR       every source's interval while no client is connected (default ${DEFAULT_CADENCES.idle}ms)
 Momentum (percent):
   --active-cpu P --active-memory P      default 60, 60
@@ -60,19 +65,37 @@ Memory:
                             and "deno task start" have it
   -h, --help                show this help`;
 
+/** The default cadences as help lines, several per line. */
+function cadenceDefaults(): string {
+  const cells = SOURCE_NAMES.map((name) => `${name} ${formatMs(DEFAULT_CADENCES[name])}`);
+  const lines: string[] = [];
+  for (let i = 0; i < cells.length; i += 4) lines.push(`      ${cells.slice(i, i + 4).join(", ")}`);
+  return lines.join("\n");
+}
+
+/** 250 → "250ms", 30000 → "30s". */
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
 const STRING = { type: "string" } as const;
+const BOOLEAN = { type: "boolean" } as const;
+/** `--<source>-interval` for every source, `--no-<source>` for those that can be switched off. */
+const SOURCE_FLAGS = Object.fromEntries([
+  ...SOURCE_NAMES.map((name) => [`${name}-interval`, STRING]),
+  ...SOURCE_NAMES.filter((name) => !REQUIRED_SOURCES.includes(name)).map((
+    name,
+  ) => [`no-${name}`, BOOLEAN]),
+]);
 const FLAGS = {
+  ...SOURCE_FLAGS,
+  sources: STRING,
   socket: STRING,
   "socket-mode": STRING,
   "max-clients": STRING,
   "stall-timeout": STRING,
   rate: STRING,
   top: STRING,
-  "cpu-interval": STRING,
-  "memory-interval": STRING,
-  "processes-interval": STRING,
-  "disk-interval": STRING,
-  "temperature-interval": STRING,
   "idle-interval": STRING,
   "active-cpu": STRING,
   "active-memory": STRING,
@@ -138,12 +161,12 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
     stallTimeoutMs: dur("stall-timeout", 2000, 100, 600_000),
     rateHz: numberFlag("serve", "rate", f.rate, 25, 1, 120),
     top: intFlag("serve", "top", f.top, 10, 0, 100),
+    sources: parseSourceSelection(f),
     cadences: {
-      cpu: dur("cpu-interval", DEFAULT_CADENCES.cpu, 50),
-      memory: dur("memory-interval", DEFAULT_CADENCES.memory, 100),
-      processes: dur("processes-interval", DEFAULT_CADENCES.processes, 100),
-      disk: dur("disk-interval", DEFAULT_CADENCES.disk, 100),
-      temperature: dur("temperature-interval", DEFAULT_CADENCES.temperature, 100),
+      ...Object.fromEntries(SOURCE_NAMES.map((name) => [
+        name,
+        dur(`${name}-interval`, DEFAULT_CADENCES[name], name === "cpu" ? 50 : 100),
+      ])) as Record<SourceName, number>,
       idle: dur("idle-interval", DEFAULT_CADENCES.idle, 100),
     },
     momentum: { ...DEFAULT_MOMENTUM_CONFIG, thresholds },
@@ -151,6 +174,38 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
     gcIntervalMs: periodOrOff("gc-interval", DEFAULT_GC_INTERVAL_MS),
     log: createLogger(level, format),
   };
+}
+
+/**
+ * The sources `--sources` and `--no-<source>` leave running, in {@linkcode SOURCE_NAMES}
+ * order. An unknown name, or switching off one of {@linkcode REQUIRED_SOURCES}, is a
+ * UsageError naming it.
+ */
+export function parseSourceSelection(
+  f: Record<string, string | boolean | undefined>,
+): SourceName[] {
+  let chosen: readonly SourceName[] = SOURCE_NAMES;
+  if (f.sources !== undefined) {
+    const names = String(f.sources).split(",").map((name) => name.trim()).filter(Boolean);
+    const unknown = names.find((name) => !(SOURCE_NAMES as readonly string[]).includes(name));
+    if (unknown !== undefined || names.length === 0) {
+      throw new UsageError(
+        `serve: --sources takes names from ${SOURCE_NAMES.join(",")}, got '${
+          unknown ?? f.sources
+        }'`,
+      );
+    }
+    const missing = REQUIRED_SOURCES.filter((name) => !names.includes(name));
+    if (missing.length > 0) {
+      throw new UsageError(
+        `serve: --sources must include ${
+          REQUIRED_SOURCES.join(", ")
+        } (frames always carry them), missing ${missing.join(", ")}`,
+      );
+    }
+    chosen = names as SourceName[];
+  }
+  return SOURCE_NAMES.filter((name) => chosen.includes(name) && f[`no-${name}`] !== true);
 }
 
 /** Run the daemon until SIGINT/SIGTERM; resolves to the exit code. */

@@ -7,6 +7,7 @@
 import type { BroadcasterStats } from "../ipc/broadcaster.ts";
 import type { Logger } from "../log.ts";
 import type { Cadences } from "../metrics/sampler.ts";
+import type { SourceName } from "../metrics/source.ts";
 import type { MomentumConfig } from "../momentum/momentum.ts";
 
 /** Everything `serve` can be told. */
@@ -23,6 +24,8 @@ export interface ServeOptions {
   maxClients?: number;
   /** Processes per frame (default 10). */
   top?: number;
+  /** The sources to run (default: every one); the others' values are absent from frames. */
+  sources?: readonly SourceName[];
   /** Sampling cadences. */
   cadences?: Partial<Cadences>;
   /** Momentum thresholds, targets and easing. */

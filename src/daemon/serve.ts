@@ -45,7 +45,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     await socket.close(true); // a failed start leaves nothing behind
     throw error;
   });
-  const sampler = new Sampler(platform.sources(facts, o), { ...o, schedule });
+  const sampler = new Sampler(platform.sources(facts, o), { ...o, schedule, enabled: o.sources });
   const momentum = o.momentum ?? DEFAULT_MOMENTUM_CONFIG;
   const publisher = new Publisher({ ...o, sampler, schedule, momentum });
   const collections = scheduleCollections(schedule, o.gcIntervalMs ?? DEFAULT_GC_INTERVAL_MS);

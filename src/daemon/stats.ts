@@ -19,7 +19,7 @@ export interface StatsInput {
   /** Frames published so far. */
   frames: number;
   /** Per-source health. */
-  health: Record<SourceName, SourceStatus>;
+  health: Partial<Record<SourceName, SourceStatus>>;
   /** The daemon's own CPU over the last interval, % of one core. */
   cpuPercent: number;
   /** The daemon's resident memory, bytes. */
@@ -55,7 +55,7 @@ export function statsFields(input: StatsInput): LogFields {
     heap_mib: round(input.heapBytes / 1048576, 1),
     gc_ms: input.gcMs === null ? null : round(input.gcMs, 1),
   };
-  for (const [name, h] of Object.entries(health)) {
+  for (const [name, h] of Object.entries(health) as [SourceName, SourceStatus][]) {
     fields[`${name}_cost_ms`] = h.costMs === null ? null : round(h.costMs, 2);
     fields[`${name}_age_ms`] = h.ageMs;
     if (h.error !== null) fields[`${name}_error`] = h.error;

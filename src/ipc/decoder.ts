@@ -7,7 +7,9 @@
  * import { decodeAnimation } from "./decoder.ts";
  * import { FrameEncoder } from "./encoder.ts";
  * import { initialMomentum } from "../momentum/momentum.ts";
+ * import { NO_EXTENDED_READINGS } from "../metrics/types.ts";
  * const snapshot = {
+ *   ...NO_EXTENDED_READINGS,
  *   cpuUsage: 12.5, memoryUsage: 40, memoryTotal: 17179869184, diskUsage: 61,
  *   temperature: null, timestamp: Date.now(), topProcesses: [],
  * };
@@ -27,7 +29,7 @@ import {
   Opta_Metrics_SystemMetrics as MetricsTable,
 } from "./generated/system_metrics_generated.ts";
 import { verifySystemMetrics } from "./verify.ts";
-import type { ProcessSample, Snapshot } from "../metrics/types.ts";
+import { NO_EXTENDED_READINGS, type ProcessSample, type Snapshot } from "../metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../momentum/momentum.ts";
 
 /** The schema's `file_identifier`: bytes 4–7 of every frame body. */
@@ -117,6 +119,7 @@ export function decodeMetrics(body: Uint8Array): MetricsFrame {
     }
     const m = root.momentum();
     return {
+      ...NO_EXTENDED_READINGS, // TODO(#17 wire): decode the appended fields
       cpuUsage: root.cpuUsage(),
       memoryUsage: root.memoryUsage(),
       memoryTotal: Number(root.memoryTotal()),

@@ -7,7 +7,9 @@
  * import { FrameEncoder } from "./encoder.ts";
  * import { initialMomentum } from "../momentum/momentum.ts";
  * const encoder = new FrameEncoder({ startedAtUs: Date.now() * 1000 });
+ * import { NO_EXTENDED_READINGS } from "../metrics/types.ts";
  * const snapshot = {
+ *   ...NO_EXTENDED_READINGS,
  *   cpuUsage: 12.5, memoryUsage: 40, memoryTotal: 17179869184, diskUsage: 61,
  *   temperature: null, timestamp: Date.now(), topProcesses: [],
  * };

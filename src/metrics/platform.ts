@@ -6,6 +6,7 @@
  */
 
 import type { Source } from "./source.ts";
+import type { CoreLevel } from "./types.ts";
 
 /** Facts about the machine read once at start. */
 export interface MachineFacts {
@@ -17,6 +18,8 @@ export interface MachineFacts {
   model: string | null;
   /** OS name and version, e.g. `macOS 14.4.1` or `Linux 6.1.0`. */
   os: string;
+  /** The kinds of core, fastest first, when the machine has more than one kind; else empty. */
+  coreLevels: readonly CoreLevel[];
 }
 
 /** Options shared by every platform's sources. */

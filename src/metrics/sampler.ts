@@ -19,7 +19,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { systemClock } from "../time/clock.ts";
 import { Schedule } from "../time/schedule.ts";
 import { type Readings, type Source, SOURCE_NAMES, type SourceName } from "./source.ts";
-import type { Snapshot, SourceStatus } from "./types.ts";
+import { NO_EXTENDED_READINGS, type Snapshot, type SourceStatus } from "./types.ts";
 
 export type { SourceStatus } from "./types.ts";
 
@@ -35,6 +35,20 @@ export interface Cadences {
   disk: number;
   /** Temperature (default 5000). */
   temperature: number;
+  /** Load averages (default 5000). */
+  load: number;
+  /** Swap (default 10000). */
+  swap: number;
+  /** Memory pressure (default 5000). */
+  pressure: number;
+  /** Network throughput (default 1000). */
+  network: number;
+  /** Disk throughput (default 1000). */
+  diskio: number;
+  /** Battery (default 30000). */
+  battery: number;
+  /** GPU busy percent (default 2000). */
+  gpu: number;
   /** Every source's interval while idle, unless its own is longer (default 10000). */
   idle: number;
 }
@@ -46,6 +60,13 @@ export const DEFAULT_CADENCES: Readonly<Cadences> = Object.freeze({
   processes: 2000,
   disk: 30_000,
   temperature: 5000,
+  load: 5000,
+  swap: 10_000,
+  pressure: 5000,
+  network: 1000,
+  diskio: 1000,
+  battery: 30_000,
+  gpu: 2000,
   idle: 10_000,
 });
 
@@ -60,6 +81,8 @@ export interface SamplerOptions {
   schedule?: Schedule;
   /** Where failures and recoveries are logged. */
   log?: Logger;
+  /** The sources to run (default: every one given); the others are switched off. */
+  enabled?: readonly SourceName[];
 }
 
 /** Sampling modes. */
@@ -83,6 +106,7 @@ interface SourceState {
 export class Sampler {
   readonly #states = new Map<SourceName, SourceState>();
   readonly #cadences: Cadences;
+  readonly #enabled: readonly SourceName[];
   readonly #log: Logger;
   readonly #schedule: Schedule;
   /** The schedule is the sampler's own: it drives it, and stops it on stop. */
@@ -96,7 +120,9 @@ export class Sampler {
     this.#log = options.log ?? silentLogger;
     this.#ownsSchedule = options.schedule === undefined;
     this.#schedule = options.schedule ?? new Schedule(systemClock);
+    this.#enabled = options.enabled ?? SOURCE_NAMES;
     for (const source of sources) {
+      if (!this.#enabled.includes(source.name)) continue;
       this.#states.set(source.name, {
         source,
         readings: {},
@@ -178,6 +204,15 @@ export class Sampler {
       temperature: r("temperature").temperature ?? null,
       timestamp,
       topProcesses: r("processes").topProcesses ?? [],
+      cpuCores: r("cpu").cpuCores ?? NO_EXTENDED_READINGS.cpuCores,
+      cpuCoreLevels: r("cpu").cpuCoreLevels ?? NO_EXTENDED_READINGS.cpuCoreLevels,
+      loadAverage: r("load").loadAverage ?? null,
+      swap: r("swap").swap ?? null,
+      memoryPressure: r("pressure").memoryPressure ?? null,
+      network: r("network").network ?? null,
+      diskIo: r("diskio").diskIo ?? null,
+      battery: r("battery").battery ?? null,
+      gpuUsage: r("gpu").gpuUsage ?? null,
     };
   }
 
@@ -189,7 +224,11 @@ export class Sampler {
       const s = this.#states.get(name);
       out[name] = {
         ageMs: s?.lastGoodMono == null ? null : Math.round(now - s.lastGoodMono),
-        error: s ? s.error : "no source on this platform",
+        error: s
+          ? s.error
+          : this.#enabled.includes(name)
+          ? "no source on this platform"
+          : "switched off",
         samples: s?.samples ?? 0,
         failures: s?.failures ?? 0,
         costMs: s?.costMs ?? null,

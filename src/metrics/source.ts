@@ -15,12 +15,40 @@
 import { Backoff } from "../time/backoff.ts";
 import type { Schedule } from "../time/schedule.ts";
 import { LineChild } from "../process/line_child.ts";
-import type { ProcessSample } from "./types.ts";
+import type {
+  BatterySample,
+  CoreLevel,
+  DiskIoSample,
+  LoadAverage,
+  MemoryPressure,
+  NetworkSample,
+  ProcessSample,
+  SwapUsage,
+} from "./types.ts";
 
 /** The kinds of reading, one source each. */
-export const SOURCE_NAMES = ["cpu", "memory", "processes", "disk", "temperature"] as const;
+export const SOURCE_NAMES = [
+  "cpu",
+  "memory",
+  "processes",
+  "disk",
+  "temperature",
+  "load",
+  "swap",
+  "pressure",
+  "network",
+  "diskio",
+  "battery",
+  "gpu",
+] as const;
 /** One of {@linkcode SOURCE_NAMES}. */
 export type SourceName = typeof SOURCE_NAMES[number];
+
+/**
+ * Sources that cannot be switched off: the seed's frame has no "absent" for their
+ * values, and momentum is derived from cpu and memory.
+ */
+export const REQUIRED_SOURCES: readonly SourceName[] = ["cpu", "memory", "disk"];
 
 /** What a source may report; each source fills its own fields. */
 export interface Readings {
@@ -36,6 +64,24 @@ export interface Readings {
   temperature?: number | null;
   /** Busiest processes, descending by cpu. */
   topProcesses?: ProcessSample[];
+  /** Per-core busy percent, the OS's order (the cpu source). */
+  cpuCores?: readonly number[];
+  /** Core kinds, fastest first (the cpu source; static). */
+  cpuCoreLevels?: readonly CoreLevel[];
+  /** Load averages (the load source). */
+  loadAverage?: LoadAverage | null;
+  /** Swap (the swap source). */
+  swap?: SwapUsage | null;
+  /** Memory pressure (the pressure source); null where the OS does not report it. */
+  memoryPressure?: MemoryPressure | null;
+  /** Default-route traffic (the network source); null without a default route. */
+  network?: NetworkSample | null;
+  /** Physical disks' throughput (the diskio source). */
+  diskIo?: DiskIoSample | null;
+  /** Battery (the battery source); null on a machine without one. */
+  battery?: BatterySample | null;
+  /** GPU busy percent (the gpu source); null where no GPU reports it. */
+  gpuUsage?: number | null;
 }
 
 /** Where a running source delivers. */

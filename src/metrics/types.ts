@@ -19,6 +19,81 @@ export interface ProcessSample {
 }
 
 /**
+ * A group of logical CPUs of one kind on a machine with more than one (Apple silicon's
+ * performance levels): `cpuCores[firstCore .. firstCore + cores)` are its cores.
+ */
+export interface CoreLevel {
+  /** The kernel's name for it, e.g. `Performance`, `Efficiency`, `Super`. */
+  readonly name: string;
+  /** Index in `Snapshot.cpuCores` of its first core. */
+  readonly firstCore: number;
+  /** How many logical CPUs it has. */
+  readonly cores: number;
+}
+
+/** The run-queue load averages the OS reports. */
+export interface LoadAverage {
+  /** Over the last minute. */
+  readonly one: number;
+  /** Over the last 5 minutes. */
+  readonly five: number;
+  /** Over the last 15 minutes. */
+  readonly fifteen: number;
+}
+
+/** Swap space, bytes. */
+export interface SwapUsage {
+  /** In use. */
+  readonly used: number;
+  /** Configured (0 when the machine has none configured right now). */
+  readonly total: number;
+}
+
+/** How hard the OS finds it to supply memory. */
+export type MemoryPressure = "normal" | "warning" | "critical";
+
+/** Traffic of the network interface that carries the default route. */
+export interface NetworkSample {
+  /** Its name, e.g. `en0`, `eth0`. */
+  readonly interface: string;
+  /** Bytes per second received over the source's last window. */
+  readonly receiveBytesPerSecond: number;
+  /** Bytes per second sent over the same window. */
+  readonly sendBytesPerSecond: number;
+  /** Bytes received since the counters started (boot or interface creation). */
+  readonly receivedBytes: number;
+  /** Bytes sent since the counters started. */
+  readonly sentBytes: number;
+}
+
+/** Reads and writes of the physical disks, summed. */
+export interface DiskIoSample {
+  /** Bytes per second read over the source's last window. */
+  readonly readBytesPerSecond: number;
+  /** Bytes per second written over the same window. */
+  readonly writeBytesPerSecond: number;
+  /** Bytes read since boot. */
+  readonly readBytes: number;
+  /** Bytes written since boot. */
+  readonly writtenBytes: number;
+}
+
+/** What the battery is doing. */
+export type BatteryState = "charging" | "discharging" | "charged" | "not-charging" | "unknown";
+
+/** The internal battery. */
+export interface BatterySample {
+  /** Charge, percent 0–100. */
+  readonly percent: number;
+  /** What it is doing. */
+  readonly state: BatteryState;
+  /** True when the machine runs on external power. */
+  readonly onAc: boolean;
+  /** Minutes to empty (discharging) or to full (charging), or null when the OS has no estimate. */
+  readonly minutesRemaining: number | null;
+}
+
+/**
  * The metrics of one moment, as the publisher encodes them. Deeply read-only: a
  * changed value is a new snapshot.
  */
@@ -37,7 +112,52 @@ export interface Snapshot {
   readonly timestamp: number;
   /** Busiest processes by `cpuPercent`, descending. */
   readonly topProcesses: readonly ProcessSample[];
+  /** Busy percent (0–100) of each logical CPU in the OS's order, over the `cpuUsage` window; empty when unknown. */
+  readonly cpuCores: readonly number[];
+  /** The kinds of core, fastest first, on machines with more than one kind; else empty. */
+  readonly cpuCoreLevels: readonly CoreLevel[];
+  /** Load averages, or null when not read. */
+  readonly loadAverage: LoadAverage | null;
+  /** Swap, or null when not read. */
+  readonly swap: SwapUsage | null;
+  /** Memory pressure, or null where the OS does not report it. */
+  readonly memoryPressure: MemoryPressure | null;
+  /** The default-route interface's traffic, or null without a default route or a reading. */
+  readonly network: NetworkSample | null;
+  /** Physical disks' throughput, or null when not read. */
+  readonly diskIo: DiskIoSample | null;
+  /** The battery, or null on a machine without one. */
+  readonly battery: BatterySample | null;
+  /** GPU busy percent 0–100, or null where no GPU reports it (never a fake 0). */
+  readonly gpuUsage: number | null;
 }
+
+/**
+ * The values a snapshot holds when none of the sources added after the seed's six values
+ * has read anything: what a frame carries for a switched-off or missing source.
+ */
+export const NO_EXTENDED_READINGS: Pick<
+  Snapshot,
+  | "cpuCores"
+  | "cpuCoreLevels"
+  | "loadAverage"
+  | "swap"
+  | "memoryPressure"
+  | "network"
+  | "diskIo"
+  | "battery"
+  | "gpuUsage"
+> = Object.freeze({
+  cpuCores: Object.freeze([]) as readonly number[],
+  cpuCoreLevels: Object.freeze([]) as readonly CoreLevel[],
+  loadAverage: null,
+  swap: null,
+  memoryPressure: null,
+  network: null,
+  diskIo: null,
+  battery: null,
+  gpuUsage: null,
+});
 
 /** Health of one source, as `sample --json` and the stats line show it. */
 export interface SourceStatus {

@@ -122,7 +122,13 @@ Deno.test("sample's table escapes control characters in names, machine facts and
       ...SCRIPT_SNAPSHOT,
       topProcesses: [{ pid: 1, name: HOSTILE, cpuPercent: 1, memoryMb: 1 }],
     },
-    machine: { os: "Linux", model: "M\x1b[5m", logicalCpus: 2, memoryTotal: 1024 ** 3 },
+    machine: {
+      os: "Linux",
+      model: "M\x1b[5m",
+      logicalCpus: 2,
+      memoryTotal: 1024 ** 3,
+      coreLevels: [],
+    },
     sources: {
       cpu: { samples: 1, ageMs: 0, error: null },
       memory: { samples: 1, ageMs: 0, error: null },

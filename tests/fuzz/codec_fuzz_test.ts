@@ -15,7 +15,11 @@ import {
   type MetricsFrame,
   truncateUtf8,
 } from "../../src/ipc/codec.ts";
-import type { ProcessSample, Snapshot } from "../../src/metrics/types.ts";
+import {
+  NO_EXTENDED_READINGS,
+  type ProcessSample,
+  type Snapshot,
+} from "../../src/metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../../src/momentum/momentum.ts";
 import { uniform } from "../support/fuzz.ts";
 import { concat } from "../support/bytes.ts";
@@ -65,7 +69,7 @@ const snapshotArb: fc.Arbitrary<Snapshot> = fc.record({
   temperature: fc.option(floatArb, { nil: null }),
   timestamp: ulongArb,
   topProcesses: fc.array(processArb, { maxLength: 30 }),
-});
+}).map((seed) => ({ ...NO_EXTENDED_READINGS, ...seed }));
 
 const momentumArb: fc.Arbitrary<MomentumState> = fc.record({
   color: fc.constantFrom<MomentumColor>(0, 1, 2),

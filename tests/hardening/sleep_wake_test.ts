@@ -231,7 +231,14 @@ Deno.test("±1 h wall-clock jumps change no cadence, no sequence; timestamps fol
   const platform: Platform = {
     name: "fake",
     tools: [],
-    facts: () => Promise.resolve({ memoryTotal: 2 ** 30, logicalCpus: 2, model: null, os: "fake" }),
+    facts: () =>
+      Promise.resolve({
+        memoryTotal: 2 ** 30,
+        logicalCpus: 2,
+        model: null,
+        os: "fake",
+        coreLevels: [],
+      }),
     sources: () => [
       polledSource("cpu", () => {
         counts.cpu++;

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { decodeMetrics, FrameEncoder } from "../../src/ipc/codec.ts";
-import type { Snapshot } from "../../src/metrics/types.ts";
+import { NO_EXTENDED_READINGS, type Snapshot } from "../../src/metrics/types.ts";
 import { MomentumColor, type MomentumState } from "../../src/momentum/momentum.ts";
 import {
   bodyOf as body,
@@ -117,7 +117,11 @@ Deno.test("any sequence of snapshots encodes to the bytes of a fresh full encode
       let processes = lists[0];
       for (const [i, { newProcesses, ...values }] of steps.entries()) {
         if (newProcesses) processes = lists[(lists.indexOf(processes) + 1) % lists.length];
-        const next: Snapshot = deepFreeze({ ...values, topProcesses: processes });
+        const next: Snapshot = deepFreeze({
+          ...NO_EXTENDED_READINGS,
+          ...values,
+          topProcesses: processes,
+        });
         const header = { sequence: i + 1, sentAtUs: 1000 + i };
         const got = encoder.encode(next, momentum, header);
         assert.deepEqual(got, new FrameEncoder({ startedAtUs }).encode(next, momentum, header));

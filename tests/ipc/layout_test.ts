@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { decodeMetrics, FrameEncoder } from "../../src/ipc/codec.ts";
 import { bySlot, fieldPosition, MOMENTUM_STATE, ROOT } from "../../src/ipc/layout.ts";
-import type { Snapshot } from "../../src/metrics/types.ts";
+import { NO_EXTENDED_READINGS, type Snapshot } from "../../src/metrics/types.ts";
 import { bodyOf as body, MOMENTUM as momentum, SNAPSHOT } from "../support/codec_fixtures.ts";
 import { deepFreeze } from "../support/frozen.ts";
 
@@ -50,6 +50,7 @@ Deno.test("the layout lists every slot of each table once, in schema order", () 
 
 Deno.test("every scalar of the root table is on the wire, even when 0 (only temperature may be absent)", () => {
   const zeros: Snapshot = deepFreeze({
+    ...NO_EXTENDED_READINGS,
     cpuUsage: 0,
     memoryUsage: 0,
     memoryTotal: 0,

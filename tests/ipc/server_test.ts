@@ -13,7 +13,7 @@ function slowPlatform(during: () => void): Platform {
     async facts() {
       during();
       await delay(20);
-      return { memoryTotal: 1, logicalCpus: 1, model: null, os: "fake" };
+      return { memoryTotal: 1, logicalCpus: 1, model: null, os: "fake", coreLevels: [] };
     },
     sources: () => [],
   };

@@ -6,12 +6,13 @@
  */
 
 import assert from "node:assert/strict";
-import type { Snapshot } from "../../src/metrics/types.ts";
+import { NO_EXTENDED_READINGS, type Snapshot } from "../../src/metrics/types.ts";
 import { MomentumColor, type MomentumState } from "../../src/momentum/momentum.ts";
 import { deepFreeze } from "./frozen.ts";
 
 /** Twelve processes (more than the default top), a temperature, no value at a default. */
 export const SNAPSHOT: Snapshot = deepFreeze({
+  ...NO_EXTENDED_READINGS,
   cpuUsage: 42.5,
   memoryUsage: 63.25,
   memoryTotal: 17179869184,

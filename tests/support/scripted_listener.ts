@@ -8,7 +8,7 @@
 
 import { FrameEncoder } from "../../src/ipc/codec.ts";
 import { writeAll } from "../../src/cli/write_all.ts";
-import type { Snapshot } from "../../src/metrics/types.ts";
+import { NO_EXTENDED_READINGS, type Snapshot } from "../../src/metrics/types.ts";
 import { MomentumColor } from "../../src/momentum/momentum.ts";
 
 /** One frame to send: the daemon run's id and the frame's sequence. */
@@ -21,6 +21,7 @@ export interface ScriptedFrame {
 
 /** A snapshot for scripted frames (its values do not matter to the client tests). */
 export const SCRIPT_SNAPSHOT: Snapshot = {
+  ...NO_EXTENDED_READINGS,
   cpuUsage: 12.5,
   memoryUsage: 40,
   memoryTotal: 8 * 1024 ** 3,

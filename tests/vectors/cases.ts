@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Snapshot } from "../../src/metrics/types.ts";
+import { NO_EXTENDED_READINGS, type Snapshot } from "../../src/metrics/types.ts";
 import { MomentumColor, type MomentumState } from "../../src/momentum/momentum.ts";
 
 /** One vector: what is encoded and the name of its files. */
@@ -25,6 +25,7 @@ export interface VectorCase {
 }
 
 const base: Snapshot = {
+  ...NO_EXTENDED_READINGS,
   cpuUsage: 37.25,
   memoryUsage: 70.72,
   memoryTotal: 34359738368,

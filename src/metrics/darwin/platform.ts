@@ -82,6 +82,7 @@ export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
         logicalCpus: cpus().length,
         model: null,
         os: "macOS",
+        coreLevels: [],
       };
       try {
         const run = await runCommand(tools.sysctl, [...STATIC_SYSCTL_KEYS], {
@@ -93,6 +94,7 @@ export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
           logicalCpus: facts.logicalCpus ?? fallback.logicalCpus,
           model: facts.model,
           os: facts.osVersion ? `macOS ${facts.osVersion}` : "macOS",
+          coreLevels: [],
         };
       } catch {
         return fallback; // the sources work without the extras; memsize comes from Deno

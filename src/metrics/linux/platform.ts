@@ -73,6 +73,7 @@ export function linuxPlatform(tools: LinuxTools = LINUX_TOOLS): Platform {
         logicalCpus: list.length,
         model: list[0]?.model?.trim() || null,
         os: `Linux ${Deno.osRelease()}`,
+        coreLevels: [],
       });
     },
     sources(_facts: MachineFacts, options: SourceOptions): Source[] {

@@ -13,7 +13,13 @@ import { waitFor } from "../../support/wait.ts";
 import { timerSchedule } from "../../support/schedule.ts";
 
 const GiB = 1024 ** 3;
-const FACTS: MachineFacts = { memoryTotal: 8 * GiB, logicalCpus: 2, model: null, os: "macOS" };
+const FACTS: MachineFacts = {
+  memoryTotal: 8 * GiB,
+  logicalCpus: 2,
+  model: null,
+  os: "macOS",
+  coreLevels: [],
+};
 const ONE_SHOT = "vm_stat.osx-x64.go-osstat.txt";
 /** Memory Used of {@link ONE_SHOT}: anonymous − purgeable + wired + compressor, by hand. */
 const ONE_SHOT_PERCENT = (100 * (2996150 - 383371 + 446975 + 0) * 4096) / FACTS.memoryTotal;

@@ -1,0 +1,51 @@
+/** `serve --sources`, `--no-<source>` and `--<source>-interval`. */
+import assert from "node:assert/strict";
+import { parseServeArgs } from "../../src/cli/serve.ts";
+import { UsageError } from "../../src/cli/flags.ts";
+import { DEFAULT_CADENCES } from "../../src/metrics/sampler.ts";
+import { SOURCE_NAMES } from "../../src/metrics/source.ts";
+
+const parse = (...args: string[]) => parseServeArgs(["--socket", "/tmp/x.sock", ...args])!;
+
+Deno.test("serve flags: every source runs by default, at its default cadence", () => {
+  const options = parse();
+  assert.deepEqual(options.sources, SOURCE_NAMES);
+  for (const name of SOURCE_NAMES) assert.equal(options.cadences![name], DEFAULT_CADENCES[name]);
+});
+
+Deno.test("serve flags: --sources picks sources, --no-<source> removes one", () => {
+  assert.deepEqual(parse("--sources", "disk,cpu,memory,gpu").sources, [
+    "cpu",
+    "memory",
+    "disk",
+    "gpu",
+  ]);
+  const without = parse("--no-gpu", "--no-battery").sources!;
+  assert.deepEqual(without, SOURCE_NAMES.filter((n) => n !== "gpu" && n !== "battery"));
+  assert.deepEqual(parse("--sources", "cpu,memory,disk,gpu", "--no-gpu").sources, [
+    "cpu",
+    "memory",
+    "disk",
+  ]);
+});
+
+Deno.test("serve flags: an unknown or required source is a one-line usage error", () => {
+  assert.throws(() => parse("--sources", "cpu,memory,disk,fan"), (e: Error) => {
+    assert.ok(e instanceof UsageError);
+    assert.match(e.message, /--sources takes names from cpu,memory,.*got 'fan'/);
+    return true;
+  });
+  assert.throws(
+    () => parse("--sources", "cpu,memory"),
+    /must include cpu, memory, disk.*missing disk/,
+  );
+  assert.throws(() => parse("--sources", ""), /--sources takes names/);
+  assert.throws(() => parse("--no-cpu"), /unknown option '--no-cpu'/);
+});
+
+Deno.test("serve flags: every source has an interval flag, with the cpu floor at 50 ms", () => {
+  assert.equal(parse("--network-interval", "2s").cadences!.network, 2000);
+  assert.equal(parse("--gpu-interval", "500ms").cadences!.gpu, 500);
+  assert.equal(parse("--cpu-interval", "50").cadences!.cpu, 50);
+  assert.throws(() => parse("--battery-interval", "50ms"), /--battery-interval must be a duration/);
+});
