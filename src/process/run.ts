@@ -21,6 +21,7 @@ import {
 } from "./bounded_sink.ts";
 import { describeCommand, exitFailure, ProcessFailure } from "./failure.ts";
 import { childEnv, DEFAULT_GRACE_MS, positiveOption, spawnChild, Terminator } from "./spawn.ts";
+import { type Clock, systemClock } from "../time/clock.ts";
 
 /** Default `runCommand` timeout in milliseconds. */
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -43,6 +44,8 @@ export interface RunOptions {
   allowExitCodes?: number[];
   /** Aborting kills the child (SIGTERM, then SIGKILL) and fails with kind `aborted`. */
   signal?: AbortSignal;
+  /** The clock the timeout and `durationMs` are measured on (default: the system clock). */
+  clock?: Clock;
 }
 
 /** What a successful {@linkcode runCommand} resolves to. */
@@ -53,7 +56,7 @@ export interface RunResult {
   stderr: string;
   /** Exit code: 0, or one of `allowExitCodes`. */
   code: number;
-  /** Wall time from spawn to exit, from the monotonic clock. */
+  /** Time from spawn to exit on the run's (monotonic) clock. */
   durationMs: number;
 }
 
@@ -95,7 +98,8 @@ export async function runCommand(
   const signal = options.signal;
   if (signal?.aborted) throw new ProcessFailure(command, "aborted", "aborted before start");
 
-  const started = performance.now();
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
   const child = spawnChild(command, path, args, env);
   const term = new Terminator(child, graceMs);
   let cause = null as KillCause | null;
@@ -103,7 +107,7 @@ export async function runCommand(
     cause ??= why;
     term.terminate();
   };
-  const timer = setTimeout(() => kill("timeout"), timeoutMs);
+  const timer = clock.setTimeout(() => kill("timeout"), timeoutMs);
   const onAbort = () => kill("aborted");
   signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -118,12 +122,12 @@ export async function runCommand(
   try {
     status = await child.status;
   } finally {
-    clearTimeout(timer);
+    clock.clear(timer);
     term.finish();
     signal?.removeEventListener("abort", onAbort);
   }
   await drainSinks([out, err]);
-  const durationMs = performance.now() - started;
+  const durationMs = clock.now() - started;
   const stderr = err.text();
   const details = { code: status.signal ? null : status.code, signal: status.signal, stderr };
 

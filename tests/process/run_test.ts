@@ -3,7 +3,9 @@ import { setTimeout as delay } from "node:timers/promises";
 import { ProcessFailure, type ProcessFailureKind } from "../../src/process/failure.ts";
 import { runCommand } from "../../src/process/run.ts";
 import { BASE_ENV } from "../../src/process/spawn.ts";
-import { fakeTool, pidExists, withTempDir } from "../support/procs.ts";
+import { childrenOf, fakeTool, pidExists, withTempDir } from "../support/procs.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
+import { waitFor } from "../support/wait.ts";
 
 /** Awaits `promise`, which must reject with a ProcessFailure of `kind`; returns it. */
 async function failure(promise: Promise<unknown>, kind: ProcessFailureKind) {
@@ -131,6 +133,30 @@ Deno.test({
     assert.equal(e.message, "/bin/sleep 10: timed out after 200 ms (killed)");
     assert.equal(e.signal, "SIGTERM");
     assert.ok(performance.now() - t0 < 1000);
+  },
+});
+
+Deno.test({
+  name: "runCommand: the timeout runs on the injected clock; a hung child dies when it passes",
+  fn: async () => {
+    const clock = new VirtualClock(0);
+    let settled = false;
+    const run = runCommand("/bin/sleep", ["30"], { timeoutMs: 5000, clock });
+    run.then(() => settled = true, () => settled = true);
+    const sleeping = () => childrenOf(Deno.pid).filter((c) => c.comm === "sleep");
+    await waitFor(() => sleeping().length === 1, 2000, "the sleep to start");
+    const [{ pid }] = sleeping();
+    await clock.advance(4999);
+    await delay(100); // real time passes too: only the clock's time may end the child
+    assert.equal(settled, false, "not before the timeout on the clock");
+    assert.ok(pidExists(pid), "the child still runs");
+    assert.equal(clock.pending, 1, "one timer: the timeout");
+    await clock.advance(1);
+    const e = await failure(run, "timeout");
+    assert.equal(e.message, "/bin/sleep 30: timed out after 5000 ms (killed)");
+    assert.equal(e.signal, "SIGTERM");
+    assert.ok(!pidExists(pid), `pid ${pid} still alive`);
+    assert.equal(clock.pending, 0, "no timer left behind");
   },
 });
 
