@@ -13,6 +13,27 @@ export enum Opta_Metrics_MomentumColor {
 }
 
 /**
+ * How hard the OS finds it to supply memory (macOS: the kernel's pressure level;
+ * Linux: PSI thresholds, see PROTOCOL.md).
+ */
+export enum Opta_Metrics_MemoryPressure {
+  Normal = 0,
+  Warning = 1,
+  Critical = 2
+}
+
+/**
+ * What the battery is doing.
+ */
+export enum Opta_Metrics_BatteryState {
+  Unknown = 0,
+  Charging = 1,
+  Discharging = 2,
+  Charged = 3,
+  NotCharging = 4
+}
+
+/**
  * One entry of the busiest-processes list.
  */
 export class Opta_Metrics_ProcessInfo {
@@ -157,6 +178,386 @@ static createMomentumState(builder:flatbuffers.Builder, intensity:number, color:
 }
 
 /**
+ * A group of logical CPUs of one kind (Apple silicon's performance levels).
+ */
+export class Opta_Metrics_CoreLevel {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):Opta_Metrics_CoreLevel {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+static getRootAsCoreLevel(bb:flatbuffers.ByteBuffer, obj?:Opta_Metrics_CoreLevel):Opta_Metrics_CoreLevel {
+  return (obj || new Opta_Metrics_CoreLevel()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+static getSizePrefixedRootAsCoreLevel(bb:flatbuffers.ByteBuffer, obj?:Opta_Metrics_CoreLevel):Opta_Metrics_CoreLevel {
+  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+  return (obj || new Opta_Metrics_CoreLevel()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+name():string|null
+name(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+name(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+firstCore():number {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.readUint16(this.bb_pos + offset) : 0;
+}
+
+cores():number {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint16(this.bb_pos + offset) : 0;
+}
+
+static startCoreLevel(builder:flatbuffers.Builder) {
+  builder.startObject(3);
+}
+
+static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(0, nameOffset, 0);
+}
+
+static addFirstCore(builder:flatbuffers.Builder, firstCore:number) {
+  builder.addFieldInt16(1, firstCore, 0);
+}
+
+static addCores(builder:flatbuffers.Builder, cores:number) {
+  builder.addFieldInt16(2, cores, 0);
+}
+
+static endCoreLevel(builder:flatbuffers.Builder):flatbuffers.Offset {
+  const offset = builder.endObject();
+  return offset;
+}
+
+static createCoreLevel(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, firstCore:number, cores:number):flatbuffers.Offset {
+  Opta_Metrics_CoreLevel.startCoreLevel(builder);
+  Opta_Metrics_CoreLevel.addName(builder, nameOffset);
+  Opta_Metrics_CoreLevel.addFirstCore(builder, firstCore);
+  Opta_Metrics_CoreLevel.addCores(builder, cores);
+  return Opta_Metrics_CoreLevel.endCoreLevel(builder);
+}
+}
+
+/**
+ * Run-queue load averages.
+ */
+export class Opta_Metrics_LoadAverage {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):Opta_Metrics_LoadAverage {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+one():number {
+  return this.bb!.readFloat32(this.bb_pos);
+}
+
+five():number {
+  return this.bb!.readFloat32(this.bb_pos + 4);
+}
+
+fifteen():number {
+  return this.bb!.readFloat32(this.bb_pos + 8);
+}
+
+static sizeOf():number {
+  return 12;
+}
+
+static createLoadAverage(builder:flatbuffers.Builder, one: number, five: number, fifteen: number):flatbuffers.Offset {
+  builder.prep(4, 12);
+  builder.writeFloat32(fifteen);
+  builder.writeFloat32(five);
+  builder.writeFloat32(one);
+  return builder.offset();
+}
+
+}
+
+/**
+ * Swap space.
+ */
+export class Opta_Metrics_Swap {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):Opta_Metrics_Swap {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+used():bigint {
+  return this.bb!.readUint64(this.bb_pos);
+}
+
+total():bigint {
+  return this.bb!.readUint64(this.bb_pos + 8);
+}
+
+static sizeOf():number {
+  return 16;
+}
+
+static createSwap(builder:flatbuffers.Builder, used: bigint, total: bigint):flatbuffers.Offset {
+  builder.prep(8, 16);
+  builder.writeInt64(total);
+  builder.writeInt64(used);
+  return builder.offset();
+}
+
+}
+
+/**
+ * Traffic of the interface that carries the default route.
+ */
+export class Opta_Metrics_Network {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):Opta_Metrics_Network {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+static getRootAsNetwork(bb:flatbuffers.ByteBuffer, obj?:Opta_Metrics_Network):Opta_Metrics_Network {
+  return (obj || new Opta_Metrics_Network()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+static getSizePrefixedRootAsNetwork(bb:flatbuffers.ByteBuffer, obj?:Opta_Metrics_Network):Opta_Metrics_Network {
+  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+  return (obj || new Opta_Metrics_Network()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+interface_():string|null
+interface_(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+interface_(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+receiveBytesPerSecond():number {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.readFloat32(this.bb_pos + offset) : 0.0;
+}
+
+sendBytesPerSecond():number {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readFloat32(this.bb_pos + offset) : 0.0;
+}
+
+receivedBytes():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+sentBytes():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+static startNetwork(builder:flatbuffers.Builder) {
+  builder.startObject(5);
+}
+
+static addInterface(builder:flatbuffers.Builder, interface_Offset:flatbuffers.Offset) {
+  builder.addFieldOffset(0, interface_Offset, 0);
+}
+
+static addReceiveBytesPerSecond(builder:flatbuffers.Builder, receiveBytesPerSecond:number) {
+  builder.addFieldFloat32(1, receiveBytesPerSecond, 0.0);
+}
+
+static addSendBytesPerSecond(builder:flatbuffers.Builder, sendBytesPerSecond:number) {
+  builder.addFieldFloat32(2, sendBytesPerSecond, 0.0);
+}
+
+static addReceivedBytes(builder:flatbuffers.Builder, receivedBytes:bigint) {
+  builder.addFieldInt64(3, receivedBytes, BigInt('0'));
+}
+
+static addSentBytes(builder:flatbuffers.Builder, sentBytes:bigint) {
+  builder.addFieldInt64(4, sentBytes, BigInt('0'));
+}
+
+static endNetwork(builder:flatbuffers.Builder):flatbuffers.Offset {
+  const offset = builder.endObject();
+  return offset;
+}
+
+static createNetwork(builder:flatbuffers.Builder, interface_Offset:flatbuffers.Offset, receiveBytesPerSecond:number, sendBytesPerSecond:number, receivedBytes:bigint, sentBytes:bigint):flatbuffers.Offset {
+  Opta_Metrics_Network.startNetwork(builder);
+  Opta_Metrics_Network.addInterface(builder, interface_Offset);
+  Opta_Metrics_Network.addReceiveBytesPerSecond(builder, receiveBytesPerSecond);
+  Opta_Metrics_Network.addSendBytesPerSecond(builder, sendBytesPerSecond);
+  Opta_Metrics_Network.addReceivedBytes(builder, receivedBytes);
+  Opta_Metrics_Network.addSentBytes(builder, sentBytes);
+  return Opta_Metrics_Network.endNetwork(builder);
+}
+}
+
+/**
+ * Reads and writes of the physical disks, summed.
+ */
+export class Opta_Metrics_DiskIo {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):Opta_Metrics_DiskIo {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+static getRootAsDiskIo(bb:flatbuffers.ByteBuffer, obj?:Opta_Metrics_DiskIo):Opta_Metrics_DiskIo {
+  return (obj || new Opta_Metrics_DiskIo()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+static getSizePrefixedRootAsDiskIo(bb:flatbuffers.ByteBuffer, obj?:Opta_Metrics_DiskIo):Opta_Metrics_DiskIo {
+  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+  return (obj || new Opta_Metrics_DiskIo()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+readBytesPerSecond():number {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readFloat32(this.bb_pos + offset) : 0.0;
+}
+
+writeBytesPerSecond():number {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.readFloat32(this.bb_pos + offset) : 0.0;
+}
+
+readBytes():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+writtenBytes():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+static startDiskIo(builder:flatbuffers.Builder) {
+  builder.startObject(4);
+}
+
+static addReadBytesPerSecond(builder:flatbuffers.Builder, readBytesPerSecond:number) {
+  builder.addFieldFloat32(0, readBytesPerSecond, 0.0);
+}
+
+static addWriteBytesPerSecond(builder:flatbuffers.Builder, writeBytesPerSecond:number) {
+  builder.addFieldFloat32(1, writeBytesPerSecond, 0.0);
+}
+
+static addReadBytes(builder:flatbuffers.Builder, readBytes:bigint) {
+  builder.addFieldInt64(2, readBytes, BigInt('0'));
+}
+
+static addWrittenBytes(builder:flatbuffers.Builder, writtenBytes:bigint) {
+  builder.addFieldInt64(3, writtenBytes, BigInt('0'));
+}
+
+static endDiskIo(builder:flatbuffers.Builder):flatbuffers.Offset {
+  const offset = builder.endObject();
+  return offset;
+}
+
+static createDiskIo(builder:flatbuffers.Builder, readBytesPerSecond:number, writeBytesPerSecond:number, readBytes:bigint, writtenBytes:bigint):flatbuffers.Offset {
+  Opta_Metrics_DiskIo.startDiskIo(builder);
+  Opta_Metrics_DiskIo.addReadBytesPerSecond(builder, readBytesPerSecond);
+  Opta_Metrics_DiskIo.addWriteBytesPerSecond(builder, writeBytesPerSecond);
+  Opta_Metrics_DiskIo.addReadBytes(builder, readBytes);
+  Opta_Metrics_DiskIo.addWrittenBytes(builder, writtenBytes);
+  return Opta_Metrics_DiskIo.endDiskIo(builder);
+}
+}
+
+/**
+ * The internal battery.
+ */
+export class Opta_Metrics_Battery {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):Opta_Metrics_Battery {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+static getRootAsBattery(bb:flatbuffers.ByteBuffer, obj?:Opta_Metrics_Battery):Opta_Metrics_Battery {
+  return (obj || new Opta_Metrics_Battery()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+static getSizePrefixedRootAsBattery(bb:flatbuffers.ByteBuffer, obj?:Opta_Metrics_Battery):Opta_Metrics_Battery {
+  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+  return (obj || new Opta_Metrics_Battery()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+percent():number {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readFloat32(this.bb_pos + offset) : 0.0;
+}
+
+state():Opta_Metrics_BatteryState {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.readInt8(this.bb_pos + offset) : Opta_Metrics_BatteryState.Unknown;
+}
+
+onAc():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
+minutesRemaining():number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readInt32(this.bb_pos + offset) : null;
+}
+
+static startBattery(builder:flatbuffers.Builder) {
+  builder.startObject(4);
+}
+
+static addPercent(builder:flatbuffers.Builder, percent:number) {
+  builder.addFieldFloat32(0, percent, 0.0);
+}
+
+static addState(builder:flatbuffers.Builder, state:Opta_Metrics_BatteryState) {
+  builder.addFieldInt8(1, state, Opta_Metrics_BatteryState.Unknown);
+}
+
+static addOnAc(builder:flatbuffers.Builder, onAc:boolean) {
+  builder.addFieldInt8(2, +onAc, +false);
+}
+
+static addMinutesRemaining(builder:flatbuffers.Builder, minutesRemaining:number) {
+  builder.addFieldInt32(3, minutesRemaining, 0);
+}
+
+static endBattery(builder:flatbuffers.Builder):flatbuffers.Offset {
+  const offset = builder.endObject();
+  return offset;
+}
+
+static createBattery(builder:flatbuffers.Builder, percent:number, state:Opta_Metrics_BatteryState, onAc:boolean, minutesRemaining:number|null):flatbuffers.Offset {
+  Opta_Metrics_Battery.startBattery(builder);
+  Opta_Metrics_Battery.addPercent(builder, percent);
+  Opta_Metrics_Battery.addState(builder, state);
+  Opta_Metrics_Battery.addOnAc(builder, onAc);
+  if (minutesRemaining !== null)
+    Opta_Metrics_Battery.addMinutesRemaining(builder, minutesRemaining);
+  return Opta_Metrics_Battery.endBattery(builder);
+}
+}
+
+/**
  * One frame of the stream.
  */
 export class Opta_Metrics_SystemMetrics {
@@ -241,8 +642,68 @@ startedAtUs():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
+cpuCores(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.readFloat32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+}
+
+cpuCoresLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+cpuCoresArray():Float32Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? new Float32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+cpuCoreLevels(index: number, obj?:Opta_Metrics_CoreLevel):Opta_Metrics_CoreLevel|null {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? (obj || new Opta_Metrics_CoreLevel()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+cpuCoreLevelsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+loadAverage(obj?:Opta_Metrics_LoadAverage):Opta_Metrics_LoadAverage|null {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+  return offset ? (obj || new Opta_Metrics_LoadAverage()).__init(this.bb_pos + offset, this.bb!) : null;
+}
+
+swap(obj?:Opta_Metrics_Swap):Opta_Metrics_Swap|null {
+  const offset = this.bb!.__offset(this.bb_pos, 32);
+  return offset ? (obj || new Opta_Metrics_Swap()).__init(this.bb_pos + offset, this.bb!) : null;
+}
+
+memoryPressure():Opta_Metrics_MemoryPressure|null {
+  const offset = this.bb!.__offset(this.bb_pos, 34);
+  return offset ? this.bb!.readInt8(this.bb_pos + offset) : null;
+}
+
+network(obj?:Opta_Metrics_Network):Opta_Metrics_Network|null {
+  const offset = this.bb!.__offset(this.bb_pos, 36);
+  return offset ? (obj || new Opta_Metrics_Network()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
+diskIo(obj?:Opta_Metrics_DiskIo):Opta_Metrics_DiskIo|null {
+  const offset = this.bb!.__offset(this.bb_pos, 38);
+  return offset ? (obj || new Opta_Metrics_DiskIo()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
+battery(obj?:Opta_Metrics_Battery):Opta_Metrics_Battery|null {
+  const offset = this.bb!.__offset(this.bb_pos, 40);
+  return offset ? (obj || new Opta_Metrics_Battery()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
+gpuUsage():number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 42);
+  return offset ? this.bb!.readFloat32(this.bb_pos + offset) : null;
+}
+
 static startSystemMetrics(builder:flatbuffers.Builder) {
-  builder.startObject(11);
+  builder.startObject(20);
 }
 
 static addCpuUsage(builder:flatbuffers.Builder, cpuUsage:number) {
@@ -299,6 +760,71 @@ static addSentAtUs(builder:flatbuffers.Builder, sentAtUs:bigint) {
 
 static addStartedAtUs(builder:flatbuffers.Builder, startedAtUs:bigint) {
   builder.addFieldInt64(10, startedAtUs, BigInt('0'));
+}
+
+static addCpuCores(builder:flatbuffers.Builder, cpuCoresOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(11, cpuCoresOffset, 0);
+}
+
+static createCpuCoresVector(builder:flatbuffers.Builder, data:number[]|Float32Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createCpuCoresVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createCpuCoresVector(builder:flatbuffers.Builder, data:number[]|Float32Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addFloat32(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startCpuCoresVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addCpuCoreLevels(builder:flatbuffers.Builder, cpuCoreLevelsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(12, cpuCoreLevelsOffset, 0);
+}
+
+static createCpuCoreLevelsVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startCpuCoreLevelsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addLoadAverage(builder:flatbuffers.Builder, loadAverageOffset:flatbuffers.Offset) {
+  builder.addFieldStruct(13, loadAverageOffset, 0);
+}
+
+static addSwap(builder:flatbuffers.Builder, swapOffset:flatbuffers.Offset) {
+  builder.addFieldStruct(14, swapOffset, 0);
+}
+
+static addMemoryPressure(builder:flatbuffers.Builder, memoryPressure:Opta_Metrics_MemoryPressure) {
+  builder.addFieldInt8(15, memoryPressure, 0);
+}
+
+static addNetwork(builder:flatbuffers.Builder, networkOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(16, networkOffset, 0);
+}
+
+static addDiskIo(builder:flatbuffers.Builder, diskIoOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(17, diskIoOffset, 0);
+}
+
+static addBattery(builder:flatbuffers.Builder, batteryOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(18, batteryOffset, 0);
+}
+
+static addGpuUsage(builder:flatbuffers.Builder, gpuUsage:number) {
+  builder.addFieldFloat32(19, gpuUsage, 0);
 }
 
 static endSystemMetrics(builder:flatbuffers.Builder):flatbuffers.Offset {
