@@ -48,6 +48,15 @@ export class VirtualClock implements Clock {
     return this.#timers.size;
   }
 
+  /** When the earliest pending timer fires (ms on this clock), or null when none is pending. */
+  get nextDueMs(): number | null {
+    let next: number | null = null;
+    for (const timer of this.#timers.values()) {
+      if (next === null || timer.dueMs < next) next = timer.dueMs;
+    }
+    return next;
+  }
+
   /** The current virtual time. */
   now(): number {
     return this.#nowMs;
