@@ -1,6 +1,7 @@
 /**
- * Machine-wide CPU busy percent from two samples of per-core tick times, as `node:os`
- * `cpus()[i].times` returns them (milliseconds). Shared by the Linux and macOS collectors.
+ * Machine-wide and per-core CPU busy percent from two samples of per-core tick times, as
+ * `node:os` `cpus()[i].times` returns them (milliseconds). Shared by the Linux and macOS
+ * collectors.
  *
  * @module
  */
@@ -21,45 +22,69 @@ export interface CpuTimes {
 
 const FIELDS = ["user", "nice", "sys", "idle", "irq"] as const;
 
+/** Busy percent of the whole machine and of each core over one window. */
+export interface CpuBusy {
+  /** The whole machine, 0–100. */
+  busy: number;
+  /** Each logical CPU in the counters' order, 0–100, over the same window. */
+  cores: number[];
+}
+
 /**
- * Busy percent of the whole machine (0–100) between two samples taken `elapsedMs` apart:
- * Σ busy deltas / Σ per-core denominators, where busy = user + nice + sys + irq and each
- * core's denominator is max(its busy + idle delta, elapsedMs). The floor at the wall-clock
- * window keeps parked Apple-Silicon cores, which stop accumulating idle ticks, from
- * inflating the figure; an idle core that reports nothing counts as idle for the whole window.
+ * Busy percent of the whole machine and of each core (0–100) between two samples taken
+ * `elapsedMs` apart. A core's figure is its busy delta / max(its busy + idle delta,
+ * elapsedMs), where busy = user + nice + sys + irq; the machine's is Σ busy deltas / Σ those
+ * denominators. The floor at the wall-clock window keeps parked Apple-Silicon cores, which
+ * stop accumulating idle ticks, from inflating either figure; an idle core that reports
+ * nothing counts as idle for the whole window.
  *
- * Returns null when the figure cannot be trusted: different or zero core counts, elapsedMs
+ * Returns null when the figures cannot be trusted: different or zero core counts, elapsedMs
  * not a positive finite number, or any time that is NaN/infinite. A counter that went
  * backwards (wrap, core reset) contributes a 0 delta for that field. Clamped to 0–100.
+ */
+export function cpuBusy(
+  previous: readonly CpuTimes[],
+  next: readonly CpuTimes[],
+  elapsedMs: number,
+): CpuBusy | null {
+  if (!(elapsedMs > 0) || !Number.isFinite(elapsedMs)) return null;
+  if (previous.length !== next.length || next.length === 0) return null;
+  let busy = 0;
+  let total = 0;
+  const cores: number[] = new Array(next.length);
+  for (let i = 0; i < next.length; i++) {
+    let coreBusy = 0;
+    let coreIdle = 0;
+    for (const f of FIELDS) {
+      const a = previous[i][f];
+      const b = next[i][f];
+      if (!Number.isFinite(a) || !Number.isFinite(b)) return null;
+      const delta = Math.max(0, b - a);
+      if (f === "idle") coreIdle = delta;
+      else coreBusy += delta;
+    }
+    const coreTotal = Math.max(coreBusy + coreIdle, elapsedMs);
+    busy += coreBusy;
+    total += coreTotal;
+    cores[i] = clampPercent((100 * coreBusy) / coreTotal);
+  }
+  return { busy: clampPercent((100 * busy) / total), cores };
+}
+
+/**
+ * Busy percent of the whole machine (0–100) between two samples taken `elapsedMs` apart:
+ * the `busy` of {@linkcode cpuBusy}, or null when it returns null.
  */
 export function cpuBusyPercent(
   previous: readonly CpuTimes[],
   next: readonly CpuTimes[],
   elapsedMs: number,
 ): number | null {
-  if (!(elapsedMs > 0) || !Number.isFinite(elapsedMs)) return null;
-  if (previous.length !== next.length || next.length === 0) return null;
-  let busy = 0;
-  let total = 0;
-  for (let i = 0; i < next.length; i++) {
-    const d: Record<(typeof FIELDS)[number], number> = {
-      user: 0,
-      nice: 0,
-      sys: 0,
-      idle: 0,
-      irq: 0,
-    };
-    for (const f of FIELDS) {
-      const a = previous[i][f];
-      const b = next[i][f];
-      if (!Number.isFinite(a) || !Number.isFinite(b)) return null;
-      d[f] = Math.max(0, b - a);
-    }
-    const coreBusy = d.user + d.nice + d.sys + d.irq;
-    busy += coreBusy;
-    total += Math.max(coreBusy + d.idle, elapsedMs);
-  }
-  return Math.min(100, Math.max(0, (100 * busy) / total));
+  return cpuBusy(previous, next, elapsedMs)?.busy ?? null;
+}
+
+function clampPercent(value: number): number {
+  return Math.min(100, Math.max(0, value));
 }
 
 /** How far back a CPU reading looks: long enough to smooth the kernel's 10 ms ticks. */
@@ -99,11 +124,12 @@ export class CpuWindow {
   }
 
   /**
-   * Add a sample; returns busy percent over the window it closes and that window's length
-   * in ms, or null when the window would be shorter than the minimum or the counters are
-   * unusable (see {@linkcode cpuBusyPercent}). A sample older than the newest is ignored.
+   * Add a sample; returns busy percent of the machine and of each core over the window it
+   * closes and that window's length in ms, or null when the window would be shorter than
+   * the minimum or the counters are unusable (see {@linkcode cpuBusy}). A sample older than
+   * the newest is ignored.
    */
-  push(sample: CpuSample): { busy: number; windowMs: number } | null {
+  push(sample: CpuSample): (CpuBusy & { windowMs: number }) | null {
     const samples = this.#samples;
     const newest = samples[samples.length - 1];
     if (newest !== undefined && sample.at < newest.at) return null;
@@ -120,11 +146,11 @@ export class CpuWindow {
     const from = samples[0];
     const windowMs = sample.at - from.at;
     if (from === sample || windowMs < this.#minWindowMs) return null;
-    const busy = cpuBusyPercent(from.times, sample.times, windowMs);
-    if (busy === null) {
+    const figures = cpuBusy(from.times, sample.times, windowMs);
+    if (figures === null) {
       samples.splice(0, samples.length - 1); // a core count change: start afresh from here
       return null;
     }
-    return { busy, windowMs };
+    return { ...figures, windowMs };
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { cpus } from "node:os";
-import { cpuBusyPercent, type CpuTimes } from "../../src/metrics/cpu.ts";
+import { cpuBusy, cpuBusyPercent, type CpuTimes } from "../../src/metrics/cpu.ts";
 
 function t(user: number, sys: number, idle: number, nice = 0, irq = 0): CpuTimes {
   return { user, nice, sys, idle, irq };
@@ -85,6 +85,23 @@ Deno.test("cpu: a counter going backwards counts as a 0 delta for that field", (
     plus(base, { idle: 1000 }),
   ];
   assert.equal(cpuBusyPercent(prev, next, 1000), 25);
+});
+
+Deno.test("cpu: each core's figure over the same window, parked cores floored alike", () => {
+  const prev = [base, base, base, base];
+  const next = [
+    plus(base, { user: 600, sys: 300, idle: 100 }), // 90 %
+    plus(base, { nice: 100, irq: 100, idle: 800 }), // 20 %
+    base, // parked: no ticks at all → idle for the whole window
+    plus(base, { user: 505, idle: 505 }), // ticks past the window: its own total
+  ];
+  const figures = cpuBusy(prev, next, 1000);
+  assert.deepEqual(figures?.cores, [90, 20, 0, 50]);
+  // The machine's figure is the same Σ busy / Σ denominators as cpuBusyPercent's.
+  assert.equal(figures?.busy, (100 * (900 + 200 + 0 + 505)) / (1000 + 1000 + 1000 + 1010));
+  assert.equal(figures?.busy, cpuBusyPercent(prev, next, 1000));
+  assert.equal(cpuBusy([base, base], [base], 1000), null, "core count changed");
+  assert.equal(cpuBusy([base], [{ ...base, sys: NaN }], 1000), null, "NaN time");
 });
 
 Deno.test({

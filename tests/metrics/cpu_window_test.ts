@@ -97,12 +97,16 @@ function virtualCpu(busyShare: number, read?: (atMs: number) => CpuTimes[]) {
   const counters = read ?? tickCounters(2, busyShare);
   const source = cpuSource({ read: () => counters(clock.now()), clock });
   const readings: number[] = [];
+  const all: Readings[] = [];
   const errors: string[] = [];
   const sink = {
-    emit: (r: Readings) => void readings.push(r.cpuUsage!),
+    emit: (r: Readings) => {
+      all.push(r);
+      readings.push(r.cpuUsage!);
+    },
     fail: (error: Error) => void errors.push(error.message),
   };
-  return { clock, schedule, source, readings, errors, sink };
+  return { clock, schedule, source, readings, all, errors, sink };
 }
 
 Deno.test("cpu source: the reading taken when the cadence slows to idle covers a real window", async () => {
@@ -163,6 +167,67 @@ Deno.test("cpu source: unreadable counters fail the read without losing the wind
     await clock.advance(1);
     assert.equal(readings.length, 7);
     assert.ok(readings[6] > 1.5 && readings[6] < 4.5, `after the failure: ${readings}`);
+  } finally {
+    await source.stop();
+  }
+});
+
+Deno.test("cpu window: each core's figure covers the machine figure's window", () => {
+  // Core 0 busy 80 %, core 1 busy 10 %, both in 10 ms ticks.
+  const counters = (at: number): CpuTimes[] =>
+    [0.8, 0.1].map((share, core) => {
+      const t = at + core * 3.7;
+      const busy = Math.floor((t * share) / 10) * 10;
+      return { user: busy, nice: 0, sys: 0, idle: Math.floor(t / 10) * 10 - busy, irq: 0 };
+    });
+  const window = new CpuWindow();
+  let reading = null;
+  for (let at = 0; at <= 5000; at += 250) reading = window.push({ times: counters(at), at });
+  assert.ok(reading !== null && reading.windowMs === CPU_WINDOW_MS);
+  assert.equal(reading.cores.length, 2);
+  assert.ok(Math.abs(reading.cores[0] - 80) <= 1.5, `core 0: ${reading.cores[0]}`);
+  assert.ok(Math.abs(reading.cores[1] - 10) <= 1.5, `core 1: ${reading.cores[1]}`);
+  // The machine figure is the mean of the cores when every core's window is full.
+  const mean = (reading.cores[0] + reading.cores[1]) / 2;
+  assert.ok(Math.abs(reading.busy - mean) < 0.6, `${reading.busy} vs ${mean}`);
+});
+
+Deno.test("cpu source: emits each core and the platform's core levels with every reading", async () => {
+  const clock = new VirtualClock(0);
+  const schedule = new Schedule(clock);
+  schedule.driveWithTimer(true);
+  const counters = tickCounters(4, 0.25);
+  const levels = [
+    { name: "Performance", firstCore: 0, cores: 2 },
+    { name: "Efficiency", firstCore: 2, cores: 2 },
+  ];
+  const source = cpuSource({ read: () => counters(clock.now()), clock, levels });
+  const emitted: Readings[] = [];
+  try {
+    source.start(250, { emit: (r) => void emitted.push(r), fail: () => {} }, schedule);
+    await clock.advance(1250); // readings at 250, 250, 500, …, 1250
+    assert.equal(emitted.length, 6);
+    for (const r of emitted) {
+      assert.equal(r.cpuCores?.length, 4);
+      for (const core of r.cpuCores!) assert.ok(core > 20 && core < 30, `core ${core}`);
+      assert.deepEqual(r.cpuCoreLevels, levels);
+    }
+    const last = emitted[5];
+    const mean = last.cpuCores!.reduce((a, b) => a + b, 0) / 4;
+    assert.ok(Math.abs(last.cpuUsage! - mean) < 0.5, `${last.cpuUsage} vs ${mean}`);
+  } finally {
+    await source.stop();
+  }
+});
+
+Deno.test("cpu source: no levels given → an empty list", async () => {
+  const { clock, schedule, source, all, sink } = virtualCpu(0.1);
+  try {
+    source.start(250, sink, schedule);
+    await clock.advance(250);
+    assert.ok(all.length >= 1);
+    assert.deepEqual(all[0].cpuCoreLevels, []);
+    assert.equal(all[0].cpuCores?.length, 2);
   } finally {
     await source.stop();
   }

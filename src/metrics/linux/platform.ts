@@ -76,9 +76,9 @@ export function linuxPlatform(tools: LinuxTools = LINUX_TOOLS): Platform {
         coreLevels: [],
       });
     },
-    sources(_facts: MachineFacts, options: SourceOptions): Source[] {
+    sources(facts: MachineFacts, options: SourceOptions): Source[] {
       return [
-        cpuSource(),
+        cpuSource({ levels: facts.coreLevels }),
         polledSource("memory", () => {
           // MemTotal and MemAvailable of /proc/meminfo; "used" as free(1) shows it.
           const { total, available } = Deno.systemMemoryInfo();
