@@ -31,6 +31,7 @@
  * @module
  */
 
+import { SOURCE_NAMES } from "../src/metrics/source.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startDaemon } from "../tests/support/daemon.ts";
 import { treeCpu } from "./support/proc.ts";
@@ -113,9 +114,7 @@ async function warm(pid: number, path: string, kind: "opta" | "floor"): Promise<
 }
 
 /** Every source read once an hour: the daemon's streaming cost without its sampler. */
-const SOURCES_HOURLY = ["cpu", "memory", "processes", "disk", "temperature"].flatMap((
-  source,
-) => [`--${source}-interval`, "3600s"]);
+const SOURCES_HOURLY = SOURCE_NAMES.flatMap((source) => [`--${source}-interval`, "3600s"]);
 
 async function daemonRows(path: string, counts: number[]): Promise<Row[]> {
   const rows: Row[] = [];
