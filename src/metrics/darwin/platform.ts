@@ -23,6 +23,7 @@ import {
   type Source,
   streamedSource,
 } from "../source.ts";
+import { coreLevelsFromSysctl } from "./perflevels.ts";
 import { parsePs } from "./ps.ts";
 import { interpretSysctlRun, STATIC_SYSCTL_KEYS, staticFactsFromSysctl } from "./sysctl.ts";
 import { memoryUsedBytes, parseVmStat } from "./vm_stat.ts";
@@ -51,6 +52,15 @@ export const DARWIN_TOOLS: Readonly<DarwinTools> = Object.freeze({
 /** Memory percent of `facts.memoryTotal` used by the given counters. */
 function memoryReading(used: number, facts: MachineFacts): Readings {
   return { memoryTotal: facts.memoryTotal, memoryUsage: (100 * used) / facts.memoryTotal };
+}
+
+/** The core levels, or none when a count is malformed: the other facts stand without them. */
+function coreLevelsOrNone(values: ReadonlyMap<string, string>, logicalCpus: number) {
+  try {
+    return coreLevelsFromSysctl(values, logicalCpus);
+  } catch {
+    return [];
+  }
 }
 
 /** The vm_stat interval-mode parser turned into memory readings. */
@@ -86,15 +96,18 @@ export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
       };
       try {
         const run = await runCommand(tools.sysctl, [...STATIC_SYSCTL_KEYS], {
-          allowExitCodes: [1, 2, 3, 4, 5], // unknown keys: old sysctl exits 1, new one counts them
+          // unknown keys: old sysctl exits 1, new one exits with their count
+          allowExitCodes: STATIC_SYSCTL_KEYS.map((_, i) => i + 1),
         });
-        const facts = staticFactsFromSysctl(interpretSysctlRun(run, STATIC_SYSCTL_KEYS).values);
+        const values = interpretSysctlRun(run, STATIC_SYSCTL_KEYS).values;
+        const facts = staticFactsFromSysctl(values);
+        const logicalCpus = facts.logicalCpus ?? fallback.logicalCpus;
         return {
           memoryTotal: facts.memoryTotal,
-          logicalCpus: facts.logicalCpus ?? fallback.logicalCpus,
+          logicalCpus,
           model: facts.model,
           os: facts.osVersion ? `macOS ${facts.osVersion}` : "macOS",
-          coreLevels: [],
+          coreLevels: coreLevelsOrNone(values, logicalCpus),
         };
       } catch {
         return fallback; // the sources work without the extras; memsize comes from Deno
@@ -107,7 +120,7 @@ export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
         return memoryReading(memoryUsedBytes(report.counters, report.pageSize), facts);
       });
       return [
-        cpuSource(),
+        cpuSource({ levels: facts.coreLevels }),
         fallbackSource(
           streamedSource("memory", {
             path: tools.vmStat,

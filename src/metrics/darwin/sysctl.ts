@@ -15,16 +15,21 @@
  */
 
 import { ParseError } from "../parse_error.ts";
+import { PERFLEVEL_SYSCTL_KEYS } from "./perflevels.ts";
 
 const SOURCE = "sysctl";
 
-/** The keys opta-metrics asks for in its one startup spawn, in order. */
+/**
+ * The keys opta-metrics asks for in its one startup spawn, in order: the ones every Mac has
+ * first, then the core levels (absent on Intel and before macOS 12).
+ */
 export const STATIC_SYSCTL_KEYS: readonly string[] = [
   "hw.memsize",
   "hw.pagesize",
   "hw.logicalcpu",
   "hw.model",
   "kern.osproductversion",
+  ...PERFLEVEL_SYSCTL_KEYS,
 ];
 
 const NAME_LINE = /^([A-Za-z0-9_][^\s:]*):(?: (.*)|)$/;

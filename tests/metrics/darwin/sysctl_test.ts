@@ -169,7 +169,10 @@ fixtureTest("sysctl: the daemon's one spawn, rebuilt from the M1 Pro capture", (
   assert.equal(
     stdout,
     "hw.memsize: 34359738368\nhw.pagesize: 16384\nhw.logicalcpu: 10\n" +
-      "hw.model: MacBookPro18,1\nkern.osproductversion: 14.4.1\n",
+      "hw.model: MacBookPro18,1\nkern.osproductversion: 14.4.1\n" +
+      "hw.nperflevels: 2\nhw.perflevel0.logicalcpu: 8\nhw.perflevel1.logicalcpu: 2\n" +
+      "hw.perflevel1.cpusperl2: 2\nhw.perflevel0.name: Performance\n" +
+      "hw.perflevel1.name: Efficiency\n",
   );
   const run = interpretSysctlRun({ stdout, stderr: "", code: 0 }, STATIC_SYSCTL_KEYS);
   assert.deepEqual(run.unknownKeys, []);
