@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Broadcaster, type BroadcasterOptions } from "../../src/ipc/broadcaster.ts";
-import { Subscriber } from "../../src/ipc/subscriber.ts";
 import { FakeConn, settle } from "../support/fake_conn.ts";
 import { concat } from "../support/bytes.ts";
 
@@ -285,35 +284,4 @@ Deno.test("closeAll closes every client and waits for the writes in flight", asy
   idle.failWrite();
   await closing;
   assert.deepEqual(busy.received, frameOf(1));
-});
-
-Deno.test("a subscriber alone: one write in flight, latest wins, its age, a failure reported", async () => {
-  const conn = new FakeConn();
-  const events: string[] = [];
-  const sub = new Subscriber(7, conn, {
-    sent: () => void events.push("sent"),
-    writeFailed: (s, error) => void events.push(`failed ${s.id} ${(error as Error).name}`),
-  });
-  assert.equal(sub.writingForMs(100), -1, "nothing in flight");
-  assert.equal(sub.send(frameOf(1), 100), false);
-  assert.equal(sub.send(frameOf(2), 140), false, "frame 2 waits; nothing replaced yet");
-  assert.equal(sub.send(frameOf(3), 180), true, "frame 3 replaces frame 2");
-  assert.equal(conn.writes.length, 1);
-  assert.equal(sub.writingForMs(250), 150, "the write in flight started at 100");
-  sub.forgiveStall(240);
-  assert.equal(sub.writingForMs(250), 10);
-  conn.take(3); // partial: the rest goes before frame 3
-  await settle();
-  assert.deepEqual(conn.writeSizes, [8, 5]);
-  conn.take();
-  await settle();
-  assert.deepEqual(events, ["sent"]);
-  const settled = sub.settled();
-  conn.failWrite();
-  await settled;
-  assert.deepEqual(events, ["sent", "failed 7 BrokenPipe"]);
-  assert.deepEqual(conn.received, frameOf(1));
-  assert.equal(sub.close(), true);
-  assert.equal(sub.close(), false, "a second close does nothing");
-  assert.equal(conn.closed, true);
 });
