@@ -29,7 +29,8 @@ import {
   Opta_Metrics_SystemMetrics as MetricsTable,
 } from "./generated/system_metrics_generated.ts";
 import { verifySystemMetrics } from "./verify.ts";
-import { NO_EXTENDED_READINGS, type ProcessSample, type Snapshot } from "../metrics/types.ts";
+import { readExtended } from "./extended.ts";
+import type { ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../momentum/momentum.ts";
 
 /** The schema's `file_identifier`: bytes 4–7 of every frame body. */
@@ -119,7 +120,6 @@ export function decodeMetrics(body: Uint8Array): MetricsFrame {
     }
     const m = root.momentum();
     return {
-      ...NO_EXTENDED_READINGS, // TODO(#17 wire): decode the appended fields
       cpuUsage: root.cpuUsage(),
       memoryUsage: root.memoryUsage(),
       memoryTotal: Number(root.memoryTotal()),
@@ -135,6 +135,7 @@ export function decodeMetrics(body: Uint8Array): MetricsFrame {
       sequence: Number(root.sequence()),
       sentAtUs: Number(root.sentAtUs()),
       startedAtUs: Number(root.startedAtUs()),
+      ...readExtended(root),
     };
   });
 }

@@ -31,6 +31,7 @@ import {
 } from "./generated/system_metrics_generated.ts";
 import { FrameSlab } from "./framing.ts";
 import { type FrameHeader, FrameTemplate } from "./frame_template.ts";
+import { addExtended, buildExtended, toUlong } from "./extended.ts";
 import type { ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumState } from "../momentum/momentum.ts";
 
@@ -56,11 +57,6 @@ export interface EncoderOptions {
 }
 
 const utf8 = new TextEncoder();
-
-/** A count or time as the schema's `ulong`: whole, never negative, 0 for NaN/±Infinity. */
-function toUlong(value: number): bigint {
-  return Number.isFinite(value) && value > 0 ? BigInt(Math.trunc(value)) : 0n;
-}
 
 /**
  * UTF-8 bytes of `name`, cut to at most `maxBytes` at a character boundary
@@ -105,17 +101,17 @@ export class FrameEncoder {
   /**
    * One frame: 4-byte big-endian length, then the FlatBuffer, in a view that may
    * share its buffer with earlier frames (see {@linkcode FrameSlab}). When the snapshot's
-   * processes equal (by value) those of the last full build and its temperature
-   * is present or absent as then, the last frame's scalars are rewritten and it is
-   * copied, which is most ticks; either way the bytes are those of a full build.
+   * processes and appended readings (per-core, network, battery…) equal (by value)
+   * those of the last full build and its temperature is present or absent as then,
+   * the last frame's scalars are rewritten and it is copied, which is most ticks;
+   * either way the bytes are those of a full build.
    */
   encode(snapshot: Snapshot, momentum: MomentumState, header: FrameHeader): Uint8Array {
     if (this.#template?.fits(snapshot, this.#top)) {
       return this.#slab.frame(this.#template.write(snapshot, momentum, header));
     }
     const body = this.#build(snapshot, momentum, header);
-    const count = Math.min(snapshot.topProcesses.length, this.#top);
-    this.#template = new FrameTemplate(body.slice(), snapshot.topProcesses.slice(0, count));
+    this.#template = new FrameTemplate(body.slice(), snapshot, this.#top);
     this.#fullBuilds++;
     return this.#slab.frame(body);
   }
@@ -133,8 +129,10 @@ export class FrameEncoder {
     // Every scalar from here on is written even when 0 (the generated adders skip a
     // default unless told not to), so the layout depends only on the processes and the
     // temperature's presence. An absent optional scalar reads as "none", so 0 °C is
-    // written too.
+    // written too. The appended fields are absent when null or empty, so a snapshot
+    // without them keeps the seed's bytes.
     b.forceDefaults(true);
+    const extended = buildExtended(b, snapshot);
     const animation = MomentumTable.createMomentumState(
       b,
       momentum.intensity,
@@ -153,6 +151,7 @@ export class FrameEncoder {
     MetricsTable.addSequence(b, toUlong(header.sequence));
     MetricsTable.addSentAtUs(b, toUlong(header.sentAtUs));
     MetricsTable.addStartedAtUs(b, this.#startedAtUs);
+    addExtended(b, snapshot, extended);
     b.forceDefaults(false);
     MetricsTable.finishSystemMetricsBuffer(b, MetricsTable.endSystemMetrics(b));
     return b.asUint8Array();

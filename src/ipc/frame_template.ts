@@ -1,15 +1,19 @@
 /**
  * The encoder's shortcut: the last frame built in full, rewritten in place for a
  * next frame whose layout is the same. A frame's layout depends only on its
- * processes and on whether it carries a temperature, because the encoder writes
- * every other scalar even when it is 0; so a frame with the same processes (by
- * value) and the same temperature presence differs only in scalars whose
- * positions are fixed, and rewriting them gives the bytes of a full build.
+ * processes, its appended readings (per-core, network, battery…) and on whether it
+ * carries a temperature, because the encoder writes every seed scalar even when it
+ * is 0; so a frame with the same processes and appended readings (by value) and the
+ * same temperature presence differs only in scalars whose positions are fixed, and
+ * rewriting them gives the bytes of a full build. The appended readings change only
+ * when a source reads again, far less often than frames are sent, so they are left
+ * to the full build rather than patched.
  *
  * @module
  */
 
 import { fieldPosition, MOMENTUM_STATE, ROOT, type ScalarField } from "./layout.ts";
+import { copyExtended, type ExtendedReadings, sameExtended } from "./extended.ts";
 import type { ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumState } from "../momentum/momentum.ts";
 
@@ -22,6 +26,7 @@ export interface FrameHeader {
 }
 
 const TWO_32 = 2 ** 32;
+const TWO_64 = 2 ** 64;
 
 /** Byte positions in a template's body of the scalars a patch rewrites (0: absent). */
 interface Positions {
@@ -65,16 +70,19 @@ export class FrameTemplate {
   readonly #view: DataView;
   readonly #at: Positions;
   readonly #processes: readonly ProcessSample[];
+  readonly #extended: ExtendedReadings;
 
   /**
-   * Keeps `body` (a frame body built with every scalar present) and copies of the
-   * `processes` it carries, the first `top` of its snapshot's.
+   * Keeps `body` (a frame body built with every seed scalar present from `snapshot`)
+   * and copies of what fixed its layout: the first `top` processes and the appended
+   * readings.
    */
-  constructor(body: Uint8Array, processes: readonly ProcessSample[]) {
+  constructor(body: Uint8Array, snapshot: Snapshot, top: number) {
     this.#bytes = body;
     this.#view = new DataView(body.buffer, body.byteOffset, body.length);
     this.#at = positionsIn(this.#view);
-    this.#processes = processes.map((p) => ({ ...p }));
+    this.#processes = snapshot.topProcesses.slice(0, top).map((p) => ({ ...p }));
+    this.#extended = copyExtended(snapshot);
   }
 
   /** Whether a frame of `snapshot` (its first `top` processes) has this template's layout. */
@@ -91,7 +99,7 @@ export class FrameTemplate {
         !Object.is(a.memoryMb, b.memoryMb)
       ) return false;
     }
-    return true;
+    return sameExtended(this.#extended, snapshot);
   }
 
   /**
@@ -117,9 +125,15 @@ export class FrameTemplate {
 
   /**
    * Write `value` at `at` as the schema's `ulong`, as the builder does: whole, 0 for
-   * NaN, ±Infinity and negatives; in two 32-bit halves, without a BigInt.
+   * NaN, ±Infinity and negatives, at most 2^64 − 1; in two 32-bit halves, without a
+   * BigInt.
    */
   #ulong(at: number, value: number): void {
+    if (Number.isFinite(value) && value >= TWO_64) {
+      this.#view.setUint32(at, 0xffff_ffff, true);
+      this.#view.setUint32(at + 4, 0xffff_ffff, true);
+      return;
+    }
     const whole = Number.isFinite(value) && value > 0 ? Math.trunc(value) : 0;
     this.#view.setUint32(at, whole % TWO_32, true);
     this.#view.setUint32(at + 4, Math.floor(whole / TWO_32) % TWO_32, true);

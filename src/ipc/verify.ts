@@ -12,11 +12,20 @@ import { bySlot, type Field, ROOT } from "./layout.ts";
 /** The fields of `SystemMetrics` by slot. */
 const SYSTEM_METRICS = bySlot(ROOT);
 
-/** Just the root fields a UI animation reads: the processes vector's own 4-byte slot is checked. */
-const ANIMATION_ONLY: readonly Field[] = bySlot({
-  ...ROOT,
-  topProcesses: { kind: "scalar", slot: ROOT.topProcesses.slot, size: 4 },
-});
+/**
+ * Just the root fields a UI animation reads: of every reference but the momentum
+ * table only its own 4-byte slot is checked, since the animation never follows it.
+ */
+const ANIMATION_ONLY: readonly Field[] = bySlot(
+  Object.fromEntries(
+    Object.entries(ROOT).map(([name, field]): [string, Field] => [
+      name,
+      field.kind === "scalar" || field.kind === "struct" || name === "momentum"
+        ? field
+        : { kind: "scalar", slot: field.slot, size: 4 },
+    ]),
+  ),
+);
 
 /** Returns null when `body` is a well-formed SystemMetrics buffer, else what is wrong. */
 export function verifySystemMetrics(body: Uint8Array, animationOnly = false): string | null {
@@ -52,12 +61,14 @@ function table(view: DataView, at: number, fields: readonly Field[], where: stri
     if (offset === 0) continue; // absent: default value
     const field = fields[i];
     if (field === undefined) continue; // a slot the layout does not list: never read
-    const size = field.kind === "scalar" ? field.size : 4;
+    const size = field.kind === "scalar" || field.kind === "struct" ? field.size : 4;
     if (offset + size > tableSize) return `${where} field ${i} lies outside its table`;
-    if (field.kind === "scalar") continue;
+    if (field.kind === "scalar" || field.kind === "struct") continue;
     const target = at + offset + view.getUint32(at + offset, true);
     const problem = field.kind === "string"
       ? string(view, target, `${where} field ${i}`)
+      : field.kind === "scalars"
+      ? vector(view, target, field.size, `${where} field ${i}`)
       : field.kind === "table"
       ? table(view, target, field.fields, `${where} field ${i}`)
       : tables(view, target, field.fields, `${where} field ${i}`);
@@ -81,6 +92,15 @@ function tables(
     const slot = at + 4 + 4 * i;
     const problem = table(view, slot + view.getUint32(slot, true), fields, `${where}[${i}]`);
     if (problem) return problem;
+  }
+  return null;
+}
+
+function vector(view: DataView, at: number, size: number, where: string): string | null {
+  if (!inside(view, at, 4)) return `${where} vector lies outside the buffer`;
+  const count = view.getUint32(at, true);
+  if (!inside(view, at + 4, count * size)) {
+    return `${where} vector of ${count} entries overruns the buffer`;
   }
   return null;
 }

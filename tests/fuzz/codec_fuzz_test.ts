@@ -15,10 +15,13 @@ import {
   type MetricsFrame,
   truncateUtf8,
 } from "../../src/ipc/codec.ts";
-import {
-  NO_EXTENDED_READINGS,
-  type ProcessSample,
-  type Snapshot,
+import type {
+  BatterySample,
+  CoreLevel,
+  DiskIoSample,
+  NetworkSample,
+  ProcessSample,
+  Snapshot,
 } from "../../src/metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../../src/momentum/momentum.ts";
 import { uniform } from "../support/fuzz.ts";
@@ -34,7 +37,7 @@ const floatArb = fc.oneof(
   fc.constantFrom(NaN, Infinity, -Infinity, -0, 0, 3.4028235677973366e38, 3.5e38, 1e-46),
 );
 
-/** A count or time for a `ulong`: safe integers mostly, and any double (→ 0 or wrapped). */
+/** A count or time for a `ulong`: safe integers mostly, and any double (→ 0 or clamped). */
 const ulongArb = fc.oneof(
   { weight: 3, arbitrary: fc.maxSafeNat() },
   { weight: 1, arbitrary: fc.double() },
@@ -61,6 +64,43 @@ const processArb: fc.Arbitrary<ProcessSample> = fc.record({
   memoryMb: floatArb,
 });
 
+/** An index or count for a `ushort`: in range mostly, and any double (→ clamped). */
+const ushortArb = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 0xffff }) },
+  { weight: 1, arbitrary: fc.oneof(fc.double(), fc.constantFrom(-1, 65536, 1e9, 2.5)) },
+);
+
+const coreLevelArb: fc.Arbitrary<CoreLevel> = fc.record({
+  name: nameArb,
+  firstCore: ushortArb,
+  cores: ushortArb,
+});
+
+const networkArb: fc.Arbitrary<NetworkSample> = fc.record({
+  interface: nameArb,
+  receiveBytesPerSecond: floatArb,
+  sendBytesPerSecond: floatArb,
+  receivedBytes: ulongArb,
+  sentBytes: ulongArb,
+});
+
+const diskIoArb: fc.Arbitrary<DiskIoSample> = fc.record({
+  readBytesPerSecond: floatArb,
+  writeBytesPerSecond: floatArb,
+  readBytes: ulongArb,
+  writtenBytes: ulongArb,
+});
+
+const batteryArb: fc.Arbitrary<BatterySample> = fc.record({
+  percent: floatArb,
+  state: fc.constantFrom("charging", "discharging", "charged", "not-charging", "unknown"),
+  onAc: fc.boolean(),
+  minutesRemaining: fc.option(
+    fc.oneof(fc.integer({ min: -1, max: 6000 }), fc.double(), fc.constantFrom(2 ** 31, -(2 ** 32))),
+    { nil: null },
+  ),
+});
+
 const snapshotArb: fc.Arbitrary<Snapshot> = fc.record({
   cpuUsage: floatArb,
   memoryUsage: floatArb,
@@ -69,7 +109,18 @@ const snapshotArb: fc.Arbitrary<Snapshot> = fc.record({
   temperature: fc.option(floatArb, { nil: null }),
   timestamp: ulongArb,
   topProcesses: fc.array(processArb, { maxLength: 30 }),
-}).map((seed) => ({ ...NO_EXTENDED_READINGS, ...seed }));
+  cpuCores: fc.array(floatArb, { maxLength: 40 }),
+  cpuCoreLevels: fc.array(coreLevelArb, { maxLength: 4 }),
+  loadAverage: fc.option(fc.record({ one: floatArb, five: floatArb, fifteen: floatArb }), {
+    nil: null,
+  }),
+  swap: fc.option(fc.record({ used: ulongArb, total: ulongArb }), { nil: null }),
+  memoryPressure: fc.option(fc.constantFrom("normal", "warning", "critical"), { nil: null }),
+  network: fc.option(networkArb, { nil: null }),
+  diskIo: fc.option(diskIoArb, { nil: null }),
+  battery: fc.option(batteryArb, { nil: null }),
+  gpuUsage: fc.option(floatArb, { nil: null }),
+});
 
 const momentumArb: fc.Arbitrary<MomentumState> = fc.record({
   color: fc.constantFrom<MomentumColor>(0, 1, 2),
@@ -83,10 +134,79 @@ function assertF32(actual: number, input: number, what: string): void {
   else assert.ok(actual === Math.fround(input), `${what}: ${actual} !== fround(${input})`);
 }
 
-/** What a `ulong` field reads back as: 0 for NaN/±Infinity/negatives, else truncated mod 2^64. */
+/** What a `ulong` field reads back as: 0 for NaN/±Infinity/negatives, else truncated, at most 2^64 − 1. */
 function ulong(value: number): number {
   if (!(Number.isFinite(value) && value > 0)) return 0;
-  return Number(BigInt.asUintN(64, BigInt(Math.trunc(value))));
+  const whole = BigInt(Math.trunc(value));
+  return Number(whole > 0xffff_ffff_ffff_ffffn ? 0xffff_ffff_ffff_ffffn : whole);
+}
+
+/** What a `ushort` field reads back as: truncated, clamped to 0–65535. */
+function ushort(value: number): number {
+  return value > 0 ? Math.min(Math.trunc(value), 0xffff) : 0;
+}
+
+/** What `minutes_remaining` reads back as: null for null and non-finite, else rounded and clamped to int32. */
+function minutes(value: number | null): number | null {
+  if (value === null || !Number.isFinite(value)) return null;
+  return Math.max(-(2 ** 31), Math.min(Math.round(value), 2 ** 31 - 1)) + 0; // an int has no -0
+}
+
+/** A name as it reads back: its UTF-8, with lone surrogates replaced. */
+function text(name: string): string {
+  return fromUtf8.decode(utf8.encode(name));
+}
+
+/** The appended fields of `got` against the snapshot `s` they were encoded from. */
+function assertExtended(got: MetricsFrame, s: Snapshot): void {
+  assert.equal(got.cpuCores.length, s.cpuCores.length);
+  got.cpuCores.forEach((v, i) => assertF32(v, s.cpuCores[i], `cpuCores[${i}]`));
+  assert.deepEqual(
+    got.cpuCoreLevels,
+    s.cpuCoreLevels.map((l) => ({
+      name: text(l.name),
+      firstCore: ushort(l.firstCore),
+      cores: ushort(l.cores),
+    })),
+  );
+  assert.equal(got.loadAverage === null, s.loadAverage === null, "loadAverage presence");
+  if (s.loadAverage !== null) {
+    assertF32(got.loadAverage!.one, s.loadAverage.one, "load one");
+    assertF32(got.loadAverage!.five, s.loadAverage.five, "load five");
+    assertF32(got.loadAverage!.fifteen, s.loadAverage.fifteen, "load fifteen");
+  }
+  assert.deepEqual(
+    got.swap,
+    s.swap === null ? null : { used: ulong(s.swap.used), total: ulong(s.swap.total) },
+  );
+  assert.equal(got.memoryPressure, s.memoryPressure);
+  assert.equal(got.network === null, s.network === null, "network presence");
+  if (s.network !== null) {
+    const n = got.network!;
+    assert.equal(n.interface, text(s.network.interface));
+    assertF32(n.receiveBytesPerSecond, s.network.receiveBytesPerSecond, "rx/s");
+    assertF32(n.sendBytesPerSecond, s.network.sendBytesPerSecond, "tx/s");
+    assert.equal(n.receivedBytes, ulong(s.network.receivedBytes));
+    assert.equal(n.sentBytes, ulong(s.network.sentBytes));
+  }
+  assert.equal(got.diskIo === null, s.diskIo === null, "diskIo presence");
+  if (s.diskIo !== null) {
+    const d = got.diskIo!;
+    assertF32(d.readBytesPerSecond, s.diskIo.readBytesPerSecond, "read/s");
+    assertF32(d.writeBytesPerSecond, s.diskIo.writeBytesPerSecond, "write/s");
+    assert.equal(d.readBytes, ulong(s.diskIo.readBytes));
+    assert.equal(d.writtenBytes, ulong(s.diskIo.writtenBytes));
+  }
+  assert.equal(got.battery === null, s.battery === null, "battery presence");
+  if (s.battery !== null) {
+    const b = got.battery!;
+    assertF32(b.percent, s.battery.percent, "battery percent");
+    assert.equal(b.state, s.battery.state);
+    assert.equal(b.onAc, s.battery.onAc);
+    assert.equal(b.minutesRemaining, minutes(s.battery.minutesRemaining));
+  }
+  if (s.gpuUsage === null) assert.equal(got.gpuUsage, null);
+  else assertF32(got.gpuUsage!, s.gpuUsage, "gpuUsage");
 }
 
 const utf8 = new TextEncoder();
@@ -122,6 +242,7 @@ function assertDecoded(
     assertF32(p.cpuPercent, want.cpuPercent, "cpuPercent");
     assertF32(p.memoryMb, want.memoryMb, "memoryMb");
   });
+  assertExtended(got, s);
 }
 
 Deno.test("fuzz codec (d): truncateUtf8 keeps the longest whole-character UTF-8 prefix", () => {
@@ -192,6 +313,25 @@ Deno.test("fuzz codec (d): a patched repeat frame equals a freshly encoded one, 
       },
     ),
     { seed: 0x5eed06, numRuns: 1000 },
+  );
+});
+
+Deno.test("fuzz codec (d): a frame whose appended readings changed equals a fresh one", () => {
+  fc.assert(
+    fc.property(snapshotArb, snapshotArb, momentumArb, (a, other, m) => {
+      // Same processes and temperature presence: only the appended readings can differ.
+      const b: Snapshot = {
+        ...other,
+        topProcesses: a.topProcesses,
+        temperature: a.temperature === null ? null : other.temperature ?? 1,
+      };
+      const encoder = new FrameEncoder();
+      encoder.encode(deepFreeze(a), m, { sequence: 1, sentAtUs: 1 });
+      const next = encoder.encode(deepFreeze(b), m, { sequence: 2, sentAtUs: 2 });
+      assertSameFrames([next], [new FrameEncoder().encode(b, m, { sequence: 2, sentAtUs: 2 })]);
+      assertExtended(decodeMetrics(next.subarray(4)), b);
+    }),
+    { seed: 0x5eed08, numRuns: 1000 },
   );
 });
 

@@ -27,14 +27,58 @@ const ROOT_DEFAULTS = {
 };
 const PROCESS_DEFAULTS = { pid: 0, name: "", cpu_percent: 0, memory_mb: 0 };
 const MOMENTUM_DEFAULTS = { intensity: 0, color: "Idle", rotation_speed: 0 };
+/** The appended fields flatc leaves out when absent: null, or [] for the lists. */
+const APPENDED_ABSENT = {
+  cpu_cores: [],
+  cpu_core_levels: [],
+  load_average: null,
+  swap: null,
+  memory_pressure: null,
+  network: null,
+  disk_io: null,
+  battery: null,
+  gpu_usage: null,
+};
+const CORE_LEVEL_DEFAULTS = { name: "", first_core: 0, cores: 0 };
+const NETWORK_DEFAULTS = {
+  interface: "",
+  receive_bytes_per_second: 0,
+  send_bytes_per_second: 0,
+  received_bytes: 0,
+  sent_bytes: 0,
+};
+const DISK_IO_DEFAULTS = {
+  read_bytes_per_second: 0,
+  write_bytes_per_second: 0,
+  read_bytes: 0,
+  written_bytes: 0,
+};
+const BATTERY_DEFAULTS = { percent: 0, state: "Unknown", on_ac: false, minutes_remaining: null };
 
 type Json = Record<string, unknown>;
 
-/** flatc's JSON with defaults filled in, temperature null when absent, floats as float32. */
+/** A present table of flatc's JSON with its defaults filled in; an absent one stays null. */
+function table(value: unknown, defaults: Json): Json | null {
+  return value === null ? null : { ...defaults, ...(value as Json) };
+}
+
+/** flatc's JSON with defaults filled in, absent optionals null (or []), floats as float32. */
 function normalise(flat: Json): Json {
-  const withDefaults: Json = { ...ROOT_DEFAULTS, temperature: null, ...flat };
+  const withDefaults: Json = {
+    ...ROOT_DEFAULTS,
+    temperature: null,
+    ...APPENDED_ABSENT,
+    ...flat,
+  };
   return {
     ...withDefaults,
+    cpu_core_levels: (withDefaults.cpu_core_levels as Json[]).map((l) => ({
+      ...CORE_LEVEL_DEFAULTS,
+      ...l,
+    })),
+    network: table(withDefaults.network, NETWORK_DEFAULTS),
+    disk_io: table(withDefaults.disk_io, DISK_IO_DEFAULTS),
+    battery: table(withDefaults.battery, BATTERY_DEFAULTS),
     top_processes: (withDefaults.top_processes as Json[]).map((p) => ({
       ...PROCESS_DEFAULTS,
       ...p,

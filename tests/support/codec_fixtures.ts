@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { NO_EXTENDED_READINGS, type Snapshot } from "../../src/metrics/types.ts";
+import { type CoreLevel, NO_EXTENDED_READINGS, type Snapshot } from "../../src/metrics/types.ts";
 import { MomentumColor, type MomentumState } from "../../src/momentum/momentum.ts";
 import { deepFreeze } from "./frozen.ts";
 
@@ -25,6 +25,40 @@ export const SNAPSHOT: Snapshot = deepFreeze({
     cpuPercent: 120 - i * 10,
     memoryMb: 10.5 * (i + 1),
   })),
+});
+
+/** Apple silicon's M1 Pro levels: 8 performance cores, then 2 efficiency cores. */
+export const M1_PRO_LEVELS: readonly CoreLevel[] = deepFreeze([
+  { name: "Performance", firstCore: 0, cores: 8 },
+  { name: "Efficiency", firstCore: 8, cores: 2 },
+]);
+
+/**
+ * {@linkcode SNAPSHOT} with every appended reading present, each with exact float32
+ * values: a laptop's frame (10 cores in two levels, network, disk I/O, battery, GPU).
+ */
+export const EXTENDED_SNAPSHOT: Snapshot = deepFreeze({
+  ...SNAPSHOT,
+  cpuCores: [87.5, 75, 62.5, 50, 37.5, 25, 12.5, 6.25, 3.125, 0],
+  cpuCoreLevels: M1_PRO_LEVELS,
+  loadAverage: { one: 3.5, five: 2.25, fifteen: 1.75 },
+  swap: { used: 1073741824, total: 4294967296 },
+  memoryPressure: "warning",
+  network: {
+    interface: "en0",
+    receiveBytesPerSecond: 1250000,
+    sendBytesPerSecond: 62500,
+    receivedBytes: 987654321012,
+    sentBytes: 123456789012,
+  },
+  diskIo: {
+    readBytesPerSecond: 4194304,
+    writeBytesPerSecond: 1048576,
+    readBytes: 549755813888,
+    writtenBytes: 274877906944,
+  },
+  battery: { percent: 81.5, state: "discharging", onAc: false, minutesRemaining: 247 },
+  gpuUsage: 18.75,
 });
 
 /** An active momentum with exact float32 values. */

@@ -95,4 +95,68 @@ export const VECTOR_CASES: VectorCase[] = [
     sentAtUs: 1764183900000000,
     startedAtUs: 1764183899999999,
   },
+  {
+    // An Apple silicon laptop on battery: every appended field present.
+    name: "laptop",
+    snapshot: {
+      ...base,
+      cpuCores: [92.5, 81.25, 64, 40.5, 33.75, 20, 12.5, 7.75, 3.5, 1.25],
+      cpuCoreLevels: [
+        { name: "Performance", firstCore: 0, cores: 8 },
+        { name: "Efficiency", firstCore: 8, cores: 2 },
+      ],
+      loadAverage: { one: 4.25, five: 3.5, fifteen: 2.75 },
+      swap: { used: 1610612736, total: 3221225472 },
+      memoryPressure: "warning",
+      network: {
+        interface: "en0",
+        receiveBytesPerSecond: 1536000,
+        sendBytesPerSecond: 98304,
+        receivedBytes: 48318382080,
+        sentBytes: 6442450944,
+      },
+      diskIo: {
+        readBytesPerSecond: 8388608,
+        writeBytesPerSecond: 2097152,
+        readBytes: 1099511627776,
+        writtenBytes: 549755813888,
+      },
+      battery: { percent: 72.5, state: "discharging", onAc: false, minutesRemaining: 215 },
+      gpuUsage: 23.5,
+    },
+    momentum: active,
+    sequence: 120,
+    sentAtUs: 1764184000000000,
+    startedAtUs: 1764183590000000,
+  },
+  {
+    // A Linux server: PSI pressure, network and disk I/O; no battery, no GPU, one kind of core.
+    name: "linux_server",
+    snapshot: {
+      ...base,
+      temperature: null,
+      topProcesses: base.topProcesses.slice(0, 2),
+      cpuCores: [12.5, 100, 0, 47.25],
+      loadAverage: { one: 1.5, five: 0.75, fifteen: 0.25 },
+      swap: { used: 0, total: 2147483648 },
+      memoryPressure: "normal",
+      network: {
+        interface: "eth0",
+        receiveBytesPerSecond: 125000,
+        sendBytesPerSecond: 0,
+        receivedBytes: 9007199254740991, // largest safe integer
+        sentBytes: 0,
+      },
+      diskIo: {
+        readBytesPerSecond: 0,
+        writeBytesPerSecond: 65536,
+        readBytes: 0,
+        writtenBytes: 4096,
+      },
+    },
+    momentum: { color: MomentumColor.Idle, intensity: 0.3, rotationSpeed: 0.5 },
+    sequence: 3,
+    sentAtUs: 1764184100000000,
+    startedAtUs: 1764184000000000,
+  },
 ];

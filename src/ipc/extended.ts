@@ -1,0 +1,287 @@
+/**
+ * The fields appended to `SystemMetrics` after the seed's (issue #17): how the
+ * encoder writes them, how the frame template tells whether two snapshots carry
+ * the same ones, and how the decoder reads them back. Every one is absent from a
+ * frame when its snapshot value is null (or, for the two vectors, empty), so a
+ * snapshot with none of them encodes to the seed's bytes exactly.
+ *
+ * @module
+ */
+
+import type * as flatbuffers from "flatbuffers";
+import {
+  Opta_Metrics_Battery as BatteryTable,
+  Opta_Metrics_BatteryState as WireBatteryState,
+  Opta_Metrics_CoreLevel as CoreLevelTable,
+  Opta_Metrics_DiskIo as DiskIoTable,
+  Opta_Metrics_LoadAverage as LoadAverageStruct,
+  Opta_Metrics_MemoryPressure as WirePressure,
+  Opta_Metrics_Network as NetworkTable,
+  Opta_Metrics_Swap as SwapStruct,
+  Opta_Metrics_SystemMetrics as MetricsTable,
+} from "./generated/system_metrics_generated.ts";
+import type {
+  BatterySample,
+  BatteryState,
+  CoreLevel,
+  MemoryPressure,
+  Snapshot,
+} from "../metrics/types.ts";
+
+/** The appended fields of a snapshot. */
+export type ExtendedReadings = Pick<
+  Snapshot,
+  | "cpuCores"
+  | "cpuCoreLevels"
+  | "loadAverage"
+  | "swap"
+  | "memoryPressure"
+  | "network"
+  | "diskIo"
+  | "battery"
+  | "gpuUsage"
+>;
+
+/** The pressure levels by wire value, as the schema's `MemoryPressure` numbers them. */
+export const PRESSURE_BY_WIRE: readonly MemoryPressure[] = ["normal", "warning", "critical"];
+
+/** The battery states by wire value, as the schema's `BatteryState` numbers them. */
+export const BATTERY_STATE_BY_WIRE: readonly BatteryState[] = [
+  "unknown",
+  "charging",
+  "discharging",
+  "charged",
+  "not-charging",
+];
+
+const PRESSURE_TO_WIRE: Record<MemoryPressure, WirePressure> = {
+  normal: WirePressure.Normal,
+  warning: WirePressure.Warning,
+  critical: WirePressure.Critical,
+};
+
+const BATTERY_STATE_TO_WIRE: Record<BatteryState, WireBatteryState> = {
+  unknown: WireBatteryState.Unknown,
+  charging: WireBatteryState.Charging,
+  discharging: WireBatteryState.Discharging,
+  charged: WireBatteryState.Charged,
+  "not-charging": WireBatteryState.NotCharging,
+};
+
+/** The largest `ulong`, 2^64 − 1. */
+const ULONG_MAX = 0xffff_ffff_ffff_ffffn;
+
+/** A count or time as the schema's `ulong`: whole, 0 for NaN/±Infinity/negatives, at most 2^64 − 1. */
+export function toUlong(value: number): bigint {
+  if (!Number.isFinite(value) || value <= 0) return 0n;
+  const whole = BigInt(Math.trunc(value));
+  return whole > ULONG_MAX ? ULONG_MAX : whole;
+}
+
+/** An index or count as the schema's `ushort`: whole, clamped to 0–65535. */
+function toUshort(value: number): number {
+  return value > 0 ? Math.min(Math.trunc(value), 0xffff) : 0;
+}
+
+/** Minutes as the schema's `int`, rounded and clamped to its range. */
+function toInt32(value: number): number {
+  return Math.max(-0x8000_0000, Math.min(Math.round(value), 0x7fff_ffff));
+}
+
+/** Offsets of the appended fields that live outside the root table, built before it. */
+export interface ExtendedOffsets {
+  /** `cpu_cores`, or 0 when absent. */
+  cpuCores: flatbuffers.Offset;
+  /** `cpu_core_levels`, or 0 when absent. */
+  cpuCoreLevels: flatbuffers.Offset;
+  /** `network`, or 0 when absent. */
+  network: flatbuffers.Offset;
+  /** `disk_io`, or 0 when absent. */
+  diskIo: flatbuffers.Offset;
+  /** `battery`, or 0 when absent. */
+  battery: flatbuffers.Offset;
+}
+
+/**
+ * Build the vectors and tables of the appended fields; call with `forceDefaults`
+ * on, so a 0 is written (an absent `minutes_remaining` would read as "no estimate").
+ */
+export function buildExtended(b: flatbuffers.Builder, s: ExtendedReadings): ExtendedOffsets {
+  let cpuCores = 0;
+  if (s.cpuCores.length > 0) {
+    b.startVector(4, s.cpuCores.length, 4);
+    for (let i = s.cpuCores.length - 1; i >= 0; i--) b.addFloat32(s.cpuCores[i]);
+    cpuCores = b.endVector();
+  }
+  let cpuCoreLevels = 0;
+  if (s.cpuCoreLevels.length > 0) {
+    const levels = s.cpuCoreLevels.map((level) =>
+      CoreLevelTable.createCoreLevel(
+        b,
+        b.createString(level.name),
+        toUshort(level.firstCore),
+        toUshort(level.cores),
+      )
+    );
+    cpuCoreLevels = MetricsTable.createCpuCoreLevelsVector(b, levels);
+  }
+  const n = s.network;
+  const network = n === null ? 0 : NetworkTable.createNetwork(
+    b,
+    b.createString(n.interface),
+    n.receiveBytesPerSecond,
+    n.sendBytesPerSecond,
+    toUlong(n.receivedBytes),
+    toUlong(n.sentBytes),
+  );
+  const d = s.diskIo;
+  const diskIo = d === null ? 0 : DiskIoTable.createDiskIo(
+    b,
+    d.readBytesPerSecond,
+    d.writeBytesPerSecond,
+    toUlong(d.readBytes),
+    toUlong(d.writtenBytes),
+  );
+  const battery = s.battery === null ? 0 : buildBattery(b, s.battery);
+  return { cpuCores, cpuCoreLevels, network, diskIo, battery };
+}
+
+function buildBattery(b: flatbuffers.Builder, battery: BatterySample): flatbuffers.Offset {
+  const minutes = battery.minutesRemaining;
+  return BatteryTable.createBattery(
+    b,
+    battery.percent,
+    BATTERY_STATE_TO_WIRE[battery.state] ?? WireBatteryState.Unknown,
+    battery.onAc,
+    minutes === null || !Number.isFinite(minutes) ? null : toInt32(minutes),
+  );
+}
+
+/** Add the appended fields to the root table being built, after the seed's fields. */
+export function addExtended(
+  b: flatbuffers.Builder,
+  s: ExtendedReadings,
+  offsets: ExtendedOffsets,
+): void {
+  if (offsets.cpuCores !== 0) MetricsTable.addCpuCores(b, offsets.cpuCores);
+  if (offsets.cpuCoreLevels !== 0) MetricsTable.addCpuCoreLevels(b, offsets.cpuCoreLevels);
+  const load = s.loadAverage;
+  if (load !== null) {
+    MetricsTable.addLoadAverage(
+      b,
+      LoadAverageStruct.createLoadAverage(b, load.one, load.five, load.fifteen),
+    );
+  }
+  if (s.swap !== null) {
+    MetricsTable.addSwap(
+      b,
+      SwapStruct.createSwap(b, toUlong(s.swap.used), toUlong(s.swap.total)),
+    );
+  }
+  const pressure = s.memoryPressure === null ? undefined : PRESSURE_TO_WIRE[s.memoryPressure];
+  if (pressure !== undefined) MetricsTable.addMemoryPressure(b, pressure);
+  if (offsets.network !== 0) MetricsTable.addNetwork(b, offsets.network);
+  if (offsets.diskIo !== 0) MetricsTable.addDiskIo(b, offsets.diskIo);
+  if (offsets.battery !== 0) MetricsTable.addBattery(b, offsets.battery);
+  if (s.gpuUsage !== null) MetricsTable.addGpuUsage(b, s.gpuUsage);
+}
+
+/** A copy of the appended fields of `s`, safe to compare against later. */
+export function copyExtended(s: ExtendedReadings): ExtendedReadings {
+  return {
+    cpuCores: s.cpuCores.slice(),
+    cpuCoreLevels: s.cpuCoreLevels.map((level) => ({ ...level })),
+    loadAverage: s.loadAverage === null ? null : { ...s.loadAverage },
+    swap: s.swap === null ? null : { ...s.swap },
+    memoryPressure: s.memoryPressure,
+    network: s.network === null ? null : { ...s.network },
+    diskIo: s.diskIo === null ? null : { ...s.diskIo },
+    battery: s.battery === null ? null : { ...s.battery },
+    gpuUsage: s.gpuUsage,
+  };
+}
+
+/** Whether two plain records of numbers, strings and booleans hold the same values. */
+function sameRecord<T extends object>(a: T | null, b: T | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  for (const key in a) {
+    if (!Object.is(a[key], b[key])) return false;
+  }
+  return true;
+}
+
+/** Whether `a` and `b` encode to the same bytes in every appended field. */
+export function sameExtended(a: ExtendedReadings, b: ExtendedReadings): boolean {
+  if (!Object.is(a.gpuUsage, b.gpuUsage) || a.memoryPressure !== b.memoryPressure) return false;
+  if (a.cpuCores !== b.cpuCores) {
+    if (a.cpuCores.length !== b.cpuCores.length) return false;
+    for (let i = 0; i < a.cpuCores.length; i++) {
+      if (!Object.is(a.cpuCores[i], b.cpuCores[i])) return false;
+    }
+  }
+  if (a.cpuCoreLevels !== b.cpuCoreLevels) {
+    if (a.cpuCoreLevels.length !== b.cpuCoreLevels.length) return false;
+    for (let i = 0; i < a.cpuCoreLevels.length; i++) {
+      if (!sameRecord<CoreLevel>(a.cpuCoreLevels[i], b.cpuCoreLevels[i])) return false;
+    }
+  }
+  return sameRecord(a.loadAverage, b.loadAverage) && sameRecord(a.swap, b.swap) &&
+    sameRecord(a.network, b.network) && sameRecord(a.diskIo, b.diskIo) &&
+    sameRecord(a.battery, b.battery);
+}
+
+/** The appended fields of a verified root table; absent ones as null or []. */
+export function readExtended(root: MetricsTable): ExtendedReadings {
+  // One element at a time: the generated `cpuCoresArray()` views the buffer as a
+  // Float32Array, which throws when a frame body starts at an unaligned offset.
+  const cpuCores: number[] = [];
+  const coreCount = root.cpuCoresLength();
+  for (let i = 0; i < coreCount; i++) cpuCores.push(root.cpuCores(i)!);
+  const cpuCoreLevels: CoreLevel[] = [];
+  const levelCount = root.cpuCoreLevelsLength();
+  for (let i = 0; i < levelCount; i++) {
+    const level = root.cpuCoreLevels(i)!;
+    cpuCoreLevels.push({
+      name: level.name() ?? "",
+      firstCore: level.firstCore(),
+      cores: level.cores(),
+    });
+  }
+  const load = root.loadAverage();
+  const swap = root.swap();
+  const pressure = root.memoryPressure();
+  const n = root.network();
+  const d = root.diskIo();
+  const battery = root.battery();
+  return {
+    cpuCores,
+    cpuCoreLevels,
+    loadAverage: load === null
+      ? null
+      : { one: load.one(), five: load.five(), fifteen: load.fifteen() },
+    swap: swap === null ? null : { used: Number(swap.used()), total: Number(swap.total()) },
+    // A level a newer schema adds reads as "not reported", never as a wrong level.
+    memoryPressure: pressure === null ? null : PRESSURE_BY_WIRE[pressure] ?? null,
+    network: n === null ? null : {
+      interface: n.interface_() ?? "",
+      receiveBytesPerSecond: n.receiveBytesPerSecond(),
+      sendBytesPerSecond: n.sendBytesPerSecond(),
+      receivedBytes: Number(n.receivedBytes()),
+      sentBytes: Number(n.sentBytes()),
+    },
+    diskIo: d === null ? null : {
+      readBytesPerSecond: d.readBytesPerSecond(),
+      writeBytesPerSecond: d.writeBytesPerSecond(),
+      readBytes: Number(d.readBytes()),
+      writtenBytes: Number(d.writtenBytes()),
+    },
+    battery: battery === null ? null : {
+      percent: battery.percent(),
+      state: BATTERY_STATE_BY_WIRE[battery.state()] ?? "unknown",
+      onAc: battery.onAc(),
+      minutesRemaining: battery.minutesRemaining(),
+    },
+    gpuUsage: root.gpuUsage(),
+  };
+}
