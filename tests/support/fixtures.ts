@@ -40,17 +40,32 @@ export function fixture(name: string): string {
  * - `sysctl`: `name: value` lines, from `sysctl -a`, `sysctl -a machdep.cpu`, `sysctl hw machdep`,
  *   `sysctl vm`, … (`sysctl-a.…`, `sysctl-hw-machdep.…`, `sysctl-vm-first14lines.…`, …);
  * - `sysctl -n`: values only (`sysctl-n-….`);
- * - any other capture: its tool's name (`ps`, `df`, `pmset`, `netstat`, …).
+ * - `pmset -g batt`, `pmset -g therm`, `pmset -g thermlog` (`pmset-g-batt.…`, `pmset-therm.…`,
+ *   `pmset-thermlog.…`);
+ * - `netstat -ib`: the interface table with byte columns, whatever other flags (`netstat-ibdn.…`,
+ *   `netstat-ibdnW.…`, `netstat-i-d-l-b-n.…`); `netstat -i`: without them (`netstat-i.…`);
+ * - `ioreg IOAccelerator`, `ioreg AppleSmartBattery`: the class or name the capture asked for;
+ * - any other capture: its tool's name (`ps`, `df`, `iostat`, …).
  *
- * A `vm_stat` or `sysctl` name that fits none of these throws, so a new capture is never run
- * through the parser of another command.
+ * A `vm_stat`, `sysctl`, `pmset`, `netstat` or `ioreg` name that fits none of these throws, so
+ * a new capture is never run through the parser of another command.
  */
 export function commandOf(name: string): string {
   if (/^vm_stat\./.test(name)) return "vm_stat";
   if (/^vm_stat-(\d+|N|c\d+-\d+)\./.test(name)) return "vm_stat N";
   if (/^sysctl-n-/.test(name)) return "sysctl -n";
   if (/^sysctl[-.]/.test(name)) return "sysctl";
-  if (/^(vm_stat|sysctl)/.test(name)) throw new Error(`cannot tell the command of ${name}`);
+  if (/^pmset-g-batt\./.test(name)) return "pmset -g batt";
+  if (/^pmset-(therm|thermlog)\./.test(name)) {
+    return name.replace(/^pmset-(\w+)\..*$/, "pmset -g $1");
+  }
+  if (/^netstat-(i-d-l-b-n|ib\w*)\./.test(name)) return "netstat -ib";
+  if (/^netstat-i\./.test(name)) return "netstat -i";
+  const ioreg = /^ioreg-.*-(?:c|n)-(\w+)\./.exec(name);
+  if (ioreg) return `ioreg ${ioreg[1]}`;
+  if (/^(vm_stat|sysctl|pmset|netstat|ioreg)/.test(name)) {
+    throw new Error(`cannot tell the command of ${name}`);
+  }
   const tool = /^([a-z_]+)[-.]/.exec(name);
   if (!tool) throw new Error(`cannot tell the command of ${name}`);
   return tool[1];
