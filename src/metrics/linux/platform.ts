@@ -1,14 +1,17 @@
 /**
  * Linux sources. Deno grants `/proc` and `/sys` reads only with `--allow-all`, so
- * the daemon stays in its sandbox by asking Deno's own APIs (cpus, memory) and
- * three tools by absolute path: `top` for per-process interval CPU, `df` for the
- * root volume, `grep` to read sysfs temperatures.
+ * the daemon stays in its sandbox by asking Deno's own APIs (cpus, memory, load,
+ * swap) and three tools by absolute path: `top` for per-process interval CPU, `df`
+ * for the root volume, `grep` to read sysfs temperatures and the `/proc` and `/sys`
+ * files of the network, disk throughput, pressure, battery and GPU sources (one
+ * grep for the reads due in the same tick).
  *
  * @module
  */
 
 import { cpus } from "node:os";
 import { runCommand } from "../../process/run.ts";
+import { systemClock } from "../../time/clock.ts";
 import { cpuSource } from "../cpu_source.ts";
 import { dfCapacityPercent, findDfMount, parseDf } from "../df.ts";
 import { ParseError } from "../parse_error.ts";
@@ -20,6 +23,16 @@ import {
   type Source,
   streamedSource,
 } from "../source.ts";
+import { GrepBatch } from "./proc_files.ts";
+import {
+  batteryReader,
+  diskIoReader,
+  gpuReader,
+  loadReader,
+  networkReader,
+  pressureReader,
+  swapReader,
+} from "./readers.ts";
 import { parseThermal, printedFiles, thermalFiles } from "./thermal.ts";
 import { TopStream } from "./top.ts";
 
@@ -29,7 +42,7 @@ export interface LinuxTools {
   top: string;
   /** `df`, run as `df -kP /`. */
   df: string;
-  /** `grep`, run as `grep -s -H . <sysfs files>`. */
+  /** `grep`, run as `grep -s -H . <procfs and sysfs files>`. */
   grep: string;
 }
 
@@ -77,6 +90,8 @@ export function linuxPlatform(tools: LinuxTools = LINUX_TOOLS): Platform {
       });
     },
     sources(facts: MachineFacts, options: SourceOptions): Source[] {
+      const files = new GrepBatch(tools.grep).read;
+      const clock = systemClock;
       return [
         cpuSource({ levels: facts.coreLevels }),
         polledSource("memory", () => {
@@ -97,6 +112,13 @@ export function linuxPlatform(tools: LinuxTools = LINUX_TOOLS): Platform {
           return { diskUsage: usage };
         }),
         polledSource("temperature", temperatureReader(tools.grep)),
+        polledSource("load", loadReader()),
+        polledSource("swap", swapReader()),
+        polledSource("pressure", pressureReader(files)),
+        polledSource("network", networkReader(files, clock)),
+        polledSource("diskio", diskIoReader(files, clock)),
+        polledSource("battery", batteryReader(files, clock)),
+        polledSource("gpu", gpuReader(files, clock)),
       ];
     },
   };

@@ -1,0 +1,123 @@
+/**
+ * The reads of the Linux sources added after the seed: load and swap from Deno's own
+ * APIs (no spawn), the rest from `/proc` and `/sys` through a {@linkcode FileReader}
+ * (one grep, shared by the reads due in the same tick).
+ *
+ * @module
+ */
+
+import type { Clock } from "../../time/clock.ts";
+import { ParseError } from "../parse_error.ts";
+import { RateWindow, readRates } from "../rate.ts";
+import type { Readings } from "../source.ts";
+import { DISKSTATS_FILE, parseDiskstats } from "./diskstats.ts";
+import { gpuFiles, parseGpuBusy } from "./gpu.ts";
+import { parseBattery, powerSupplyFiles } from "./power_supply.ts";
+import { type FileReader, ProbedFiles } from "./proc_files.ts";
+import { defaultInterfaceBytes, NET_FILES } from "./proc_net.ts";
+import { parsePressure, PRESSURE_FILE, pressureLevel } from "./pressure.ts";
+
+/** A polled source's read. */
+export type Read = (signal: AbortSignal) => Promise<Readings> | Readings;
+
+/** Load averages from `Deno.loadavg()` (the kernel's `/proc/loadavg`; `--allow-sys=loadavg`). */
+export function loadReader(): Read {
+  return () => {
+    const [one, five, fifteen] = Deno.loadavg();
+    return { loadAverage: { one, five, fifteen } };
+  };
+}
+
+/** Swap from `Deno.systemMemoryInfo()` (`SwapTotal`/`SwapFree` of `/proc/meminfo`). */
+export function swapReader(): Read {
+  return () => {
+    const { swapTotal, swapFree } = Deno.systemMemoryInfo();
+    return { swap: { used: Math.max(0, swapTotal - swapFree), total: swapTotal } };
+  };
+}
+
+/** Memory pressure from PSI; null on a kernel without it (the file is absent or unreadable). */
+export function pressureReader(reader: FileReader): Read {
+  return async (signal) => {
+    const text = (await reader([PRESSURE_FILE], signal)).get(PRESSURE_FILE);
+    return { memoryPressure: text === undefined ? null : pressureLevel(parsePressure(text)) };
+  };
+}
+
+/**
+ * Traffic of the default route's interface: totals from `/proc/net/dev` and rates over
+ * the window since the previous reading (the first waits for a real window). Null
+ * without a default route; a route that moved to another interface starts the window
+ * afresh, as does a counter that went backwards.
+ */
+export function networkReader(reader: FileReader, clock: Clock): Read {
+  const window = new RateWindow();
+  return async (signal) => {
+    const take = async () => {
+      const found = defaultInterfaceBytes(await reader(NET_FILES, signal));
+      if (found === null) return null;
+      return {
+        key: found.name,
+        counters: [found.bytes.received, found.bytes.sent],
+        at: clock.now(),
+      };
+    };
+    const reading = await readRates(take, window, clock, signal);
+    if (reading === null) return { network: null };
+    const [received, sent] = reading.sample.counters;
+    return {
+      network: {
+        interface: reading.sample.key,
+        receiveBytesPerSecond: reading.rates[0],
+        sendBytesPerSecond: reading.rates[1],
+        receivedBytes: received,
+        sentBytes: sent,
+      },
+    };
+  };
+}
+
+/**
+ * Throughput of the whole physical disks (see diskstats.ts for the rule): totals since
+ * boot and rates over the window since the previous reading. Null when the file lists no
+ * whole disk; a changed set of disks starts the window afresh.
+ */
+export function diskIoReader(reader: FileReader, clock: Clock): Read {
+  const window = new RateWindow();
+  return async (signal) => {
+    const take = async () => {
+      const text = (await reader([DISKSTATS_FILE], signal)).get(DISKSTATS_FILE);
+      if (text === undefined) throw new ParseError(DISKSTATS_FILE, 0, "missing");
+      const disks = parseDiskstats(text);
+      if (disks.disks.length === 0) return null;
+      return { key: disks.disks.join(","), counters: [disks.read, disks.written], at: clock.now() };
+    };
+    const reading = await readRates(take, window, clock, signal);
+    if (reading === null) return { diskIo: null };
+    const [read, written] = reading.sample.counters;
+    return {
+      diskIo: {
+        readBytesPerSecond: reading.rates[0],
+        writeBytesPerSecond: reading.rates[1],
+        readBytes: read,
+        writtenBytes: written,
+      },
+    };
+  };
+}
+
+/** The battery; null on a machine without one, whose candidates are probed again rarely. */
+export function batteryReader(reader: FileReader, clock: Clock, reprobeMs?: number): Read {
+  const files = new ProbedFiles(powerSupplyFiles(), reprobeMs);
+  return async (signal) => ({
+    battery: parseBattery(await files.read(reader, clock.now(), signal)),
+  });
+}
+
+/** GPU busy percent; null where no GPU reports it, probed again rarely. */
+export function gpuReader(reader: FileReader, clock: Clock, reprobeMs?: number): Read {
+  const files = new ProbedFiles(gpuFiles(), reprobeMs);
+  return async (signal) => ({
+    gpuUsage: parseGpuBusy(await files.read(reader, clock.now(), signal)),
+  });
+}
