@@ -6,7 +6,13 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import {
+  type LinkCounters,
+  linkCountersOf,
+  parseNetstatLinks,
+} from "../../src/metrics/darwin/netstat.ts";
 import { parsePmsetBatt } from "../../src/metrics/darwin/pmset.ts";
+import { parseRouteInterface } from "../../src/metrics/darwin/route.ts";
 import { capturesOf, fixture, fixtureTest } from "../support/fixtures.ts";
 import { mutate, mutationsArb, parsed } from "../support/mutate.ts";
 
@@ -34,3 +40,43 @@ for (const name of capturesOf("pmset -g batt")) {
     );
   });
 }
+
+/** One interface's counters: a ParseError for a missing or ambiguous name, nothing else. */
+function countersOf(links: readonly LinkCounters[], name: string): void {
+  const one = parsed(() => linkCountersOf(links, name));
+  if (one) assert.equal(one.name, name);
+}
+
+for (const name of capturesOf("netstat -ib")) {
+  fixtureTest(`fuzz netstat -ibn: mutated ${name}`, () => {
+    const text = fixture(name);
+    assert.ok(parseNetstatLinks(text).length > 0, "the capture itself parses");
+    fc.assert(
+      fc.property(mutationsArb, (mutations) => {
+        const links = parsed(() => parseNetstatLinks(mutate(text, mutations)));
+        if (!links) return;
+        for (const link of links) {
+          assert.ok(link.name.length > 0, "empty name");
+          assertCount(link.receivedBytes, `${link.name} received`);
+          assertCount(link.sentBytes, `${link.name} sent`);
+        }
+        for (const link of links) countersOf(links, link.name);
+      }),
+      { seed: 0x7b0002, numRuns: 1500 },
+    );
+  });
+}
+
+/** `route -n get default` as BSD route prints it; no capture of it exists. */
+const ROUTE = "   route to: default\ndestination: default\n       mask: default\n" +
+  "    gateway: 192.168.1.1\n  interface: en0\n      flags: <UP,GATEWAY,DONE,STATIC>\n";
+
+Deno.test("fuzz route -n get default: mutated output gives an interface name or a ParseError", () => {
+  fc.assert(
+    fc.property(mutationsArb, (mutations) => {
+      const name = parsed(() => parseRouteInterface(mutate(ROUTE, mutations)));
+      if (name !== undefined) assert.match(name, /^[A-Za-z][A-Za-z0-9]*$/);
+    }),
+    { seed: 0x7b0003, numRuns: 1500 },
+  );
+});
