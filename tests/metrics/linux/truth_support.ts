@@ -1,0 +1,113 @@
+/**
+ * Helpers of the Linux truth tests: a subscriber that keeps every distinct reading of a
+ * daemon's frames, the daemon's command line under its shipped permission set (for a
+ * run inside a network namespace), and independent readings of the kernel's counters.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { subscribe } from "../../../src/ipc/client.ts";
+import type { MetricsFrame } from "../../../src/ipc/decoder.ts";
+import { DAEMON_V8_FLAGS } from "../../../src/daemon/v8.ts";
+import { daemonConfigFile, daemonPermissionSet } from "../../support/daemon_permissions.ts";
+import { waitFor } from "../../support/wait.ts";
+
+const MAIN = new URL("../../../src/main.ts", import.meta.url).pathname;
+
+/** `deno run … serve --socket SOCKET FLAGS` exactly as the test daemon runs (tests/support/daemon.ts). */
+export function daemonArgs(socket: string, flags: string[] = []): string[] {
+  return [
+    "run",
+    "--quiet",
+    "--no-prompt",
+    `--v8-flags=${DAEMON_V8_FLAGS.join(",")}`,
+    `--config=${daemonConfigFile(daemonPermissionSet(socket))}`,
+    "-P=serve-test",
+    MAIN,
+    "serve",
+    "--socket",
+    socket,
+    ...flags,
+  ];
+}
+
+/** Distinct values of one field of the frames, in arrival order, each with when it arrived. */
+export class Readings<T> {
+  readonly values: { value: T; at: number }[] = [];
+  readonly #pick: (frame: MetricsFrame) => T;
+  readonly #key: (value: T) => string;
+  readonly #stop = new AbortController();
+  readonly done: Promise<void>;
+
+  /** Subscribes to `socket`, keeping `pick(frame)` whenever its `key` changes. */
+  constructor(socket: string, pick: (frame: MetricsFrame) => T, key: (value: T) => string) {
+    this.#pick = pick;
+    this.#key = key;
+    this.done = this.#run(socket);
+  }
+
+  async #run(socket: string): Promise<void> {
+    let last: string | null = null;
+    for await (const { frame } of subscribe(socket, { signal: this.#stop.signal })) {
+      const value = this.#pick(frame);
+      const key = this.#key(value);
+      if (key !== last) this.values.push({ value, at: performance.now() });
+      last = key;
+    }
+  }
+
+  /** The newest value. */
+  get latest(): T | undefined {
+    return this.values.at(-1)?.value;
+  }
+
+  /** Waits for `count` new values after now (the second is certainly read after this call). */
+  async next(count: number, ms: number, what: string): Promise<T> {
+    const from = this.values.length;
+    await waitFor(() => this.values.length >= from + count, ms, what);
+    return this.values.at(-1)!.value;
+  }
+
+  /** Stops subscribing. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.done.catch(() => {});
+  }
+}
+
+/** Runs a command (test grants), failing the test on a non-zero exit; returns stdout. */
+export async function run(path: string, args: string[]): Promise<string> {
+  const out = await new Deno.Command(path, { args, stdout: "piped", stderr: "piped" }).output();
+  const text = new TextDecoder();
+  assert.equal(out.code, 0, `${path} ${args.join(" ")}: ${text.decode(out.stderr)}`);
+  return text.decode(out.stdout);
+}
+
+/** Whole physical disks by sysfs: /sys/block entries with a `device` link (not sr/fd). */
+export function sysfsDisks(): string[] {
+  const disks: string[] = [];
+  for (const entry of Deno.readDirSync("/sys/block")) {
+    if (/^(sr|fd)\d/.test(entry.name)) continue;
+    try {
+      Deno.statSync(`/sys/block/${entry.name}/device`);
+      disks.push(entry.name);
+    } catch {
+      // no device behind it: loop, zram, dm-, md, ram
+    }
+  }
+  return disks;
+}
+
+/** Bytes read and written by `disks` since boot, summed from /proc/diskstats (fields 6 and 10). */
+export function diskBytes(disks: readonly string[]): { read: number; written: number } {
+  let read = 0;
+  let written = 0;
+  for (const line of Deno.readTextFileSync("/proc/diskstats").split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (!disks.includes(f[2])) continue;
+    read += Number(f[5]) * 512;
+    written += Number(f[9]) * 512;
+  }
+  return { read, written };
+}
