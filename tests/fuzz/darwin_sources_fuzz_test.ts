@@ -11,6 +11,12 @@ import {
   linkCountersOf,
   parseNetstatLinks,
 } from "../../src/metrics/darwin/netstat.ts";
+import {
+  blockStorageBytes,
+  gpuUtilization,
+  parseIoreg,
+  parseIoregDict,
+} from "../../src/metrics/darwin/ioreg.ts";
 import { parsePmsetBatt } from "../../src/metrics/darwin/pmset.ts";
 import { parseRouteInterface } from "../../src/metrics/darwin/route.ts";
 import { capturesOf, fixture, fixtureTest } from "../support/fixtures.ts";
@@ -80,3 +86,36 @@ Deno.test("fuzz route -n get default: mutated output gives an interface name or 
     { seed: 0x7b0003, numRuns: 1500 },
   );
 });
+
+for (
+  const name of [...capturesOf("ioreg IOAccelerator"), ...capturesOf("ioreg AppleSmartBattery")]
+) {
+  fixtureTest(
+    `fuzz ioreg: mutated ${name} through nodes, dictionaries, GPU and disk readers`,
+    () => {
+      const text = fixture(name);
+      assert.ok(parseIoreg(text).length > 0, "the capture itself parses");
+      fc.assert(
+        fc.property(mutationsArb, (mutations) => {
+          const input = mutate(text, mutations);
+          const nodes = parsed(() => parseIoreg(input));
+          for (const node of nodes ?? []) {
+            for (const { text, line } of node.properties.values()) {
+              if (text.startsWith("{")) parsed(() => parseIoregDict(text, line));
+            }
+          }
+          const gpu = parsed(() => gpuUtilization(input));
+          if (gpu !== undefined && gpu !== null) {
+            assert.ok(Number.isInteger(gpu) && gpu >= 0 && gpu <= 100, `gpu ${gpu}`);
+          }
+          const disk = parsed(() => blockStorageBytes(input));
+          if (disk) {
+            assertCount(disk.readBytes, "read");
+            assertCount(disk.writtenBytes, "written");
+          }
+        }),
+        { seed: 0x7b0004, numRuns: 1500 },
+      );
+    },
+  );
+}
