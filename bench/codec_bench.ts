@@ -1,22 +1,45 @@
 /**
- * Codec cost: FlatBuffers encode/decode of a realistic frame (10 processes)
+ * Codec cost: FlatBuffers encode/decode of a realistic laptop frame (10 processes,
+ * 10 cores in two levels, load, swap, pressure, network, disk I/O, battery, GPU)
  * against JSON.stringify/JSON.parse of the same data, side by side in one run.
  * Run: `deno bench bench/codec_bench.ts` (or `deno task bench`).
  * Targets on the CI machine: encode ≤ 5 µs, decode of the 4 animation fields ≤ 1 µs.
- * The encoder has two paths: a full build when the processes changed (once a
- * second or less) and a rewrite of the last frame's scalars when they did not
- * (most ticks, including a new CPU reading); all are measured.
+ * The encoder has two paths: a full build when the processes or an appended reading
+ * changed (a CPU reading changes the per-core values, so at the cpu cadence) and a
+ * rewrite of the last frame's scalars when they did not (most ticks); all are measured.
  *
  * @module
  */
 
 import { decodeAnimation, decodeMetrics, FrameEncoder } from "../src/ipc/codec.ts";
 import { frameToJson } from "../src/ipc/json.ts";
-import { NO_EXTENDED_READINGS, type Snapshot } from "../src/metrics/types.ts";
+import type { Snapshot } from "../src/metrics/types.ts";
 import { MomentumColor, type MomentumState } from "../src/momentum/momentum.ts";
 
 const snapshot: Snapshot = {
-  ...NO_EXTENDED_READINGS,
+  cpuCores: [92.5, 81.3, 64, 40.5, 33.8, 20, 12.5, 7.8, 3.5, 1.3],
+  cpuCoreLevels: [
+    { name: "Performance", firstCore: 0, cores: 8 },
+    { name: "Efficiency", firstCore: 8, cores: 2 },
+  ],
+  loadAverage: { one: 4.25, five: 3.5, fifteen: 2.75 },
+  swap: { used: 1610612736, total: 3221225472 },
+  memoryPressure: "normal",
+  network: {
+    interface: "en0",
+    receiveBytesPerSecond: 1536000,
+    sendBytesPerSecond: 98304,
+    receivedBytes: 48318382080,
+    sentBytes: 6442450944,
+  },
+  diskIo: {
+    readBytesPerSecond: 8388608,
+    writeBytesPerSecond: 2097152,
+    readBytes: 1099511627776,
+    writtenBytes: 549755813888,
+  },
+  battery: { percent: 72.5, state: "discharging", onAc: false, minutesRemaining: 215 },
+  gpuUsage: 23.5,
   cpuUsage: 37.5,
   memoryUsage: 70.7,
   memoryTotal: 34359738368,
@@ -79,8 +102,17 @@ Deno.bench({ name: "FlatBuffers encode, unchanged snapshot (patch)", group: "enc
   // As on most 25 Hz ticks: the processes compare equal, the last frame is rewritten.
   sink += encoder.encode(snapshot, momentum, { sequence: ++sequence, sentAtUs: SENT_AT_US }).length;
 });
-Deno.bench({ name: "FlatBuffers encode, new CPU reading (patch)", group: "encode" }, () => {
+Deno.bench({ name: "FlatBuffers encode, new CPU total only (patch)", group: "encode" }, () => {
   const next = { ...snapshot, cpuUsage: sequence & 63 };
+  sink += encoder.encode(next, momentum, { sequence: ++sequence, sentAtUs: SENT_AT_US }).length;
+});
+Deno.bench({
+  name: "FlatBuffers encode, new CPU reading with per-core (full build)",
+  group: "encode",
+}, () => {
+  // As after a cpu read (every 250 ms by default): the per-core values changed.
+  const load = sequence & 63;
+  const next = { ...snapshot, cpuUsage: load, cpuCores: snapshot.cpuCores.map((c) => c + load) };
   sink += encoder.encode(next, momentum, { sequence: ++sequence, sentAtUs: SENT_AT_US }).length;
 });
 Deno.bench({ name: "JSON.stringify + UTF-8 encode", group: "encode" }, () => {

@@ -37,7 +37,7 @@ import type { MomentumState } from "../momentum/momentum.ts";
 
 export type { FrameHeader } from "./frame_template.ts";
 
-/** Longest process name put on the wire, in UTF-8 bytes. */
+/** Longest name (of a process, a network interface, a core level) put on the wire, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 255;
 
 /** Processes encoded per frame unless told otherwise. */
@@ -83,6 +83,7 @@ export class FrameEncoder {
   readonly #nameCacheSize: number;
   readonly #startedAtUs: bigint;
   #offsets: flatbuffers.Offset[] = [];
+  readonly #utf8 = (name: string) => this.#nameBytes(name);
   #template: FrameTemplate | null = null;
   #fullBuilds = 0;
 
@@ -132,7 +133,7 @@ export class FrameEncoder {
     // written too. The appended fields are absent when null or empty, so a snapshot
     // without them keeps the seed's bytes.
     b.forceDefaults(true);
-    const extended = buildExtended(b, snapshot);
+    const extended = buildExtended(b, snapshot, this.#utf8);
     const animation = MomentumTable.createMomentumState(
       b,
       momentum.intensity,

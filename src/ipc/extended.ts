@@ -68,14 +68,15 @@ const BATTERY_STATE_TO_WIRE: Record<BatteryState, WireBatteryState> = {
   "not-charging": WireBatteryState.NotCharging,
 };
 
+const TWO_64 = 2 ** 64;
+
 /** The largest `ulong`, 2^64 − 1. */
 const ULONG_MAX = 0xffff_ffff_ffff_ffffn;
 
 /** A count or time as the schema's `ulong`: whole, 0 for NaN/±Infinity/negatives, at most 2^64 − 1. */
 export function toUlong(value: number): bigint {
   if (!Number.isFinite(value) || value <= 0) return 0n;
-  const whole = BigInt(Math.trunc(value));
-  return whole > ULONG_MAX ? ULONG_MAX : whole;
+  return value < TWO_64 ? BigInt(Math.trunc(value)) : ULONG_MAX;
 }
 
 /** An index or count as the schema's `ushort`: whole, clamped to 0–65535. */
@@ -87,6 +88,9 @@ function toUshort(value: number): number {
 function toInt32(value: number): number {
   return Math.max(-0x8000_0000, Math.min(Math.round(value), 0x7fff_ffff));
 }
+
+/** Scratch for the core levels' offsets, reused by every build. */
+const LEVEL_OFFSETS: flatbuffers.Offset[] = [];
 
 /** Offsets of the appended fields that live outside the root table, built before it. */
 export interface ExtendedOffsets {
@@ -105,8 +109,14 @@ export interface ExtendedOffsets {
 /**
  * Build the vectors and tables of the appended fields; call with `forceDefaults`
  * on, so a 0 is written (an absent `minutes_remaining` would read as "no estimate").
+ * `utf8` gives a name's bytes as the wire carries them (the encoder's cache: the
+ * same few names come every build).
  */
-export function buildExtended(b: flatbuffers.Builder, s: ExtendedReadings): ExtendedOffsets {
+export function buildExtended(
+  b: flatbuffers.Builder,
+  s: ExtendedReadings,
+  utf8: (name: string) => Uint8Array,
+): ExtendedOffsets {
   let cpuCores = 0;
   if (s.cpuCores.length > 0) {
     b.startVector(4, s.cpuCores.length, 4);
@@ -114,21 +124,25 @@ export function buildExtended(b: flatbuffers.Builder, s: ExtendedReadings): Exte
     cpuCores = b.endVector();
   }
   let cpuCoreLevels = 0;
-  if (s.cpuCoreLevels.length > 0) {
-    const levels = s.cpuCoreLevels.map((level) =>
-      CoreLevelTable.createCoreLevel(
+  const levels = s.cpuCoreLevels;
+  if (levels.length > 0) {
+    const offsets = LEVEL_OFFSETS;
+    offsets.length = levels.length;
+    for (let i = 0; i < levels.length; i++) {
+      const level = levels[i];
+      offsets[i] = CoreLevelTable.createCoreLevel(
         b,
-        b.createString(level.name),
+        b.createString(utf8(level.name)),
         toUshort(level.firstCore),
         toUshort(level.cores),
-      )
-    );
-    cpuCoreLevels = MetricsTable.createCpuCoreLevelsVector(b, levels);
+      );
+    }
+    cpuCoreLevels = MetricsTable.createCpuCoreLevelsVector(b, offsets);
   }
   const n = s.network;
   const network = n === null ? 0 : NetworkTable.createNetwork(
     b,
-    b.createString(n.interface),
+    b.createString(utf8(n.interface)),
     n.receiveBytesPerSecond,
     n.sendBytesPerSecond,
     toUlong(n.receivedBytes),
@@ -186,49 +200,69 @@ export function addExtended(
   if (s.gpuUsage !== null) MetricsTable.addGpuUsage(b, s.gpuUsage);
 }
 
-/** A copy of the appended fields of `s`, safe to compare against later. */
-export function copyExtended(s: ExtendedReadings): ExtendedReadings {
-  return {
-    cpuCores: s.cpuCores.slice(),
-    cpuCoreLevels: s.cpuCoreLevels.map((level) => ({ ...level })),
-    loadAverage: s.loadAverage === null ? null : { ...s.loadAverage },
-    swap: s.swap === null ? null : { ...s.swap },
-    memoryPressure: s.memoryPressure,
-    network: s.network === null ? null : { ...s.network },
-    diskIo: s.diskIo === null ? null : { ...s.diskIo },
-    battery: s.battery === null ? null : { ...s.battery },
-    gpuUsage: s.gpuUsage,
-  };
+/**
+ * Whether `a` and `b` encode to the same bytes in every appended field. Snapshots
+ * are read-only, so an object seen before is compared by identity first; a new
+ * object with the same values compares equal too.
+ */
+export function sameExtended(a: ExtendedReadings, b: ExtendedReadings): boolean {
+  return Object.is(a.gpuUsage, b.gpuUsage) && a.memoryPressure === b.memoryPressure &&
+    sameCores(a.cpuCores, b.cpuCores) && sameLevels(a.cpuCoreLevels, b.cpuCoreLevels) &&
+    sameLoad(a.loadAverage, b.loadAverage) && sameSwap(a.swap, b.swap) &&
+    sameNetwork(a.network, b.network) && sameDiskIo(a.diskIo, b.diskIo) &&
+    sameBattery(a.battery, b.battery);
 }
 
-/** Whether two plain records of numbers, strings and booleans hold the same values. */
-function sameRecord<T extends object>(a: T | null, b: T | null): boolean {
+function sameCores(a: readonly number[], b: readonly number[]): boolean {
   if (a === b) return true;
-  if (a === null || b === null) return false;
-  for (const key in a) {
-    if (!Object.is(a[key], b[key])) return false;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+function sameLevels(a: readonly CoreLevel[], b: readonly CoreLevel[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.name !== y.name || !Object.is(x.firstCore, y.firstCore) || !Object.is(x.cores, y.cores)) {
+      return false;
+    }
   }
   return true;
 }
 
-/** Whether `a` and `b` encode to the same bytes in every appended field. */
-export function sameExtended(a: ExtendedReadings, b: ExtendedReadings): boolean {
-  if (!Object.is(a.gpuUsage, b.gpuUsage) || a.memoryPressure !== b.memoryPressure) return false;
-  if (a.cpuCores !== b.cpuCores) {
-    if (a.cpuCores.length !== b.cpuCores.length) return false;
-    for (let i = 0; i < a.cpuCores.length; i++) {
-      if (!Object.is(a.cpuCores[i], b.cpuCores[i])) return false;
-    }
-  }
-  if (a.cpuCoreLevels !== b.cpuCoreLevels) {
-    if (a.cpuCoreLevels.length !== b.cpuCoreLevels.length) return false;
-    for (let i = 0; i < a.cpuCoreLevels.length; i++) {
-      if (!sameRecord<CoreLevel>(a.cpuCoreLevels[i], b.cpuCoreLevels[i])) return false;
-    }
-  }
-  return sameRecord(a.loadAverage, b.loadAverage) && sameRecord(a.swap, b.swap) &&
-    sameRecord(a.network, b.network) && sameRecord(a.diskIo, b.diskIo) &&
-    sameRecord(a.battery, b.battery);
+function sameLoad(a: ExtendedReadings["loadAverage"], b: ExtendedReadings["loadAverage"]) {
+  if (a === b) return true;
+  return a !== null && b !== null && Object.is(a.one, b.one) && Object.is(a.five, b.five) &&
+    Object.is(a.fifteen, b.fifteen);
+}
+
+function sameSwap(a: ExtendedReadings["swap"], b: ExtendedReadings["swap"]): boolean {
+  if (a === b) return true;
+  return a !== null && b !== null && Object.is(a.used, b.used) && Object.is(a.total, b.total);
+}
+
+function sameNetwork(a: ExtendedReadings["network"], b: ExtendedReadings["network"]): boolean {
+  if (a === b) return true;
+  return a !== null && b !== null && a.interface === b.interface &&
+    Object.is(a.receiveBytesPerSecond, b.receiveBytesPerSecond) &&
+    Object.is(a.sendBytesPerSecond, b.sendBytesPerSecond) &&
+    Object.is(a.receivedBytes, b.receivedBytes) && Object.is(a.sentBytes, b.sentBytes);
+}
+
+function sameDiskIo(a: ExtendedReadings["diskIo"], b: ExtendedReadings["diskIo"]): boolean {
+  if (a === b) return true;
+  return a !== null && b !== null && Object.is(a.readBytesPerSecond, b.readBytesPerSecond) &&
+    Object.is(a.writeBytesPerSecond, b.writeBytesPerSecond) &&
+    Object.is(a.readBytes, b.readBytes) && Object.is(a.writtenBytes, b.writtenBytes);
+}
+
+function sameBattery(a: BatterySample | null, b: BatterySample | null): boolean {
+  if (a === b) return true;
+  return a !== null && b !== null && Object.is(a.percent, b.percent) && a.state === b.state &&
+    a.onAc === b.onAc && Object.is(a.minutesRemaining, b.minutesRemaining);
 }
 
 /** The appended fields of a verified root table; absent ones as null or []. */

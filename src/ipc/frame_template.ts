@@ -13,7 +13,7 @@
  */
 
 import { fieldPosition, MOMENTUM_STATE, ROOT, type ScalarField } from "./layout.ts";
-import { copyExtended, type ExtendedReadings, sameExtended } from "./extended.ts";
+import { type ExtendedReadings, sameExtended } from "./extended.ts";
 import type { ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumState } from "../momentum/momentum.ts";
 
@@ -74,15 +74,16 @@ export class FrameTemplate {
 
   /**
    * Keeps `body` (a frame body built with every seed scalar present from `snapshot`)
-   * and copies of what fixed its layout: the first `top` processes and the appended
-   * readings.
+   * and what fixed its layout: its first `top` processes and its appended readings,
+   * held as they are since a snapshot is deeply read-only (an unchanged reading is
+   * then recognised by identity before its values are compared).
    */
   constructor(body: Uint8Array, snapshot: Snapshot, top: number) {
     this.#bytes = body;
     this.#view = new DataView(body.buffer, body.byteOffset, body.length);
     this.#at = positionsIn(this.#view);
-    this.#processes = snapshot.topProcesses.slice(0, top).map((p) => ({ ...p }));
-    this.#extended = copyExtended(snapshot);
+    this.#processes = snapshot.topProcesses.slice(0, top);
+    this.#extended = snapshot;
   }
 
   /** Whether a frame of `snapshot` (its first `top` processes) has this template's layout. */

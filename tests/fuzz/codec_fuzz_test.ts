@@ -152,9 +152,9 @@ function minutes(value: number | null): number | null {
   return Math.max(-(2 ** 31), Math.min(Math.round(value), 2 ** 31 - 1)) + 0; // an int has no -0
 }
 
-/** A name as it reads back: its UTF-8, with lone surrogates replaced. */
+/** A name as it reads back: its UTF-8 cut to 255 bytes, with lone surrogates replaced. */
 function text(name: string): string {
-  return fromUtf8.decode(utf8.encode(name));
+  return fromUtf8.decode(truncateUtf8(name));
 }
 
 /** The appended fields of `got` against the snapshot `s` they were encoded from. */
