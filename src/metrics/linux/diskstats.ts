@@ -57,7 +57,8 @@ export function parseDiskstats(text: string): DiskBytes {
       throw new ParseError(DISKSTATS_FILE, i + 1, "not a diskstats row", line);
     }
     const counters = f.slice(3);
-    if (!counters.every((n) => /^\d+$/.test(n))) {
+    // A counter is at most 64 bits: 20 digits. Anything longer is not the kernel's.
+    if (!counters.every((n) => /^\d{1,20}$/.test(n))) {
       throw new ParseError(DISKSTATS_FILE, i + 1, "not a diskstats row", line);
     }
     if (!isWholeDisk(f[2])) return;

@@ -23,7 +23,7 @@ export function gpuFiles(): string[] {
 export function parseGpuBusy(texts: Map<string, string>): number | null {
   let busiest: number | null = null;
   for (const [file, text] of texts) {
-    if (!/^\d+$/.test(text.trim())) throw new ParseError(file, 1, "not a percentage", text);
+    if (!/^\d{1,3}$/.test(text.trim())) throw new ParseError(file, 1, "not a percentage", text);
     const value = Math.min(100, Number(text.trim()));
     if (busiest === null || value > busiest) busiest = value;
   }

@@ -43,13 +43,13 @@ const STATES: Record<string, BatteryState> = {
 };
 
 /**
- * An integer, or undefined when absent; anything else is a ParseError. Some drivers sign
+ * An integer of at most 64 bits, or undefined when absent; anything else is a ParseError. Some drivers sign
  * `current_now`/`power_now` (negative while discharging): callers take the magnitude.
  */
 function integer(texts: Map<string, string>, file: string): number | undefined {
   const text = texts.get(file);
   if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text.trim())) throw new ParseError(file, 1, "not a whole number", text);
+  if (!/^-?\d{1,20}$/.test(text.trim())) throw new ParseError(file, 1, "not a whole number", text);
   return Number(text.trim());
 }
 

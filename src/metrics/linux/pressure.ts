@@ -46,7 +46,7 @@ export function parsePressure(text: string): PressureAverages {
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     const m =
-      /^(some|full) avg10=(\d+(?:\.\d+)?) avg60=\d+(?:\.\d+)? avg300=\d+(?:\.\d+)? total=\d+\s*$/
+      /^(some|full) avg10=(\d{1,3}\.\d{2}) avg60=\d{1,3}\.\d{2} avg300=\d{1,3}\.\d{2} total=\d+\s*$/
         .exec(line);
     if (!m) throw new ParseError(PRESSURE_FILE, i + 1, "not a PSI line", line);
     found[m[1] as "some" | "full"] = Number(m[2]);

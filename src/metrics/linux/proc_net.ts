@@ -85,6 +85,7 @@ export function parseNetDev(text: string): Map<string, InterfaceBytes> {
   if (!/^\s*face\s*\|\s*bytes/.test(lines[1] ?? "")) {
     throw new ParseError("/proc/net/dev", 2, "not the header of /proc/net/dev", lines[1] ?? "");
   }
+  // A counter is at most 64 bits: 20 digits. Anything longer is not the kernel's.
   const interfaces = new Map<string, InterfaceBytes>();
   lines.slice(2).forEach((line, i) => {
     if (line.trim() === "") return;
@@ -92,7 +93,8 @@ export function parseNetDev(text: string): Map<string, InterfaceBytes> {
     const name = line.slice(0, colon).trim();
     const numbers = line.slice(colon + 1).trim().split(/\s+/);
     if (
-      colon < 0 || name === "" || numbers.length !== 16 || !numbers.every((n) => /^\d+$/.test(n))
+      colon < 0 || name === "" || numbers.length !== 16 ||
+      !numbers.every((n) => /^\d{1,20}$/.test(n))
     ) {
       throw new ParseError("/proc/net/dev", i + 3, "not an interface row", line);
     }
