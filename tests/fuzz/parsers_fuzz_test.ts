@@ -36,13 +36,7 @@ import { TopStream } from "../../src/metrics/linux/top.ts";
 import { parseThermal } from "../../src/metrics/linux/thermal.ts";
 import type { ProcessSample } from "../../src/metrics/types.ts";
 import { stdoutOf } from "../support/procs.ts";
-import {
-  assertFinite,
-  junkArb,
-  mutate,
-  mutationsArb,
-  parsed,
-} from "../support/mutate.ts";
+import { assertFinite, junkArb, mutate, mutationsArb, parsed } from "../support/mutate.ts";
 
 /** A machine's physical memory, for the memory percentage the sampler derives. */
 const MEMORY_TOTAL = 17179869184;

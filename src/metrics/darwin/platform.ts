@@ -4,6 +4,7 @@
  * from `ps` every few seconds, disk from `df -kP /`, static facts from one
  * `sysctl` at start. Temperature has no source: nothing shipped with macOS
  * prints °C without root, so frames carry no temperature rather than a fake one.
+ * The sources added after the seed read through `readers.ts`.
  *
  * @module
  */
@@ -11,6 +12,7 @@
 import { cpus } from "node:os";
 import { ProcessFailure } from "../../process/failure.ts";
 import { runCommand } from "../../process/run.ts";
+import { systemClock } from "../../time/clock.ts";
 import { cpuSource } from "../cpu_source.ts";
 import { diskUsagePercent, findDfMount, parseDf } from "../df.ts";
 import { ParseError } from "../parse_error.ts";
@@ -25,6 +27,15 @@ import {
 } from "../source.ts";
 import { coreLevelsFromSysctl } from "./perflevels.ts";
 import { parsePs } from "./ps.ts";
+import {
+  batteryReader,
+  diskIoReader,
+  gpuReader,
+  loadReader,
+  networkReader,
+  pressureReader,
+  swapReader,
+} from "./readers.ts";
 import { interpretSysctlRun, STATIC_SYSCTL_KEYS, staticFactsFromSysctl } from "./sysctl.ts";
 import { memoryUsedBytes, parseVmStat } from "./vm_stat.ts";
 import { VmStatStream } from "./vm_stat_stream.ts";
@@ -37,8 +48,16 @@ export interface DarwinTools {
   ps: string;
   /** `/bin/df`, as `df -kP /`. */
   df: string;
-  /** `/usr/sbin/sysctl`, once at start. */
+  /** `/usr/sbin/sysctl`, once at start, then for memory pressure. */
   sysctl: string;
+  /** `/sbin/route`, for the default route's interface, rarely. */
+  route: string;
+  /** `/usr/sbin/netstat`, as `netstat -ibn`, for network traffic. */
+  netstat: string;
+  /** `/usr/sbin/ioreg`, for disk throughput and the GPU. */
+  ioreg: string;
+  /** `/usr/bin/pmset`, as `pmset -g batt`, for the battery. */
+  pmset: string;
 }
 
 /** The real tools, by absolute path. */
@@ -47,6 +66,10 @@ export const DARWIN_TOOLS: Readonly<DarwinTools> = Object.freeze({
   ps: "/bin/ps",
   df: "/bin/df",
   sysctl: "/usr/sbin/sysctl",
+  route: "/sbin/route",
+  netstat: "/usr/sbin/netstat",
+  ioreg: "/usr/sbin/ioreg",
+  pmset: "/usr/bin/pmset",
 });
 
 /** Memory percent of `facts.memoryTotal` used by the given counters. */
@@ -143,6 +166,13 @@ export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
           if (usage == null) throw new ParseError("df", 0, "no usable row for /");
           return { diskUsage: usage };
         }),
+        polledSource("load", loadReader()),
+        polledSource("swap", swapReader()),
+        polledSource("pressure", pressureReader(tools.sysctl)),
+        polledSource("network", networkReader(tools, systemClock)),
+        polledSource("diskio", diskIoReader(tools.ioreg, systemClock)),
+        polledSource("battery", batteryReader(tools.pmset)),
+        polledSource("gpu", gpuReader(tools.ioreg)),
       ];
     },
   };

@@ -48,7 +48,16 @@ trap 'kill $! 2>/dev/null; exit 0' TERM
 cat "${path(interval)}"
 while :; do sleep 1 & wait $!; done`,
     );
-    const tools = { vmStat, ps: "/nonexistent/ps", df: "/nonexistent/df", sysctl: "/no/sysctl" };
+    const tools = {
+      vmStat,
+      ps: "/nonexistent/ps",
+      df: "/nonexistent/df",
+      sysctl: "/no/sysctl",
+      route: "/no/route",
+      netstat: "/no/netstat",
+      ioreg: "/no/ioreg",
+      pmset: "/no/pmset",
+    };
     const memory = darwinPlatform(tools).sources(FACTS, { top: 5 }).find((s) =>
       s.name === "memory"
     );
