@@ -176,7 +176,7 @@ const OLD_HEADER =
 const M1_PRO_MEMSIZE = 34359738368; // hw.memsize of the M1 Pro sysctl capture: 32 GiB
 const fixturePath = (name: string) => new URL(name, FIXTURES).pathname;
 
-/** Fakes for the four macOS tools; each records its arguments in `<name>.args`. */
+/** Fakes for the macOS tools; the seed's four record their arguments in `<name>.args`. */
 async function darwinFakes(dir: string, vmStatInterval: string[]) {
   const record = (name: string) => `echo "$*" >> "${dir}/${name}.args"`;
   await Deno.writeTextFile(
@@ -204,8 +204,15 @@ while :; do sleep 1 & wait $!; echo ${q(ROW2)}; done`,
       dir,
       "sysctl",
       `${record("sysctl")}
+[ "$1" = kern.memorystatus_vm_pressure_level ] && exec echo "$1: 1"
 exec cat "${fixturePath("sysctl-hw-machdep-kern.macos14.4-arm64-m1pro.ansible.txt")}"`,
     ),
+    // The sources added after the seed have their own end-to-end test (darwin/sources_test.ts);
+    // here they read a Mac with no default route, GPU, disk driver or battery.
+    route: await fakeTool(dir, "route", `echo "route: not in table" >&2; exit 1`),
+    netstat: await fakeTool(dir, "netstat", "exit 1"),
+    ioreg: await fakeTool(dir, "ioreg", "exit 0"),
+    pmset: await fakeTool(dir, "pmset", `echo "Now drawing from 'AC Power'"`),
   };
 }
 
