@@ -12,6 +12,18 @@ import { Sampler, type SourceStatus } from "../metrics/sampler.ts";
 import type { SourceName } from "../metrics/source.ts";
 import type { Snapshot } from "../metrics/types.ts";
 import { printable } from "./flags.ts";
+import {
+  ABSENT,
+  formatBattery,
+  formatBytes,
+  formatCores,
+  formatDiskIo,
+  formatLevels,
+  formatLoad,
+  formatNetwork,
+  formatPercent,
+  formatSwap,
+} from "./readings.ts";
 
 /** Help text of the sample command. */
 export const SAMPLE_HELP = `Usage: opta-metrics sample [--json] [--top N]
@@ -49,6 +61,19 @@ export async function takeSample(top: number, timeoutMs = 4000): Promise<SampleR
   }
 }
 
+/**
+ * One word for a source's state: `ok`, `switched off`, `no source on this platform`,
+ * `failing` (see its error), or `no reading` (it gave none within the wait).
+ */
+export function sourceState(s: SourceStatus | undefined): string {
+  if (s === undefined) return "no reading";
+  if (s.samples === 0 && (s.error === "switched off" || s.error === "no source on this platform")) {
+    return s.error;
+  }
+  if (s.error !== null) return "failing";
+  return s.samples === 0 ? "no reading" : "ok";
+}
+
 /** The JSON object `sample --json` prints; a reading whose source never produced is null. */
 export function sampleToJson(result: SampleResult): Record<string, unknown> {
   const json = snapshotToJson(result.snapshot);
@@ -66,19 +91,29 @@ export function sampleToJson(result: SampleResult): Record<string, unknown> {
     },
     sources: Object.fromEntries(
       Object.entries(result.sources).map(([name, s]) => [name, {
+        state: sourceState(s),
         age_ms: s.ageMs,
         error: s.error,
+        cost_ms: s.costMs ?? null,
       }]),
     ),
   };
 }
 
-const pct = (v: unknown) => typeof v === "number" ? `${v.toFixed(1)} %` : "n/a";
+const pct = (v: unknown) => typeof v === "number" ? `${v.toFixed(1)} %` : ABSENT;
 
 /** A readable table of a sample. */
 export function formatSample(result: SampleResult): string {
   const j = sampleToJson(result);
+  const s = result.snapshot;
   const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  /** A row: its label, its text, and why it is absent when it is. */
+  const row = (label: string, text: string, source: SourceName) => {
+    const state = sourceState(result.sources[source]);
+    const why = text !== ABSENT ? "" : state === "ok" ? "  (not on this machine)" : `  (${state})`;
+    return `${label.padEnd(12)} ${text}${why}`;
+  };
+  const levels = formatLevels(s.cpuCoreLevels);
   const lines = [
     `${printable(result.machine.os)}${
       result.machine.model ? ` · ${printable(result.machine.model)}` : ""
@@ -86,22 +121,41 @@ export function formatSample(result: SampleResult): string {
     `${result.machine.logicalCpus} CPUs · ${gib(result.machine.memoryTotal)}`,
     "",
     `CPU          ${pct(j.cpu_usage)}`,
-    `Memory       ${pct(j.memory_usage)} of ${gib(result.snapshot.memoryTotal)}`,
+    row("  per core", formatCores(s.cpuCores, s.cpuCoreLevels), "cpu") +
+    (levels ? `  (${levels})` : ""),
+    row("Load", formatLoad(s.loadAverage), "load"),
+    `Memory       ${pct(j.memory_usage)} of ${gib(s.memoryTotal)}`,
+    row("Swap", formatSwap(s.swap), "swap"),
+    row("Pressure", s.memoryPressure ?? ABSENT, "pressure"),
     `Disk (/)     ${pct(j.disk_usage)}`,
-    `Temperature  ${
-      result.snapshot.temperature === null ? "n/a" : `${result.snapshot.temperature.toFixed(1)} °C`
-    }`,
+    row("Disk I/O", formatDiskIo(s.diskIo), "diskio") +
+    (s.diskIo
+      ? `  (${formatBytes(s.diskIo.readBytes)} read, ` +
+        `${formatBytes(s.diskIo.writtenBytes)} written)`
+      : ""),
+    row("Network", formatNetwork(s.network), "network") +
+    (s.network
+      ? `  (${formatBytes(s.network.receivedBytes)} in, ` +
+        `${formatBytes(s.network.sentBytes)} out)`
+      : ""),
+    row("Battery", formatBattery(s.battery), "battery"),
+    row("GPU", formatPercent(s.gpuUsage), "gpu"),
+    row(
+      "Temperature",
+      s.temperature === null ? ABSENT : `${s.temperature.toFixed(1)} °C`,
+      "temperature",
+    ),
     "",
     "    PID   CPU %   MEM MiB  NAME",
-    ...result.snapshot.topProcesses.map((p) =>
+    ...s.topProcesses.map((p) =>
       `${String(p.pid).padStart(7)} ${p.cpuPercent.toFixed(1).padStart(7)} ${
         p.memoryMb.toFixed(1).padStart(9)
       }  ${printable(p.name)}`
     ),
   ];
-  const failing = Object.entries(result.sources).filter(([, s]) => s.error !== null);
+  const failing = Object.entries(result.sources).filter(([, st]) => sourceState(st) === "failing");
   if (failing.length > 0) {
-    lines.push("", ...failing.map(([name, s]) => `${name}: ${printable(String(s.error))}`));
+    lines.push("", ...failing.map(([name, st]) => `${name}: ${printable(String(st.error))}`));
   }
   return lines.join("\n");
 }

@@ -14,10 +14,10 @@ import {
   UntrustedSocketError,
 } from "../ipc/client.ts";
 import { writeAll } from "./write_all.ts";
+import { ESC, renderView, type WatchStats } from "./view.ts";
 import { frameToJson, jsonLine } from "../ipc/json.ts";
 import { defaultClientSocket } from "../ipc/default_socket.ts";
 import { assertSocketGranted, DEFAULT_SOCKET_PATH, resolveSocketPath } from "../ipc/socket_path.ts";
-import { MOMENTUM_COLOR_NAMES } from "../momentum/momentum.ts";
 import { CommandError, envVar, intFlag, parseFlags, printable } from "./flags.ts";
 
 /** Help text of the watch command. */
@@ -58,113 +58,6 @@ export function parseWatchArgs(args: string[]): WatchOptions | null {
   };
 }
 
-/** Rolling figures the live view shows. */
-export interface WatchStats {
-  /** Frames received in the last second. */
-  fps: number;
-  /** Latency of the newest frame, ms (receive time − sent_at_us). */
-  latencyMs: number;
-  /** Worst latency in the last second, ms. */
-  maxLatencyMs: number;
-  /** Frames missed since watch started. */
-  missed: number;
-}
-
-const ESC = "\x1b[";
-const COLOR_CODES = ["32", "33", "31"]; // green, yellow, red
-
-function bar(percent: number, width = 30): string {
-  const filled = Math.round((Math.min(100, Math.max(0, percent)) / 100) * width);
-  return "█".repeat(filled) + "░".repeat(width - filled);
-}
-
-/** How {@linkcode renderView} draws. */
-export interface ViewOptions {
-  /** Colour the momentum and the "daemon down" line (default true). */
-  ansi?: boolean;
-  /** Terminal height: process rows are dropped from the bottom to fit (default: no limit). */
-  rows?: number;
-  /** Terminal width: longer lines are cut, so none wraps onto another row (default: no limit). */
-  columns?: number;
-}
-
-/** `line` cut to `width` visible characters (the view's own colour codes take no room). */
-function cut(line: string, width: number): string {
-  let visible = 0;
-  let out = "";
-  for (let i = 0; i < line.length;) {
-    if (line.startsWith(ESC, i)) {
-      const end = line.indexOf("m", i);
-      out += line.slice(i, end + 1);
-      i = end + 1;
-      continue;
-    }
-    const char = String.fromCodePoint(line.codePointAt(i)!);
-    if (visible === width) return out.includes(ESC) ? `${out}${ESC}0m` : out;
-    out += char;
-    visible++;
-    i += char.length;
-  }
-  return out;
-}
-
-/**
- * The live view of one frame as text (pure: tested without a terminal). Text from
- * the daemon or the path is shown with control characters escaped. Given `rows`,
- * the view is at most that many lines: the bars stay, the process list loses rows
- * from the bottom and ends with "… n more".
- */
-export function renderView(
-  received: ReceivedFrame | null,
-  stats: WatchStats,
-  status: SubscriberStatus | null,
-  path: string,
-  options: ViewOptions = {},
-): string {
-  const { ansi = true, rows = Infinity, columns = Infinity } = options;
-  const paint = (code: string, text: string) => ansi ? `${ESC}${code}m${text}${ESC}0m` : text;
-  const fit = (lines: string[]) =>
-    lines.slice(0, Math.max(1, rows)).map((line) => cut(line, Math.max(1, columns))).join("\n");
-  const lines = [`opta-metrics watch · ${printable(path)}`];
-  if (status && status.state !== "connected") {
-    lines.push("", paint("31", `daemon down: ${printable(status.reason)} — retrying…`));
-  }
-  if (received === null) return fit(lines);
-  const f = received.frame;
-  const color = MOMENTUM_COLOR_NAMES[f.momentum.color] ?? String(f.momentum.color);
-  const row = (label: string, pct: number) =>
-    `${label.padEnd(12)} ${bar(pct)} ${pct.toFixed(1).padStart(5)} %`;
-  lines.push(
-    "",
-    row("CPU", f.cpuUsage),
-    row("Memory", f.memoryUsage) + `  of ${(f.memoryTotal / 1024 ** 3).toFixed(1)} GiB`,
-    row("Disk (/)", f.diskUsage),
-    `${"Temperature".padEnd(12)} ${
-      f.temperature === null ? "n/a" : `${f.temperature.toFixed(1)} °C`
-    }`,
-    `${"Momentum".padEnd(12)} ${paint(COLOR_CODES[f.momentum.color] ?? "0", color.padEnd(8))} ` +
-      `intensity ${f.momentum.intensity.toFixed(2)}  rotation ${
-        f.momentum.rotationSpeed.toFixed(2)
-      }/s`,
-    "",
-    `frame #${f.sequence}  ${stats.fps} fps  latency ${stats.latencyMs.toFixed(2)} ms ` +
-      `(max ${stats.maxLatencyMs.toFixed(2)} ms/s)  missed ${stats.missed}`,
-    "",
-    "    PID   CPU %   MEM MiB  NAME",
-  );
-  const processes = f.topProcesses.map((p) =>
-    `${String(p.pid).padStart(7)} ${p.cpuPercent.toFixed(1).padStart(7)} ${
-      p.memoryMb.toFixed(1).padStart(9)
-    }  ${printable(p.name)}`
-  );
-  const room = rows - lines.length;
-  if (processes.length > room) {
-    const shown = Math.max(0, room - 1);
-    processes.splice(shown, processes.length - shown, `… ${processes.length - shown} more`);
-  }
-  return fit([...lines, ...processes]);
-}
-
 /** The terminal's size, or no limit when it cannot be read. */
 function terminalSize(): { rows?: number; columns?: number } {
   try {
@@ -173,6 +66,8 @@ function terminalSize(): { rows?: number; columns?: number } {
     return {};
   }
 }
+
+export { renderView, type ViewOptions, type WatchStats } from "./view.ts";
 
 const encoder = new TextEncoder();
 

@@ -6,7 +6,8 @@
  * import { subscribe } from "./client.ts";
  * const stop = new AbortController();
  * for await (const { frame, missed } of subscribe("/tmp/opta-metrics.sock", { signal: stop.signal })) {
- *   console.log(frame.sequence, frame.cpuUsage, frame.momentum.color, missed);
+ *   // Appended readings are null (or []) when the daemon or machine has none.
+ *   console.log(frame.sequence, frame.cpuUsage, frame.network?.receiveBytesPerSecond, missed);
  * }
  * ```
  *
@@ -27,6 +28,19 @@ import { type Clock, sleep, systemClock } from "../time/clock.ts";
 import { WallClock } from "../time/wall_clock.ts";
 import { DecodeError, decodeMetrics, type MetricsFrame } from "./codec.ts";
 import { FrameDecoder, FrameError } from "./framing.ts";
+
+export type { MetricsFrame } from "./codec.ts";
+export type {
+  BatterySample,
+  BatteryState,
+  CoreLevel,
+  DiskIoSample,
+  LoadAverage,
+  MemoryPressure,
+  NetworkSample,
+  ProcessSample,
+  SwapUsage,
+} from "../metrics/types.ts";
 
 /** One frame as the subscriber received it. */
 export interface ReceivedFrame {

@@ -80,6 +80,38 @@ Deno.test("decode prints one JSON object per frame from framed stdin", async () 
   assert.equal(lines[1].momentum.color, "Critical");
 });
 
+Deno.test("decode prints the appended readings by their schema names, absent ones null or []", async () => {
+  const laptop = await Deno.readFile(new URL("laptop.framed.bin", vectors));
+  const server = await Deno.readFile(new URL("linux_server.framed.bin", vectors));
+  const seed = await Deno.readFile(new URL("full.framed.bin", vectors));
+  const run = await cli(["decode"], new Uint8Array([...laptop, ...server, ...seed]));
+  assert.equal(run.code, 0, run.stderr);
+  const [l, s, f] = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual(l.cpu_core_levels, [
+    { name: "Performance", first_core: 0, cores: 8 },
+    { name: "Efficiency", first_core: 8, cores: 2 },
+  ]);
+  assert.equal(l.cpu_cores.length, 10);
+  assert.deepEqual(l.battery, {
+    percent: 72.5,
+    state: "Discharging",
+    on_ac: false,
+    minutes_remaining: 215,
+  });
+  assert.equal(l.gpu_usage, 23.5);
+  assert.equal(l.memory_pressure, "Warning");
+  assert.equal(s.network.interface, "eth0");
+  assert.equal(s.network.received_bytes, 9007199254740991);
+  assert.equal(s.disk_io.write_bytes_per_second, 65536);
+  assert.equal(s.battery, null);
+  assert.equal(s.gpu_usage, null);
+  assert.deepEqual(s.cpu_core_levels, []);
+  for (const key of ["load_average", "swap", "memory_pressure", "network", "disk_io", "battery"]) {
+    assert.equal(f[key], null, `a seed frame has no ${key}`);
+  }
+  assert.deepEqual([f.cpu_cores, f.cpu_core_levels], [[], []]);
+});
+
 Deno.test("decode --raw reads one bare FlatBuffer", async () => {
   const run = await cli(
     ["decode", "--raw"],

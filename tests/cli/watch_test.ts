@@ -14,6 +14,7 @@ import { withDir } from "../support/daemon.ts";
 import { clientPermissionFlags, runWatch } from "../support/client_permissions.ts";
 import { SCRIPT_SNAPSHOT, scriptedFrame, ScriptedListener } from "../support/scripted_listener.ts";
 import { MomentumColor } from "../../src/momentum/momentum.ts";
+import { EXTENDED_SNAPSHOT } from "../support/codec_fixtures.ts";
 
 /** A name that would clear the screen, retitle the window and recolour the terminal. */
 const HOSTILE = "evil\x1b[2J\x1b]0;pwned\x07\x9b31m\x7f\x00end";
@@ -158,6 +159,7 @@ Deno.test("watch --json (client set) prints hostile names as escaped JSON, the s
       const json = JSON.parse(run.stdout);
       assert.equal(json.top_processes[0].name, HOSTILE);
       assert.equal(json.started_at_us, 5, "the run id is in the NDJSON");
+      assert.deepEqual([json.cpu_cores, json.network, json.gpu_usage], [[], null, null]);
     } finally {
       await listener.close();
     }
@@ -277,4 +279,61 @@ Deno.test({
       }
     });
   },
+});
+
+/** A laptop's frame: every appended reading present. */
+function laptop(processes: number): ReceivedFrame {
+  const r = received(Array.from({ length: processes }, (_, i) => `proc-${i}`));
+  return { ...r, frame: { ...r.frame, ...EXTENDED_SNAPSHOT, topProcesses: r.frame.topProcesses } };
+}
+
+Deno.test("renderView shows each appended reading in its own row, with human units", () => {
+  const lines = renderView(laptop(3), stats, null, "p", { ansi: false }).split("\n");
+  const rowOf = (label: string) => lines.find((l) => l.startsWith(label.padEnd(12)));
+  assert.equal(rowOf("  per core"), "  per core   P ▇▆▅▄▃▂▁▁  E ▁ ");
+  assert.equal(rowOf("Load"), "Load         3.50  2.25  1.75");
+  assert.equal(rowOf("Swap"), "Swap         1.0 GiB of 4.0 GiB");
+  assert.equal(rowOf("Pressure"), "Pressure     warning");
+  assert.equal(rowOf("Disk I/O"), "Disk I/O     read 4.0 MiB/s  write 1.0 MiB/s");
+  assert.equal(rowOf("Network"), "Network      en0  ↓ 1.2 MiB/s  ↑ 61.0 KiB/s");
+  assert.equal(rowOf("Battery"), "Battery      81.5 %  discharging  4:07 left");
+  assert.match(rowOf("GPU")!, /^GPU +█+░+ +18\.8 %$/);
+  // The seed's frame (no appended reading) has none of these rows.
+  const seed = renderView(received(["a"]), stats, null, "p", { ansi: false });
+  for (const label of ["  per core", "Load", "Swap", "Pressure", "Disk I/O", "Network", "GPU"]) {
+    assert.ok(!seed.includes(`\n${label.padEnd(12)}`), label);
+  }
+});
+
+Deno.test("renderView on a short terminal: processes go first, then GPU, swap, battery… per-core last", () => {
+  const full = renderView(laptop(10), stats, null, "p", { ansi: false }).split("\n");
+  assert.equal(full.length, 29, "11 seed lines, 8 appended rows, 10 processes");
+  const labels = (rows: number) =>
+    renderView(laptop(10), stats, null, "p", { ansi: false, rows }).split("\n")
+      .map((l) => l.slice(0, 12).trim());
+  const at = (rows: number) => labels(rows).filter((l) => l !== "");
+  // 20 rows: every appended row and one line for the processes ("… 10 more").
+  assert.equal(labels(20).length, 20);
+  assert.ok(at(20).includes("GPU"));
+  assert.equal(labels(20).at(-1), "… 10 more");
+  // One row fewer: GPU goes, the processes keep their one line; then swap, battery, load.
+  assert.ok(!at(19).includes("GPU") && at(19).includes("Swap"));
+  assert.equal(labels(19).at(-1), "… 10 more");
+  assert.ok(!at(18).includes("Swap") && at(18).includes("Battery"));
+  assert.ok(!at(17).includes("Battery") && at(17).includes("Load"));
+  assert.ok(!at(16).includes("Load") && at(16).includes("Pressure"));
+  for (const rows of [12, 13, 14, 15, 16, 17]) {
+    const shown = labels(rows);
+    assert.equal(shown.length, rows);
+    for (const bar of ["CPU", "Memory", "Disk (/)", "Temperature", "Momentum"]) {
+      assert.ok(shown.includes(bar), `${bar} stays at ${rows} rows`);
+    }
+  }
+  assert.ok(at(13).includes("per core") && !at(13).includes("Network"), "per-core goes last");
+  assert.ok(!at(12).includes("per core"));
+  for (
+    const line of renderView(laptop(10), stats, null, "p", { rows: 14, columns: 24 }).split("\n")
+  ) {
+    assert.ok([...line.replace(COLOUR_CODE, "")].length <= 24, line);
+  }
 });
