@@ -71,8 +71,11 @@ def main():
             raise ValueError(f"bad frame length {length}")
         m = SystemMetrics.GetRootAs(read_exact(sock, length), 0)
         temp = m.Temperature()  # None when absent
+        net = m.Network()  # None without a default route, or from an older daemon
+        rx = net.ReceiveBytesPerSecond() if net is not None else None
+        gpu = m.GpuUsage()  # None where no GPU reports it
         print(m.StartedAtUs(), m.Sequence(), m.CpuUsage(), m.MemoryUsage(), temp,
-              m.Momentum().Color(), flush=True)
+              m.Momentum().Color(), rx, gpu, m.CpuCoresLength(), flush=True)
         seen += 1
     return 0
 

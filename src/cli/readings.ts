@@ -61,13 +61,14 @@ export function formatCores(cores: readonly number[], levels: readonly CoreLevel
   if (cores.length === 0) return ABSENT;
   if (levels.length === 0) return coreBlocks(cores);
   const groups: string[] = [];
-  let covered = 0;
+  const listed = new Set<number>();
   for (const level of levels) {
     const slice = cores.slice(level.firstCore, level.firstCore + level.cores);
-    covered += slice.length;
+    for (let i = 0; i < slice.length; i++) listed.add(level.firstCore + i);
     if (slice.length > 0) groups.push(`${printable(level.name.slice(0, 1))} ${coreBlocks(slice)}`);
   }
-  if (covered < cores.length) groups.push(`? ${coreBlocks(cores.slice(covered))}`);
+  const rest = cores.filter((_, i) => !listed.has(i));
+  if (rest.length > 0) groups.push(`? ${coreBlocks(rest)}`);
   return groups.join("  ");
 }
 

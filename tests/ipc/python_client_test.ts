@@ -9,6 +9,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { startDaemon, withDir } from "../support/daemon.ts";
 import { flatcAvailable, runFlatc } from "../support/flatc.ts";
 import { exists } from "../support/host.ts";
+import { ScriptedListener } from "../support/scripted_listener.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SCRIPT = `${ROOT}docs/python/opta_client.py`;
@@ -110,6 +111,33 @@ Deno.test({
           assert.ok(rows.every((r) => Number(r[0]) === run0), "one run id");
         } finally {
           await daemon.stop();
+        }
+      });
+    });
+  },
+});
+
+Deno.test({
+  name: "python3 client: reads the appended fields (network, GPU, per-core) of a laptop's frame",
+  ignore: !pythonReady,
+  async fn() {
+    const laptop = await Deno.readFile(`${ROOT}tests/vectors/laptop.framed.bin`);
+    const server = await Deno.readFile(`${ROOT}tests/vectors/linux_server.framed.bin`);
+    await withReader(async (reader) => {
+      await withDir(async (dir) => {
+        const path = `${dir}/v.sock`;
+        const listener = new ScriptedListener(path, [
+          { frames: [laptop, server], keepOpen: true },
+        ]);
+        try {
+          const run = await runClient(reader, [path, "2"]);
+          assert.equal(run.code, 0, run.stderr);
+          const rows = run.stdout.trim().split("\n").map((l) => l.split(" "));
+          // started_at_us, sequence, cpu, memory, temperature, colour, rx/s, GPU, cores
+          assert.deepEqual(rows[0].slice(6), ["1536000.0", "23.5", "10"]);
+          assert.deepEqual(rows[1].slice(4), ["None", "0", "125000.0", "None", "4"]);
+        } finally {
+          await listener.close();
         }
       });
     });
