@@ -111,14 +111,18 @@ export class FrameEncoder {
     if (this.#template?.fits(snapshot, this.#top)) {
       return this.#slab.frame(this.#template.write(snapshot, momentum, header));
     }
-    const body = this.#build(snapshot, momentum, header);
+    const body = this.#build(snapshot, momentum);
     this.#template = new FrameTemplate(body.slice(), snapshot, this.#top);
     this.#fullBuilds++;
-    return this.#slab.frame(body);
+    return this.#slab.frame(this.#template.write(snapshot, momentum, header));
   }
 
-  /** A full build; the returned view points into the reused builder. */
-  #build(snapshot: Snapshot, momentum: MomentumState, header: FrameHeader): Uint8Array {
+  /**
+   * A full build with every counter (`ulong`) but the run id left 0, for the template
+   * to fill: it writes them as two 32-bit halves, where the builder needs a BigInt
+   * each. The returned view points into the reused builder.
+   */
+  #build(snapshot: Snapshot, momentum: MomentumState): Uint8Array {
     const b = this.#builder;
     b.clear();
     const processes = snapshot.topProcesses;
@@ -143,14 +147,14 @@ export class FrameEncoder {
     MetricsTable.startSystemMetrics(b);
     MetricsTable.addCpuUsage(b, snapshot.cpuUsage);
     MetricsTable.addMemoryUsage(b, snapshot.memoryUsage);
-    MetricsTable.addMemoryTotal(b, toUlong(snapshot.memoryTotal));
+    MetricsTable.addMemoryTotal(b, 0n);
     MetricsTable.addDiskUsage(b, snapshot.diskUsage);
     if (snapshot.temperature !== null) MetricsTable.addTemperature(b, snapshot.temperature);
-    MetricsTable.addTimestamp(b, toUlong(snapshot.timestamp));
+    MetricsTable.addTimestamp(b, 0n);
     MetricsTable.addTopProcesses(b, list);
     MetricsTable.addMomentum(b, animation);
-    MetricsTable.addSequence(b, toUlong(header.sequence));
-    MetricsTable.addSentAtUs(b, toUlong(header.sentAtUs));
+    MetricsTable.addSequence(b, 0n);
+    MetricsTable.addSentAtUs(b, 0n);
     MetricsTable.addStartedAtUs(b, this.#startedAtUs);
     addExtended(b, snapshot, extended);
     b.forceDefaults(false);

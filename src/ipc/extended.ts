@@ -109,6 +109,7 @@ export interface ExtendedOffsets {
 /**
  * Build the vectors and tables of the appended fields; call with `forceDefaults`
  * on, so a 0 is written (an absent `minutes_remaining` would read as "no estimate").
+ * Byte counts are left 0 for the frame template to write, as the seed's counters are.
  * `utf8` gives a name's bytes as the wire carries them (the encoder's cache: the
  * same few names come every build).
  */
@@ -145,16 +146,16 @@ export function buildExtended(
     b.createString(utf8(n.interface)),
     n.receiveBytesPerSecond,
     n.sendBytesPerSecond,
-    toUlong(n.receivedBytes),
-    toUlong(n.sentBytes),
+    0n, // received_bytes and sent_bytes: the frame template writes them
+    0n,
   );
   const d = s.diskIo;
   const diskIo = d === null ? 0 : DiskIoTable.createDiskIo(
     b,
     d.readBytesPerSecond,
     d.writeBytesPerSecond,
-    toUlong(d.readBytes),
-    toUlong(d.writtenBytes),
+    0n, // read_bytes and written_bytes: the frame template writes them
+    0n,
   );
   const battery = s.battery === null ? 0 : buildBattery(b, s.battery);
   return { cpuCores, cpuCoreLevels, network, diskIo, battery };
@@ -186,12 +187,8 @@ export function addExtended(
       LoadAverageStruct.createLoadAverage(b, load.one, load.five, load.fifteen),
     );
   }
-  if (s.swap !== null) {
-    MetricsTable.addSwap(
-      b,
-      SwapStruct.createSwap(b, toUlong(s.swap.used), toUlong(s.swap.total)),
-    );
-  }
+  // Swap's used and total: the frame template writes them.
+  if (s.swap !== null) MetricsTable.addSwap(b, SwapStruct.createSwap(b, 0n, 0n));
   const pressure = s.memoryPressure === null ? undefined : PRESSURE_TO_WIRE[s.memoryPressure];
   if (pressure !== undefined) MetricsTable.addMemoryPressure(b, pressure);
   if (offsets.network !== 0) MetricsTable.addNetwork(b, offsets.network);

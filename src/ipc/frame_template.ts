@@ -12,7 +12,14 @@
  * @module
  */
 
-import { fieldPosition, MOMENTUM_STATE, ROOT, type ScalarField } from "./layout.ts";
+import {
+  DISK_IO,
+  fieldPosition,
+  MOMENTUM_STATE,
+  NETWORK,
+  ROOT,
+  type ScalarField,
+} from "./layout.ts";
 import { type ExtendedReadings, sameExtended } from "./extended.ts";
 import type { ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumState } from "../momentum/momentum.ts";
@@ -41,14 +48,25 @@ interface Positions {
   readonly intensity: number;
   readonly color: number;
   readonly rotationSpeed: number;
+  readonly swap: number;
+  readonly receivedBytes: number;
+  readonly sentBytes: number;
+  readonly readBytes: number;
+  readonly writtenBytes: number;
 }
 
 /** Where the patched scalars sit in `view`, a body this process built. */
 function positionsIn(view: DataView): Positions {
   const root = view.getUint32(0, true);
   const at = (table: number, field: ScalarField) => fieldPosition(view, table, field.slot);
-  const link = fieldPosition(view, root, ROOT.momentum.slot);
-  const momentum = link + view.getUint32(link, true);
+  /** The table a root reference points to, or 0 when the root does not carry it. */
+  const table = (slot: number) => {
+    const link = fieldPosition(view, root, slot);
+    return link === 0 ? 0 : link + view.getUint32(link, true);
+  };
+  const momentum = table(ROOT.momentum.slot);
+  const network = table(ROOT.network.slot);
+  const diskIo = table(ROOT.diskIo.slot);
   return {
     cpuUsage: at(root, ROOT.cpuUsage),
     memoryUsage: at(root, ROOT.memoryUsage),
@@ -61,6 +79,11 @@ function positionsIn(view: DataView): Positions {
     intensity: at(momentum, MOMENTUM_STATE.intensity),
     color: at(momentum, MOMENTUM_STATE.color),
     rotationSpeed: at(momentum, MOMENTUM_STATE.rotationSpeed),
+    swap: fieldPosition(view, root, ROOT.swap.slot),
+    receivedBytes: network && at(network, NETWORK.receivedBytes),
+    sentBytes: network && at(network, NETWORK.sentBytes),
+    readBytes: diskIo && at(diskIo, DISK_IO.readBytes),
+    writtenBytes: diskIo && at(diskIo, DISK_IO.writtenBytes),
   };
 }
 
@@ -71,6 +94,7 @@ export class FrameTemplate {
   readonly #at: Positions;
   readonly #processes: readonly ProcessSample[];
   readonly #extended: ExtendedReadings;
+  #countersWritten = false;
 
   /**
    * Keeps `body` (a frame body built with every seed scalar present from `snapshot`)
@@ -121,6 +145,23 @@ export class FrameTemplate {
     view.setFloat32(at.intensity, momentum.intensity, true);
     view.setInt8(at.color, momentum.color);
     view.setFloat32(at.rotationSpeed, momentum.rotationSpeed, true);
+    // The appended counters are part of what `fits` compares, so they are the same on
+    // every write of one template: written once, as the full build leaves them 0.
+    if (this.#countersWritten) return this.#bytes;
+    this.#countersWritten = true;
+    const { swap, network, diskIo } = snapshot;
+    if (at.swap !== 0 && swap !== null) {
+      this.#ulong(at.swap, swap.used);
+      this.#ulong(at.swap + 8, swap.total);
+    }
+    if (at.receivedBytes !== 0 && network !== null) {
+      this.#ulong(at.receivedBytes, network.receivedBytes);
+      this.#ulong(at.sentBytes, network.sentBytes);
+    }
+    if (at.readBytes !== 0 && diskIo !== null) {
+      this.#ulong(at.readBytes, diskIo.readBytes);
+      this.#ulong(at.writtenBytes, diskIo.writtenBytes);
+    }
     return this.#bytes;
   }
 
