@@ -29,8 +29,8 @@ import {
   Opta_Metrics_SystemMetrics as MetricsTable,
 } from "./generated/system_metrics_generated.ts";
 import { verifySystemMetrics } from "./verify.ts";
-import { readExtended } from "./extended.ts";
-import type { ProcessSample, Snapshot } from "../metrics/types.ts";
+import { BATTERY_STATE_BY_WIRE, type ExtendedReadings, PRESSURE_BY_WIRE } from "./extended.ts";
+import type { CoreLevel, ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../momentum/momentum.ts";
 
 /** The schema's `file_identifier`: bytes 4–7 of every frame body. */
@@ -153,4 +153,59 @@ export function decodeAnimation(body: Uint8Array): AnimationFields {
       startedAtUs: Number(root.startedAtUs()),
     };
   });
+}
+
+/** The appended fields of a verified root table; absent ones as null or []. */
+function readExtended(root: MetricsTable): ExtendedReadings {
+  // One element at a time: the generated `cpuCoresArray()` views the buffer as a
+  // Float32Array, which throws when a frame body starts at an unaligned offset.
+  const cpuCores: number[] = [];
+  const coreCount = root.cpuCoresLength();
+  for (let i = 0; i < coreCount; i++) cpuCores.push(root.cpuCores(i)!);
+  const cpuCoreLevels: CoreLevel[] = [];
+  const levelCount = root.cpuCoreLevelsLength();
+  for (let i = 0; i < levelCount; i++) {
+    const level = root.cpuCoreLevels(i)!;
+    cpuCoreLevels.push({
+      name: level.name() ?? "",
+      firstCore: level.firstCore(),
+      cores: level.cores(),
+    });
+  }
+  const load = root.loadAverage();
+  const swap = root.swap();
+  const pressure = root.memoryPressure();
+  const n = root.network();
+  const d = root.diskIo();
+  const battery = root.battery();
+  return {
+    cpuCores,
+    cpuCoreLevels,
+    loadAverage: load === null
+      ? null
+      : { one: load.one(), five: load.five(), fifteen: load.fifteen() },
+    swap: swap === null ? null : { used: Number(swap.used()), total: Number(swap.total()) },
+    // A level a newer schema adds reads as "not reported", never as a wrong level.
+    memoryPressure: pressure === null ? null : PRESSURE_BY_WIRE[pressure] ?? null,
+    network: n === null ? null : {
+      interface: n.interface_() ?? "",
+      receiveBytesPerSecond: n.receiveBytesPerSecond(),
+      sendBytesPerSecond: n.sendBytesPerSecond(),
+      receivedBytes: Number(n.receivedBytes()),
+      sentBytes: Number(n.sentBytes()),
+    },
+    diskIo: d === null ? null : {
+      readBytesPerSecond: d.readBytesPerSecond(),
+      writeBytesPerSecond: d.writeBytesPerSecond(),
+      readBytes: Number(d.readBytes()),
+      writtenBytes: Number(d.writtenBytes()),
+    },
+    battery: battery === null ? null : {
+      percent: battery.percent(),
+      state: BATTERY_STATE_BY_WIRE[battery.state()] ?? "unknown",
+      onAc: battery.onAc(),
+      minutesRemaining: battery.minutesRemaining(),
+    },
+    gpuUsage: root.gpuUsage(),
+  };
 }

@@ -1,8 +1,7 @@
 /**
- * The fields appended to `SystemMetrics` after the seed's (issue #17): how the
- * encoder writes them, how the frame template tells whether two snapshots carry
- * the same ones, and how the decoder reads them back. Every one is absent from a
- * frame when its snapshot value is null (or, for the two vectors, empty), so a
+ * The fields appended to `SystemMetrics` after the seed's: how the encoder writes
+ * them and how the frame template tells whether two snapshots carry the same ones
+ * (`decoder.ts` reads them back). Every one is absent from a frame when its snapshot value is null (or, for the two vectors, empty), so a
  * snapshot with none of them encodes to the seed's bytes exactly.
  *
  * @module
@@ -260,59 +259,4 @@ function sameBattery(a: BatterySample | null, b: BatterySample | null): boolean 
   if (a === b) return true;
   return a !== null && b !== null && Object.is(a.percent, b.percent) && a.state === b.state &&
     a.onAc === b.onAc && Object.is(a.minutesRemaining, b.minutesRemaining);
-}
-
-/** The appended fields of a verified root table; absent ones as null or []. */
-export function readExtended(root: MetricsTable): ExtendedReadings {
-  // One element at a time: the generated `cpuCoresArray()` views the buffer as a
-  // Float32Array, which throws when a frame body starts at an unaligned offset.
-  const cpuCores: number[] = [];
-  const coreCount = root.cpuCoresLength();
-  for (let i = 0; i < coreCount; i++) cpuCores.push(root.cpuCores(i)!);
-  const cpuCoreLevels: CoreLevel[] = [];
-  const levelCount = root.cpuCoreLevelsLength();
-  for (let i = 0; i < levelCount; i++) {
-    const level = root.cpuCoreLevels(i)!;
-    cpuCoreLevels.push({
-      name: level.name() ?? "",
-      firstCore: level.firstCore(),
-      cores: level.cores(),
-    });
-  }
-  const load = root.loadAverage();
-  const swap = root.swap();
-  const pressure = root.memoryPressure();
-  const n = root.network();
-  const d = root.diskIo();
-  const battery = root.battery();
-  return {
-    cpuCores,
-    cpuCoreLevels,
-    loadAverage: load === null
-      ? null
-      : { one: load.one(), five: load.five(), fifteen: load.fifteen() },
-    swap: swap === null ? null : { used: Number(swap.used()), total: Number(swap.total()) },
-    // A level a newer schema adds reads as "not reported", never as a wrong level.
-    memoryPressure: pressure === null ? null : PRESSURE_BY_WIRE[pressure] ?? null,
-    network: n === null ? null : {
-      interface: n.interface_() ?? "",
-      receiveBytesPerSecond: n.receiveBytesPerSecond(),
-      sendBytesPerSecond: n.sendBytesPerSecond(),
-      receivedBytes: Number(n.receivedBytes()),
-      sentBytes: Number(n.sentBytes()),
-    },
-    diskIo: d === null ? null : {
-      readBytesPerSecond: d.readBytesPerSecond(),
-      writeBytesPerSecond: d.writeBytesPerSecond(),
-      readBytes: Number(d.readBytes()),
-      writtenBytes: Number(d.writtenBytes()),
-    },
-    battery: battery === null ? null : {
-      percent: battery.percent(),
-      state: BATTERY_STATE_BY_WIRE[battery.state()] ?? "unknown",
-      onAc: battery.onAc(),
-      minutesRemaining: battery.minutesRemaining(),
-    },
-    gpuUsage: root.gpuUsage(),
-  };
 }
