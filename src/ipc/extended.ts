@@ -1,8 +1,9 @@
 /**
  * The fields appended to `SystemMetrics` after the seed's: how the encoder writes
  * them and how the frame template tells whether two snapshots carry the same ones
- * (`decoder.ts` reads them back). Every one is absent from a frame when its snapshot value is null (or, for the two vectors, empty), so a
- * snapshot with none of them encodes to the seed's bytes exactly.
+ * (`decoder.ts` reads them back). Every one is absent from a frame when its
+ * snapshot value is null (or, for the two vectors, empty), so a snapshot with none
+ * of them encodes to the seed's bytes exactly.
  *
  * @module
  */
