@@ -9,7 +9,8 @@
 import { cpus } from "node:os";
 import { CPU_MIN_WINDOW_MS, type CpuTimes, CpuWindow } from "./cpu.ts";
 import { type Clock, sleep, systemClock } from "../time/clock.ts";
-import { polledSource, type Source } from "./source.ts";
+import { type Source } from "./source.ts";
+import { polledSource } from "./polled_source.ts";
 import type { CoreLevel } from "./types.ts";
 
 /** Where the CPU source reads its counters and its clock; tests substitute both. */

@@ -10,7 +10,7 @@ import { decodeMetrics, type MetricsFrame } from "../../src/ipc/codec.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
 import { serve } from "../../src/daemon/serve.ts";
 import type { Platform } from "../../src/metrics/platform.ts";
-import { polledSource } from "../../src/metrics/source.ts";
+import { polledSource } from "../../src/metrics/polled_source.ts";
 import { DEFAULT_MOMENTUM_CONFIG } from "../../src/momentum/momentum.ts";
 import { startDaemon, withDir } from "../support/daemon.ts";
 import { noteWhen } from "../support/note.ts";

@@ -10,12 +10,12 @@ import { LINUX_TOOLS, linuxPlatform } from "../../src/metrics/linux/platform.ts"
 import { type Cadences, failureKey, Sampler } from "../../src/metrics/sampler.ts";
 import { ParseError } from "../../src/metrics/parse_error.ts";
 import {
-  polledSource,
   type Readings,
   type Source,
   type SourceName,
   type SourceSink,
 } from "../../src/metrics/source.ts";
+import { polledSource } from "../../src/metrics/polled_source.ts";
 import { Schedule } from "../../src/time/schedule.ts";
 import { collectingLogger } from "../support/log_lines.ts";
 import { childrenOf, fakeTool, withTempDir } from "../support/procs.ts";

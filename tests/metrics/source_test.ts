@@ -4,12 +4,9 @@
  * streamed sources run real children (fake tools); only their output takes real time.
  */
 import assert from "node:assert/strict";
-import {
-  GARBAGE_LINES,
-  polledSource,
-  type Readings,
-  streamedSource,
-} from "../../src/metrics/source.ts";
+import { type Readings } from "../../src/metrics/source.ts";
+import { polledSource } from "../../src/metrics/polled_source.ts";
+import { GARBAGE_LINES, streamedSource } from "../../src/metrics/streamed_source.ts";
 import { Schedule } from "../../src/time/schedule.ts";
 import { childrenOf, fakeTool, withTempDir } from "../support/procs.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";

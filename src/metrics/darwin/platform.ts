@@ -17,14 +17,9 @@ import { cpuSource } from "../cpu_source.ts";
 import { diskUsagePercent, findDfMount, parseDf } from "../df.ts";
 import { ParseError } from "../parse_error.ts";
 import type { MachineFacts, Platform, SourceOptions } from "../platform.ts";
-import {
-  fallbackSource,
-  type LineParser,
-  polledSource,
-  type Readings,
-  type Source,
-  streamedSource,
-} from "../source.ts";
+import { type Readings, type Source } from "../source.ts";
+import { polledSource } from "../polled_source.ts";
+import { fallbackSource, type LineParser, streamedSource } from "../streamed_source.ts";
 import { coreLevelsFromSysctl } from "./perflevels.ts";
 import { parsePs } from "./ps.ts";
 import {

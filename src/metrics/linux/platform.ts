@@ -16,13 +16,9 @@ import { cpuSource } from "../cpu_source.ts";
 import { dfCapacityPercent, findDfMount, parseDf } from "../df.ts";
 import { ParseError } from "../parse_error.ts";
 import type { MachineFacts, Platform, SourceOptions } from "../platform.ts";
-import {
-  type LineParser,
-  polledSource,
-  type Readings,
-  type Source,
-  streamedSource,
-} from "../source.ts";
+import { type Readings, type Source } from "../source.ts";
+import { polledSource } from "../polled_source.ts";
+import { type LineParser, streamedSource } from "../streamed_source.ts";
 import { GrepBatch } from "./proc_files.ts";
 import {
   batteryReader,
