@@ -1,13 +1,16 @@
 /**
  * What each source costs: every source of this platform runs alone, at its default
- * cadence, on a schedule of its own, for a window of N seconds; the CPU this process
- * and its children (spawned tools, live or reaped) used in that window, minus an
- * empty window measured in the same run, is that source's cost. Printed as a table:
- * reads, CPU per read, % of one core at the default cadence and at the idle cadence
- * (every source at most once per 10 s while no client is connected).
+ * cadence, inside a 25 Hz tick like the daemon's (the tick runs the schedule's due
+ * reads, so a read adds no wake-up of its own), for a window of N seconds; the CPU
+ * this process and its children (spawned tools, live or reaped) used in that
+ * window, minus a window of the bare tick measured in the same run, is that
+ * source's cost. A last row runs every source together, as the sampler does (on
+ * Linux the `/proc` reads due in the same tick then share one `grep`). Printed as a
+ * table: reads, CPU per read, % of one core at the default cadence and, per read,
+ * at the idle cadence (every source at most once per 10 s while no client is
+ * connected).
  *
- * The daemon adds nothing per source beyond this: the tick only copies the latest
- * readings into the frame. The whole daemon is measured by `bench/stream_bench.ts`.
+ * The whole daemon is measured by `bench/stream_bench.ts`.
  *
  *   deno run -A bench/sources_bench.ts                # 30 s per source
  *   deno run -A bench/sources_bench.ts --seconds 60   # steadier figures
@@ -24,7 +27,7 @@ import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { currentPlatform } from "../src/metrics/current.ts";
 import { DEFAULT_CADENCES } from "../src/metrics/sampler.ts";
-import { SOURCE_NAMES, type SourceName } from "../src/metrics/source.ts";
+import { type Source, SOURCE_NAMES } from "../src/metrics/source.ts";
 import { systemClock } from "../src/time/clock.ts";
 import { Schedule } from "../src/time/schedule.ts";
 import { benchFlags } from "./support/args.ts";
@@ -60,47 +63,68 @@ async function cpuMsDuring(work: () => Promise<void>): Promise<number> {
   return (self.user + self.system) / 1000 + (childTicks * 1000) / CLOCK_TICKS;
 }
 
+/** A 25 Hz tick running the schedule's due work, as the daemon's does; returns its stop. */
+function tick(schedule: Schedule): () => void {
+  const timer = setInterval(() => schedule.runDue(), 40);
+  return () => clearInterval(timer);
+}
+
 const platform = await currentPlatform();
 const facts = await platform.facts();
-const sources = platform.sources(facts, { top: 10 });
 const windowMs = seconds * 1000;
 
-const emptyMs = await cpuMsDuring(() => sleep(windowMs));
+const emptyMs = await cpuMsDuring(async () => {
+  const stop = tick(new Schedule(systemClock));
+  await sleep(windowMs);
+  stop();
+});
 console.log(
-  `# each source alone for ${seconds} s on ${platform.name}; empty window: ${
+  `# each source alone for ${seconds} s inside a 25 Hz tick on ${platform.name}; the bare tick: ${
     emptyMs.toFixed(1)
   } ms of CPU (subtracted)`,
 );
 console.log("| source | cadence | reads | failures | CPU per read | at cadence | at idle (10 s) |");
 console.log("|---|---|---|---|---|---|---|");
-for (const source of sources) {
-  if (!only.includes(source.name)) continue;
-  const name: SourceName = source.name;
-  const cadence = DEFAULT_CADENCES[name];
+
+/** Run `sources` together for the window; one table row named `label`. */
+async function row(label: string, sources: Source[]): Promise<void> {
   let reads = 0;
   let failures = 0;
   let lastError = "";
   const schedule = new Schedule(systemClock);
   const usedMs = await cpuMsDuring(async () => {
-    schedule.driveWithTimer(true);
-    source.start(cadence, {
-      emit: () => reads++,
-      fail: (error) => {
-        failures++;
-        lastError = error.message;
-      },
-    }, schedule);
+    const stop = tick(schedule);
+    for (const source of sources) {
+      source.start(DEFAULT_CADENCES[source.name], {
+        emit: () => reads++,
+        fail: (error) => {
+          failures++;
+          lastError = error.message;
+        },
+      }, schedule);
+    }
     await sleep(windowMs);
-    await source.stop();
-    schedule.driveWithTimer(false);
+    await Promise.all(sources.map((source) => source.stop()));
+    stop();
   });
   const costMs = Math.max(0, usedMs - emptyMs);
-  const perRead = reads > 0 ? costMs / reads : NaN;
-  const pct = (intervalMs: number) => (100 * perRead) / intervalMs;
-  const idleMs = Math.max(cadence, DEFAULT_CADENCES.idle);
-  console.log(
-    `| ${name} | ${cadence} ms | ${reads} | ${failures}${failures ? ` (${lastError})` : ""} | ${
-      perRead.toFixed(2)
-    } ms | ${pct(cadence).toFixed(3)} % | ${pct(idleMs).toFixed(3)} % |`,
-  );
+  const pct = (ms: number) => `${((100 * ms) / windowMs).toFixed(3)} %`;
+  if (sources.length === 1) {
+    const cadence = DEFAULT_CADENCES[sources[0].name];
+    const perRead = reads > 0 ? costMs / reads : NaN;
+    const idleMs = Math.max(cadence, DEFAULT_CADENCES.idle);
+    console.log(
+      `| ${label} | ${cadence} ms | ${reads} | ${failures}${failures ? ` (${lastError})` : ""} | ${
+        perRead.toFixed(2)
+      } ms | ${pct(costMs)} | ${((100 * perRead) / idleMs).toFixed(3)} % |`,
+    );
+  } else {
+    console.log(`| ${label} | default | ${reads} | ${failures} | — | ${pct(costMs)} | — |`);
+  }
 }
+
+for (const source of platform.sources(facts, { top: 10 })) {
+  if (only.includes(source.name)) await row(source.name, [source]);
+}
+const chosen = platform.sources(facts, { top: 10 }).filter((s) => only.includes(s.name));
+if (chosen.length > 1) await row(`**${chosen.length} sources together**`, chosen);
