@@ -7,7 +7,7 @@
  * source's cost. A last row runs every source together, as the sampler does (on
  * Linux the `/proc` reads due in the same tick then share one `grep`). Printed as a
  * table: reads, CPU per read, % of one core at the default cadence and, per read,
- * at the idle cadence (every source at most once per 10 s while no client is
+ * at the idle cadence (every source at most once per 30 s while no client is
  * connected).
  *
  * The whole daemon is measured by `bench/stream_bench.ts`.
@@ -83,7 +83,7 @@ console.log(
     emptyMs.toFixed(1)
   } ms of CPU (subtracted)`,
 );
-console.log("| source | cadence | reads | failures | CPU per read | at cadence | at idle (10 s) |");
+console.log("| source | cadence | reads | failures | CPU per read | at cadence | at idle (30 s) |");
 console.log("|---|---|---|---|---|---|---|");
 
 /** Run `sources` together for the window; one table row named `label`. */

@@ -50,7 +50,7 @@ Sources (see README, "Where the numbers come from"):
   --SOURCE-interval DUR     how often SOURCE reads (DUR: 250ms, 2s, 1m, or milliseconds);
                             defaults:
 ${cadenceDefaults()}
-  --idle-interval DUR       every source's interval while no client is connected (default ${DEFAULT_CADENCES.idle}ms)
+  --idle-interval DUR       every source's interval while no client is connected (default ${formatMs(DEFAULT_CADENCES.idle)})
 Momentum (percent):
   --active-cpu P --active-memory P      default 60, 60
   --critical-cpu P --critical-memory P  default 90, 85

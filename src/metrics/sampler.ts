@@ -49,7 +49,10 @@ export interface Cadences {
   battery: number;
   /** GPU busy percent (default 2000). */
   gpu: number;
-  /** Every source's interval while idle, unless its own is longer (default 10000). */
+  /**
+   * Every source's interval while idle, unless its own is longer (default 30000): nobody
+   * sees the values then, and the first frame after a connect says how old they are.
+   */
   idle: number;
 }
 
@@ -67,7 +70,7 @@ export const DEFAULT_CADENCES: Readonly<Cadences> = Object.freeze({
   diskio: 1000,
   battery: 30_000,
   gpu: 2000,
-  idle: 10_000,
+  idle: 30_000,
 });
 
 /** Options of {@linkcode Sampler}. */
