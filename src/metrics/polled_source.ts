@@ -9,6 +9,9 @@ import { Backoff } from "../time/backoff.ts";
 import type { Schedule } from "../time/schedule.ts";
 import type { Readings, Source, SourceName, SourceSink } from "./source.ts";
 
+/** What a polled source runs: one reading, or a failure (thrown or rejected). */
+export type PolledRead = (signal: AbortSignal) => Promise<Readings> | Readings;
+
 /** Longest pause between retries of a failing polled source. */
 export const MAX_RETRY_MS = 60_000;
 
@@ -24,7 +27,7 @@ export const MAX_RETRY_MS = 60_000;
  */
 export function polledSource(
   name: SourceName,
-  read: (signal: AbortSignal) => Promise<Readings> | Readings,
+  read: PolledRead,
 ): Source {
   let active = false;
   let intervalMs = 0;

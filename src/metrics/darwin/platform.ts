@@ -19,6 +19,7 @@ import { ParseError } from "../parse_error.ts";
 import type { MachineFacts, Platform, SourceOptions } from "../platform.ts";
 import { type Readings, type Source } from "../source.ts";
 import { polledSource } from "../polled_source.ts";
+import { loadSource, swapSource } from "../runtime_sources.ts";
 import { fallbackSource, type LineParser, streamedSource } from "../streamed_source.ts";
 import { coreLevelsFromSysctl } from "./perflevels.ts";
 import { parsePs } from "./ps.ts";
@@ -26,10 +27,8 @@ import {
   batteryReader,
   diskIoReader,
   gpuReader,
-  loadReader,
   networkReader,
   pressureReader,
-  swapReader,
 } from "./readers.ts";
 import { interpretSysctlRun, STATIC_SYSCTL_KEYS, staticFactsFromSysctl } from "./sysctl.ts";
 import { memoryUsedBytes, parseVmStat } from "./vm_stat.ts";
@@ -161,8 +160,8 @@ export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
           if (usage == null) throw new ParseError("df", 0, "no usable row for /");
           return { diskUsage: usage };
         }),
-        polledSource("load", loadReader()),
-        polledSource("swap", swapReader()),
+        loadSource(),
+        swapSource(),
         polledSource("pressure", pressureReader(tools.sysctl)),
         polledSource("network", networkReader(tools, systemClock)),
         polledSource("diskio", diskIoReader(tools.ioreg, systemClock)),

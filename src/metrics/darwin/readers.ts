@@ -1,8 +1,9 @@
 /**
- * The reads of the macOS sources added after the seed: load and swap from Deno's own APIs
- * (no spawn), memory pressure from one `sysctl`, network from `netstat -ibn` (the default
- * route's interface from `route`, rarely), disk throughput and GPU from `ioreg`, the battery
- * from `pmset`. Each read spawns at most one tool, except when the route is due.
+ * The reads of the macOS sources added after the seed (load and swap, from Deno's own
+ * APIs, are in `runtime_sources.ts`): memory pressure from one `sysctl`, network from
+ * `netstat -ibn` (the default route's interface from `route`, rarely), disk throughput and
+ * GPU from `ioreg`, the battery from `pmset`. Each read spawns at most one tool, except when
+ * the route is due.
  *
  * @module
  */
@@ -10,35 +11,13 @@
 import { runCommand } from "../../process/run.ts";
 import type { Clock } from "../../time/clock.ts";
 import { RateWindow, readRates } from "../rate.ts";
-import type { Readings } from "../source.ts";
+import type { PolledRead as Read } from "../polled_source.ts";
 import { blockStorageBytes, gpuUtilization } from "./ioreg.ts";
 import { linkCountersOf, parseNetstatLinks } from "./netstat.ts";
 import { parsePmsetBatt } from "./pmset.ts";
 import { memoryPressureFromSysctl, PRESSURE_SYSCTL_KEY } from "./pressure.ts";
 import { noDefaultRoute, parseRouteInterface } from "./route.ts";
 import { interpretSysctlRun } from "./sysctl.ts";
-
-/** A polled source's read. */
-export type Read = (signal: AbortSignal) => Promise<Readings> | Readings;
-
-/** Load averages from `Deno.loadavg()` (`getloadavg`; `--allow-sys=loadavg`). */
-export function loadReader(): Read {
-  return () => {
-    const [one, five, fifteen] = Deno.loadavg();
-    return { loadAverage: { one, five, fifteen } };
-  };
-}
-
-/**
- * Swap from `Deno.systemMemoryInfo()`, which reads the `vm.swapusage` sysctl in process on
- * macOS (`xsu_total`, `xsu_avail`, bytes): what `sysctl vm.swapusage` prints, without a spawn.
- */
-export function swapReader(): Read {
-  return () => {
-    const { swapTotal, swapFree } = Deno.systemMemoryInfo();
-    return { swap: { used: Math.max(0, swapTotal - swapFree), total: swapTotal } };
-  };
-}
 
 /**
  * Memory pressure from `sysctl kern.memorystatus_vm_pressure_level`; null on a macOS that

@@ -18,16 +18,15 @@ import { ParseError } from "../parse_error.ts";
 import type { MachineFacts, Platform, SourceOptions } from "../platform.ts";
 import { type Readings, type Source } from "../source.ts";
 import { polledSource } from "../polled_source.ts";
+import { loadSource, swapSource } from "../runtime_sources.ts";
 import { type LineParser, streamedSource } from "../streamed_source.ts";
 import { GrepBatch } from "./proc_files.ts";
 import {
   batteryReader,
   diskIoReader,
   gpuReader,
-  loadReader,
   networkReader,
   pressureReader,
-  swapReader,
 } from "./readers.ts";
 import { parseThermal, printedFiles, thermalFiles } from "./thermal.ts";
 import { TopStream } from "./top.ts";
@@ -108,8 +107,8 @@ export function linuxPlatform(tools: LinuxTools = LINUX_TOOLS): Platform {
           return { diskUsage: usage };
         }),
         polledSource("temperature", temperatureReader(tools.grep)),
-        polledSource("load", loadReader()),
-        polledSource("swap", swapReader()),
+        loadSource(),
+        swapSource(),
         polledSource("pressure", pressureReader(files)),
         polledSource("network", networkReader(files, clock)),
         polledSource("diskio", diskIoReader(files, clock)),

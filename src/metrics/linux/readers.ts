@@ -1,7 +1,7 @@
 /**
- * The reads of the Linux sources added after the seed: load and swap from Deno's own
- * APIs (no spawn), the rest from `/proc` and `/sys` through a {@linkcode FileReader}
- * (one grep, shared by the reads due in the same tick).
+ * The reads of the Linux sources added after the seed (load and swap, from Deno's own
+ * APIs, are in `runtime_sources.ts`), from `/proc` and `/sys` through a
+ * {@linkcode FileReader} (one grep, shared by the reads due in the same tick).
  *
  * @module
  */
@@ -9,32 +9,13 @@
 import type { Clock } from "../../time/clock.ts";
 import { ParseError } from "../parse_error.ts";
 import { RateWindow, readRates } from "../rate.ts";
-import type { Readings } from "../source.ts";
+import type { PolledRead as Read } from "../polled_source.ts";
 import { DISKSTATS_FILE, parseDiskstats } from "./diskstats.ts";
 import { gpuFiles, parseGpuBusy } from "./gpu.ts";
 import { parseBattery, powerSupplyFiles } from "./power_supply.ts";
 import { type FileReader, ProbedFiles } from "./proc_files.ts";
 import { defaultInterfaceBytes, NET_FILES } from "./proc_net.ts";
 import { parsePressure, PRESSURE_FILE, pressureLevel } from "./pressure.ts";
-
-/** A polled source's read. */
-export type Read = (signal: AbortSignal) => Promise<Readings> | Readings;
-
-/** Load averages from `Deno.loadavg()` (the kernel's `/proc/loadavg`; `--allow-sys=loadavg`). */
-export function loadReader(): Read {
-  return () => {
-    const [one, five, fifteen] = Deno.loadavg();
-    return { loadAverage: { one, five, fifteen } };
-  };
-}
-
-/** Swap from `Deno.systemMemoryInfo()` (`SwapTotal`/`SwapFree` of `/proc/meminfo`). */
-export function swapReader(): Read {
-  return () => {
-    const { swapTotal, swapFree } = Deno.systemMemoryInfo();
-    return { swap: { used: Math.max(0, swapTotal - swapFree), total: swapTotal } };
-  };
-}
 
 /** Memory pressure from PSI; null on a kernel without it (the file is absent or unreadable). */
 export function pressureReader(reader: FileReader): Read {
