@@ -14,32 +14,13 @@
 import { decodeAnimation, decodeMetrics, FrameEncoder } from "../src/ipc/codec.ts";
 import { frameToJson } from "../src/ipc/json.ts";
 import type { Snapshot } from "../src/metrics/types.ts";
+import { VECTOR_CASES } from "../tests/vectors/cases.ts";
 import { MomentumColor, type MomentumState } from "../src/momentum/momentum.ts";
 
+/** The vectors' Apple-silicon laptop (every appended field present), with real-looking processes. */
+const laptop = VECTOR_CASES.find((c) => c.name === "laptop")!.snapshot;
 const snapshot: Snapshot = {
-  cpuCores: [92.5, 81.3, 64, 40.5, 33.8, 20, 12.5, 7.8, 3.5, 1.3],
-  cpuCoreLevels: [
-    { name: "Performance", firstCore: 0, cores: 8 },
-    { name: "Efficiency", firstCore: 8, cores: 2 },
-  ],
-  loadAverage: { one: 4.25, five: 3.5, fifteen: 2.75 },
-  swap: { used: 1610612736, total: 3221225472 },
-  memoryPressure: "normal",
-  network: {
-    interface: "en0",
-    receiveBytesPerSecond: 1536000,
-    sendBytesPerSecond: 98304,
-    receivedBytes: 48318382080,
-    sentBytes: 6442450944,
-  },
-  diskIo: {
-    readBytesPerSecond: 8388608,
-    writeBytesPerSecond: 2097152,
-    readBytes: 1099511627776,
-    writtenBytes: 549755813888,
-  },
-  battery: { percent: 72.5, state: "discharging", onAc: false, minutesRemaining: 215 },
-  gpuUsage: 23.5,
+  ...laptop,
   cpuUsage: 37.5,
   memoryUsage: 70.7,
   memoryTotal: 34359738368,

@@ -29,8 +29,8 @@ import {
   Opta_Metrics_SystemMetrics as MetricsTable,
 } from "./generated/system_metrics_generated.ts";
 import { verifySystemMetrics } from "./verify.ts";
-import { BATTERY_STATE_BY_WIRE, type ExtendedReadings, PRESSURE_BY_WIRE } from "./extended.ts";
-import type { CoreLevel, ProcessSample, Snapshot } from "../metrics/types.ts";
+import { BATTERY_STATE_BY_WIRE, PRESSURE_BY_WIRE } from "./extended.ts";
+import type { CoreLevel, ExtendedReadings, ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../momentum/momentum.ts";
 
 /** The schema's `file_identifier`: bytes 4–7 of every frame body. */

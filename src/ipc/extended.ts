@@ -24,23 +24,9 @@ import type {
   BatterySample,
   BatteryState,
   CoreLevel,
+  ExtendedReadings,
   MemoryPressure,
-  Snapshot,
 } from "../metrics/types.ts";
-
-/** The appended fields of a snapshot. */
-export type ExtendedReadings = Pick<
-  Snapshot,
-  | "cpuCores"
-  | "cpuCoreLevels"
-  | "loadAverage"
-  | "swap"
-  | "memoryPressure"
-  | "network"
-  | "diskIo"
-  | "battery"
-  | "gpuUsage"
->;
 
 /** The pressure levels by wire value, as the schema's `MemoryPressure` numbers them. */
 export const PRESSURE_BY_WIRE: readonly MemoryPressure[] = ["normal", "warning", "critical"];

@@ -20,8 +20,8 @@ import {
   ROOT,
   type ScalarField,
 } from "./layout.ts";
-import { type ExtendedReadings, sameExtended } from "./extended.ts";
-import type { ProcessSample, Snapshot } from "../metrics/types.ts";
+import { sameExtended } from "./extended.ts";
+import type { ExtendedReadings, ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumState } from "../momentum/momentum.ts";
 
 /** The per-frame bookkeeping written into every frame's root table. */

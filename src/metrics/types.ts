@@ -132,11 +132,8 @@ export interface Snapshot {
   readonly gpuUsage: number | null;
 }
 
-/**
- * The values a snapshot holds when none of the sources added after the seed's six values
- * has read anything: what a frame carries for a switched-off or missing source.
- */
-export const NO_EXTENDED_READINGS: Pick<
+/** The values added after the seed's six (each null or empty when not read). */
+export type ExtendedReadings = Pick<
   Snapshot,
   | "cpuCores"
   | "cpuCoreLevels"
@@ -147,7 +144,13 @@ export const NO_EXTENDED_READINGS: Pick<
   | "diskIo"
   | "battery"
   | "gpuUsage"
-> = Object.freeze({
+>;
+
+/**
+ * The values a snapshot holds when none of the sources added after the seed's six values
+ * has read anything: what a frame carries for a switched-off or missing source.
+ */
+export const NO_EXTENDED_READINGS: ExtendedReadings = Object.freeze({
   cpuCores: Object.freeze([]) as readonly number[],
   cpuCoreLevels: Object.freeze([]) as readonly CoreLevel[],
   loadAverage: null,
