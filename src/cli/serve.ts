@@ -26,6 +26,8 @@ import {
 
 const GC_DEFAULT_S = DEFAULT_GC_INTERVAL_MS / 1000;
 
+const IDLE = formatMs(DEFAULT_CADENCES.idle);
+
 /** Help text of the serve command. */
 export const SERVE_HELP = `Usage: opta-metrics serve [options]
 
@@ -50,7 +52,7 @@ Sources (see README, "Where the numbers come from"):
   --SOURCE-interval DUR     how often SOURCE reads (DUR: 250ms, 2s, 1m, or milliseconds);
                             defaults:
 ${cadenceDefaults()}
-  --idle-interval DUR       every source's interval while no client is connected (default ${formatMs(DEFAULT_CADENCES.idle)})
+  --idle-interval DUR       every source's interval with no client connected (default ${IDLE})
 Momentum (percent):
   --active-cpu P --active-memory P      default 60, 60
   --critical-cpu P --critical-memory P  default 90, 85
