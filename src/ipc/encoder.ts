@@ -85,6 +85,7 @@ export class FrameEncoder {
   #offsets: flatbuffers.Offset[] = [];
   readonly #utf8 = (name: string) => this.#nameBytes(name);
   #template: FrameTemplate | null = null;
+  #templateBytes = new Uint8Array(1024);
   #fullBuilds = 0;
 
   /** Creates an encoder; see {@linkcode EncoderOptions}. */
@@ -112,7 +113,13 @@ export class FrameEncoder {
       return this.#slab.frame(this.#template.write(snapshot, momentum, header));
     }
     const body = this.#build(snapshot, momentum);
-    this.#template = new FrameTemplate(body.slice(), snapshot, this.#top);
+    // The template's copy reuses one buffer: a full build happens a few times a second.
+    if (this.#templateBytes.length < body.length) {
+      this.#templateBytes = new Uint8Array(Math.max(body.length, 2 * this.#templateBytes.length));
+    }
+    const copy = this.#templateBytes.subarray(0, body.length);
+    copy.set(body);
+    this.#template = new FrameTemplate(copy, snapshot, this.#top);
     this.#fullBuilds++;
     return this.#slab.frame(this.#template.write(snapshot, momentum, header));
   }
