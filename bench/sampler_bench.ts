@@ -36,6 +36,7 @@ import { LINUX_TOOLS, linuxPlatform, topArgs } from "../src/metrics/linux/platfo
 import { parseThermal, thermalFiles } from "../src/metrics/linux/thermal.ts";
 import { TopStream } from "../src/metrics/linux/top.ts";
 import { DEFAULT_CADENCES, Sampler } from "../src/metrics/sampler.ts";
+import { SOURCE_NAMES } from "../src/metrics/source.ts";
 import { systemClock } from "../src/time/clock.ts";
 import { Schedule } from "../src/time/schedule.ts";
 import { procStatFields } from "../tests/support/procs.ts";
@@ -217,9 +218,9 @@ async function measureSamplerCost(seconds: number, rounds: number): Promise<void
   const f = (v: number) => v.toFixed(3).padStart(8);
   const cad = DEFAULT_CADENCES;
   console.log(
-    `\nSampler CPU cost, Linux, default cadences (cpu ${cad.cpu} ms, memory ${cad.memory} ms, ` +
-      `processes ${cad.processes} ms, disk ${cad.disk} ms, temperature ${cad.temperature} ms; ` +
-      `idle ≥ ${cad.idle} ms)`,
+    `\nSampler CPU cost, Linux, default cadences (${
+      SOURCE_NAMES.map((name) => `${name} ${cad[name]} ms`).join(", ")
+    }; idle ≥ ${cad.idle} ms)`,
   );
   console.log(
     `${navigator.hardwareConcurrency} logical CPUs, ${hz} clock ticks/s (child CPU resolution ` +
