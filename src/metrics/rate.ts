@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { DiskIoSample, NetworkSample } from "./types.ts";
 import { type Clock, sleep } from "../time/clock.ts";
 
 /** One reading of a set of cumulative counters. */
@@ -89,7 +90,7 @@ export async function readRates(
   clock: Clock,
   signal: AbortSignal,
   minWindowMs: number = RATE_MIN_WINDOW_MS,
-): Promise<{ sample: CounterSample; rates: number[] } | null> {
+): Promise<RateReading | null> {
   for (let attempt = 0;; attempt++) {
     const sample = await take();
     if (sample === null) {
@@ -101,4 +102,34 @@ export async function readRates(
     if (attempt === 3) throw new Error("no counter reading over a real window");
     await sleep(clock, minWindowMs, signal);
   }
+}
+
+/** Counters and their rates over a real window, as {@linkcode readRates} gives them. */
+export interface RateReading {
+  /** The newest sample. */
+  sample: CounterSample;
+  /** Per counter, units per second. */
+  rates: number[];
+}
+
+/** An interface's `[received, sent]` byte counters (keyed by its name) as the network value. */
+export function networkFrom(reading: RateReading | null): NetworkSample | null {
+  if (reading === null) return null;
+  const [receivedBytes, sentBytes] = reading.sample.counters;
+  const [receiveBytesPerSecond, sendBytesPerSecond] = reading.rates;
+  return {
+    interface: reading.sample.key,
+    receiveBytesPerSecond,
+    sendBytesPerSecond,
+    receivedBytes,
+    sentBytes,
+  };
+}
+
+/** The disks' `[read, written]` byte counters as the disk throughput value. */
+export function diskIoFrom(reading: RateReading | null): DiskIoSample | null {
+  if (reading === null) return null;
+  const [readBytes, writtenBytes] = reading.sample.counters;
+  const [readBytesPerSecond, writeBytesPerSecond] = reading.rates;
+  return { readBytesPerSecond, writeBytesPerSecond, readBytes, writtenBytes };
 }

@@ -10,7 +10,7 @@
 
 import { runCommand } from "../../process/run.ts";
 import type { Clock } from "../../time/clock.ts";
-import { RateWindow, readRates } from "../rate.ts";
+import { diskIoFrom, networkFrom, RateWindow, readRates } from "../rate.ts";
 import type { PolledRead as Read } from "../polled_source.ts";
 import { blockStorageBytes, gpuUtilization } from "./ioreg.ts";
 import { linkCountersOf, parseNetstatLinks } from "./netstat.ts";
@@ -83,18 +83,7 @@ export function networkReader(tools: NetworkTools, clock: Clock): Read {
         throw error;
       }
     };
-    const reading = await readRates(take, window, clock, signal);
-    if (reading === null) return { network: null };
-    const [received, sent] = reading.sample.counters;
-    return {
-      network: {
-        interface: reading.sample.key,
-        receiveBytesPerSecond: reading.rates[0],
-        sendBytesPerSecond: reading.rates[1],
-        receivedBytes: received,
-        sentBytes: sent,
-      },
-    };
+    return { network: networkFrom(await readRates(take, window, clock, signal)) };
   };
 }
 
@@ -119,17 +108,7 @@ export function diskIoReader(ioreg: string, clock: Clock): Read {
       const key = `${bytes.drivers} drivers`;
       return { key, counters: [bytes.readBytes, bytes.writtenBytes], at: clock.now() };
     };
-    const reading = await readRates(take, window, clock, signal);
-    if (reading === null) return { diskIo: null };
-    const [read, written] = reading.sample.counters;
-    return {
-      diskIo: {
-        readBytesPerSecond: reading.rates[0],
-        writeBytesPerSecond: reading.rates[1],
-        readBytes: read,
-        writtenBytes: written,
-      },
-    };
+    return { diskIo: diskIoFrom(await readRates(take, window, clock, signal)) };
   };
 }
 

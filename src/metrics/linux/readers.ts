@@ -8,7 +8,7 @@
 
 import type { Clock } from "../../time/clock.ts";
 import { ParseError } from "../parse_error.ts";
-import { RateWindow, readRates } from "../rate.ts";
+import { diskIoFrom, networkFrom, RateWindow, readRates } from "../rate.ts";
 import type { PolledRead as Read } from "../polled_source.ts";
 import { DISKSTATS_FILE, parseDiskstats } from "./diskstats.ts";
 import { gpuFiles, parseGpuBusy } from "./gpu.ts";
@@ -43,18 +43,7 @@ export function networkReader(reader: FileReader, clock: Clock): Read {
         at: clock.now(),
       };
     };
-    const reading = await readRates(take, window, clock, signal);
-    if (reading === null) return { network: null };
-    const [received, sent] = reading.sample.counters;
-    return {
-      network: {
-        interface: reading.sample.key,
-        receiveBytesPerSecond: reading.rates[0],
-        sendBytesPerSecond: reading.rates[1],
-        receivedBytes: received,
-        sentBytes: sent,
-      },
-    };
+    return { network: networkFrom(await readRates(take, window, clock, signal)) };
   };
 }
 
@@ -73,17 +62,7 @@ export function diskIoReader(reader: FileReader, clock: Clock): Read {
       if (disks.disks.length === 0) return null;
       return { key: disks.disks.join(","), counters: [disks.read, disks.written], at: clock.now() };
     };
-    const reading = await readRates(take, window, clock, signal);
-    if (reading === null) return { diskIo: null };
-    const [read, written] = reading.sample.counters;
-    return {
-      diskIo: {
-        readBytesPerSecond: reading.rates[0],
-        writeBytesPerSecond: reading.rates[1],
-        readBytes: read,
-        writtenBytes: written,
-      },
-    };
+    return { diskIo: diskIoFrom(await readRates(take, window, clock, signal)) };
   };
 }
 
