@@ -65,7 +65,7 @@ function seedToJson(s: Snapshot): Record<string, unknown> {
   };
 }
 
-/** The fields appended after the seed's (issue #17), absent ones as null or []. */
+/** The fields appended after the seed's, absent ones as null or []. */
 function appendedToJson(s: Snapshot): Record<string, unknown> {
   const { loadAverage: load, swap, network: n, diskIo: d, battery: b } = s;
   return {
