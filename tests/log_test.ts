@@ -6,13 +6,10 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger } from "../src/log.ts";
-import { DAEMON_V8_FLAGS } from "../src/daemon/v8.ts";
-import { daemonConfigFile, daemonPermissionSet } from "./support/daemon_permissions.ts";
-import { withDir } from "./support/daemon.ts";
+import { daemonCommand, withDir } from "./support/daemon.ts";
 import { Subscriber } from "./support/readers.ts";
 
 const LOG = new URL("../src/log.ts", import.meta.url).href;
-const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -91,22 +88,9 @@ Deno.test("a daemon whose stderr pipe is closed keeps serving and exits 0", asyn
   await withDir(async (dir) => {
     const socket = `${dir}/s.sock`;
     const daemon = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        `--v8-flags=${DAEMON_V8_FLAGS.join(",")}`,
-        `--config=${daemonConfigFile(daemonPermissionSet(socket))}`,
-        "-P=serve-test",
-        MAIN,
-        "serve",
-        "--socket",
-        socket,
-        "--log-level",
-        "debug",
-        "--stats-interval",
-        "1s",
-      ],
+      args: daemonCommand(socket, {
+        flags: ["--log-level", "debug", "--stats-interval", "1s"],
+      }).slice(1),
       cwd: ROOT,
       env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
       stdin: "null",

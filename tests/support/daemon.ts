@@ -84,8 +84,11 @@ export async function denoDirFor(uid: number, gid: number): Promise<string> {
   return dir;
 }
 
-/** The `deno run` command line of a daemon on `socket` (before any wrapper). */
-function daemonCommand(socket: string, options: DaemonOptions): string[] {
+/**
+ * The `deno run` command line of a daemon on `socket` under its shipped permission set
+ * (only the socket path swapped), before any wrapper: the executable first.
+ */
+export function daemonCommand(socket: string, options: DaemonOptions = {}): string[] {
   return [
     Deno.execPath(),
     "run",

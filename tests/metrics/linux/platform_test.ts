@@ -19,10 +19,10 @@ import {
   meminfo,
 } from "../../support/procs.ts";
 import { waitFor } from "../../support/wait.ts";
+import { runSample } from "../../support/sample.ts";
 
 const isLinux = Deno.build.os === "linux";
 const sanitize = { sanitizeOps: true, sanitizeResources: true };
-const ROOT = new URL("../../../", import.meta.url).pathname;
 const CORES = navigator.hardwareConcurrency;
 /** top shows the kernel's comm: the executable name cut to 15 bytes. */
 const DENO_COMM = basename(Deno.execPath()).slice(0, 15);
@@ -180,28 +180,6 @@ Deno.test({
   },
 });
 
-/** Runs `opta-metrics sample ARGS` exactly as a user would, under the deno.json `serve-linux` set. */
-async function sample(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=serve-linux", "src/main.ts", "sample", ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  const stdout = text.decode(out.stdout);
-  const stderr = text.decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
-  // Deno warns that config-file permissions are experimental; nothing else may appear
-  const other = stderr.split("\n").filter((l) =>
-    l.trim() !== "" && !/Warning.*Permissions/.test(l)
-  );
-  assert.deepEqual(other, [], stderr);
-  return stdout;
-}
-
 Deno.test({
   name: "sample --json (real subprocess, -P=serve-linux): memory, disk and the busy child",
   ignore: !isLinux,
@@ -209,7 +187,7 @@ Deno.test({
   fn: async () => {
     const child = await busyChild(3000);
     try {
-      const json = JSON.parse(await sample(["--json"]));
+      const json = JSON.parse(await runSample(["--json"]));
       const free = await freeUsedPercent();
       const capacity = await dfCapacity();
       const memTotal = meminfo().get("MemTotal")! * 1024;
@@ -246,7 +224,7 @@ Deno.test({
   ignore: !isLinux,
   ...sanitize,
   fn: async () => {
-    const table = await sample([]);
+    const table = await runSample([]);
     for (const word of ["CPU", "Memory", "Disk", "Temperature", "PID"]) {
       assert.match(table, new RegExp(`^\\s*${word}\\b`, "m"), `${word} row in:\n${table}`);
     }

@@ -9,27 +9,12 @@
 import assert from "node:assert/strict";
 import { subscribe } from "../../../src/ipc/client.ts";
 import type { MetricsFrame } from "../../../src/ipc/decoder.ts";
-import { DAEMON_V8_FLAGS } from "../../../src/daemon/v8.ts";
-import { daemonConfigFile, daemonPermissionSet } from "../../support/daemon_permissions.ts";
+import { daemonCommand } from "../../support/daemon.ts";
 import { waitFor } from "../../support/wait.ts";
 
-const MAIN = new URL("../../../src/main.ts", import.meta.url).pathname;
-
-/** `deno run … serve --socket SOCKET FLAGS` exactly as the test daemon runs (tests/support/daemon.ts). */
+/** `deno run … serve --socket SOCKET FLAGS` exactly as the test daemon runs, without the executable. */
 export function daemonArgs(socket: string, flags: string[] = []): string[] {
-  return [
-    "run",
-    "--quiet",
-    "--no-prompt",
-    `--v8-flags=${DAEMON_V8_FLAGS.join(",")}`,
-    `--config=${daemonConfigFile(daemonPermissionSet(socket))}`,
-    "-P=serve-test",
-    MAIN,
-    "serve",
-    "--socket",
-    socket,
-    ...flags,
-  ];
+  return daemonCommand(socket, { flags }).slice(1);
 }
 
 /** Distinct values of one field of the frames, in arrival order, each with when it arrived. */

@@ -12,23 +12,9 @@ import { Schedule } from "../../../src/time/schedule.ts";
 import { type BusyChild, busyChild, stdoutOf } from "../../support/procs.ts";
 import { waitFor } from "../../support/wait.ts";
 import { run } from "./truth_support.ts";
+import { runSample } from "../../support/sample.ts";
 
 const isLinux = Deno.build.os === "linux";
-const ROOT = new URL("../../../", import.meta.url).pathname;
-
-/** `opta-metrics sample --json` as a user runs it, under the deno.json `serve-linux` set. */
-async function sampleJson() {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "-P=serve-linux", "src/main.ts", "sample", "--json"],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
 
 function loadavg(): number[] {
   return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).map(Number);
@@ -72,7 +58,7 @@ Deno.test({
   fn: () =>
     withSwap(async () => {
       const [loadBefore, swapBefore] = [loadavg(), await freeSwap()];
-      const json = await sampleJson();
+      const json = JSON.parse(await runSample(["--json"]));
       const [loadAfter, swapAfter] = [loadavg(), await freeSwap()];
       // /proc/loadavg prints two decimals of the kernel's value; sample sends it as a float32.
       const load = json.load_average;
