@@ -16,7 +16,7 @@ import { cpuSource } from "../cpu_source.ts";
 import { dfCapacityPercent, findDfMount, parseDf } from "../df.ts";
 import { ParseError } from "../parse_error.ts";
 import type { MachineFacts, Platform, SourceOptions } from "../platform.ts";
-import { type Readings, type Source } from "../source.ts";
+import type { Source } from "../source.ts";
 import { polledSource } from "../polled_source.ts";
 import { loadSource, swapSource } from "../runtime_sources.ts";
 import { type LineParser, streamedSource } from "../streamed_source.ts";
@@ -27,8 +27,8 @@ import {
   gpuReader,
   networkReader,
   pressureReader,
+  temperatureReader,
 } from "./readers.ts";
-import { parseThermal, printedFiles, thermalFiles } from "./thermal.ts";
 import { TopStream } from "./top.ts";
 
 /** The tools the Linux sources spawn. */
@@ -106,7 +106,7 @@ export function linuxPlatform(tools: LinuxTools = LINUX_TOOLS): Platform {
           if (usage == null) throw new ParseError("df", 0, "no usable row for /");
           return { diskUsage: usage };
         }),
-        polledSource("temperature", temperatureReader(tools.grep)),
+        polledSource("temperature", temperatureReader(files, clock)),
         loadSource(),
         swapSource(),
         polledSource("pressure", pressureReader(files)),
@@ -116,43 +116,5 @@ export function linuxPlatform(tools: LinuxTools = LINUX_TOOLS): Platform {
         polledSource("gpu", gpuReader(files, clock)),
       ];
     },
-  };
-}
-
-/** How long a machine with no sensor file goes before the candidates are probed again. */
-export const THERMAL_REPROBE_MS = 60_000;
-
-/**
- * Temperature reads through `grep -s -H .`: the first read probes every candidate
- * file, later reads ask for just the files that exist. A machine with none (most
- * VMs) reports no temperature without spawning anything, and is probed again
- * every `reprobeMs` (default {@linkcode THERMAL_REPROBE_MS}) in case a sensor
- * driver loads late. A file that stops answering makes the next read probe again.
- */
-export function temperatureReader(
-  grep: string,
-  reprobeMs: number = THERMAL_REPROBE_MS,
-): (signal: AbortSignal) => Promise<Readings> {
-  let present: string[] | null = null;
-  let probedAt = -Infinity;
-  return async (signal) => {
-    const now = performance.now();
-    if (present?.length === 0 && now - probedAt < reprobeMs) return { temperature: null };
-    const probe = present === null || present.length === 0;
-    const files = probe ? thermalFiles() : present!;
-    // grep exits 1 when nothing matched and 2 when some files are missing: both normal.
-    const { stdout } = await runCommand(grep, ["-s", "-H", ".", ...files], {
-      signal,
-      allowExitCodes: [1, 2],
-    });
-    const temperature = parseThermal(stdout);
-    const printed = printedFiles(stdout);
-    if (probe) {
-      present = printed;
-      probedAt = now;
-    } else if (printed.length !== files.length) {
-      present = null; // a sensor went away or was renumbered: look at every candidate again
-    }
-    return { temperature };
   };
 }

@@ -31,6 +31,15 @@ export function splitGrepOutput(output: string, files: readonly string[]): Map<s
   return new Map([...lines].map(([file, list]) => [file, list.join("\n")]));
 }
 
+/** The inverse of {@linkcode splitGrepOutput}: each file's lines as `grep -H` prints them. */
+export function joinGrepOutput(texts: ReadonlyMap<string, string>): string {
+  let out = "";
+  for (const [file, text] of texts) {
+    for (const line of text.split("\n")) out += `${file}:${line}\n`;
+  }
+  return out;
+}
+
 /** Reads files: each one that exists and has text, mapped to its text. */
 export type FileReader = (
   files: readonly string[],

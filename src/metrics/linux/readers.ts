@@ -1,7 +1,8 @@
 /**
  * The reads of the Linux sources added after the seed (load and swap, from Deno's own
  * APIs, are in `runtime_sources.ts`), from `/proc` and `/sys` through a
- * {@linkcode FileReader} (one grep, shared by the reads due in the same tick).
+ * {@linkcode FileReader} (one grep, shared by the reads due in the same tick), the
+ * temperature's sysfs files among them.
  *
  * @module
  */
@@ -13,7 +14,8 @@ import type { PolledRead as Read } from "../polled_source.ts";
 import { DISKSTATS_FILE, parseDiskstats } from "./diskstats.ts";
 import { gpuFiles, parseGpuBusy } from "./gpu.ts";
 import { parseBattery, powerSupplyFiles } from "./power_supply.ts";
-import { type FileReader, ProbedFiles } from "./proc_files.ts";
+import { type FileReader, joinGrepOutput, ProbedFiles } from "./proc_files.ts";
+import { parseThermal, thermalFiles } from "./thermal.ts";
 import { defaultInterfaceBytes, NET_FILES } from "./proc_net.ts";
 import { parsePressure, PRESSURE_FILE, pressureLevel } from "./pressure.ts";
 
@@ -79,5 +81,25 @@ export function gpuReader(reader: FileReader, clock: Clock, reprobeMs?: number):
   const files = new ProbedFiles(gpuFiles(), reprobeMs);
   return async (signal) => ({
     gpuUsage: parseGpuBusy(await files.read(reader, clock.now(), signal)),
+  });
+}
+
+/** How long a machine with no sensor file goes before the candidates are probed again. */
+export const THERMAL_REPROBE_MS = 60_000;
+
+/**
+ * The CPU temperature: the first read probes every candidate sysfs file, later reads ask
+ * for just those that exist. A machine with none (most VMs) reports no temperature without
+ * spawning anything, and is probed again every `reprobeMs` (default
+ * {@linkcode THERMAL_REPROBE_MS}) in case a sensor driver loads late.
+ */
+export function temperatureReader(
+  reader: FileReader,
+  clock: Clock,
+  reprobeMs: number = THERMAL_REPROBE_MS,
+): Read {
+  const files = new ProbedFiles(thermalFiles(), reprobeMs);
+  return async (signal) => ({
+    temperature: parseThermal(joinGrepOutput(await files.read(reader, clock.now(), signal))),
   });
 }

@@ -34,19 +34,6 @@ export function thermalFiles(): string[] {
   return files;
 }
 
-/**
- * The files a `grep -s -H .` run printed (grep skips missing ones), so later
- * reads ask for just those instead of every candidate.
- */
-export function printedFiles(output: string): string[] {
-  const files = new Set<string>();
-  for (const line of output.split("\n")) {
-    const colon = line.indexOf(":");
-    if (colon > 0 && line.startsWith("/sys/")) files.add(line.slice(0, colon));
-  }
-  return [...files];
-}
-
 /** hwmon drivers that measure the CPU package or die. */
 const CPU_HWMON = /^(coretemp|k10temp|zenpower|cpu_thermal|cpu-thermal|soc_thermal|apple_smc)$/;
 /** Preferred hwmon labels: package/die figure rather than a single core. */

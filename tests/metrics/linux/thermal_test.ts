@@ -5,8 +5,10 @@
 import assert from "node:assert/strict";
 import { assertParseError } from "../../support/fixtures.ts";
 import { setTimeout as delay } from "node:timers/promises";
-import { parseThermal, printedFiles, thermalFiles } from "../../../src/metrics/linux/thermal.ts";
-import { temperatureReader } from "../../../src/metrics/linux/platform.ts";
+import { parseThermal, thermalFiles } from "../../../src/metrics/linux/thermal.ts";
+import { temperatureReader } from "../../../src/metrics/linux/readers.ts";
+import { GrepBatch } from "../../../src/metrics/linux/proc_files.ts";
+import { systemClock } from "../../../src/time/clock.ts";
 import { runCommand } from "../../../src/process/run.ts";
 import { fakeTool, withTempDir } from "../../support/procs.ts";
 
@@ -166,18 +168,6 @@ Deno.test({
   },
 });
 
-Deno.test("printedFiles: the distinct paths of `path:value` lines, in order", () => {
-  const out = zone(3, "x86_pkg_temp", 61000) + hwmon(1, "coretemp", [[1, 60000, "Package id 0"]]);
-  assert.deepEqual(printedFiles(out), [
-    "/sys/class/thermal/thermal_zone3/type",
-    "/sys/class/thermal/thermal_zone3/temp",
-    "/sys/class/hwmon/hwmon1/name",
-    "/sys/class/hwmon/hwmon1/temp1_input",
-    "/sys/class/hwmon/hwmon1/temp1_label",
-  ]);
-  assert.deepEqual(printedFiles(""), []);
-});
-
 /** A fake grep that logs its argument count and prints `lines` for the files it is asked for. */
 async function fakeGrep(dir: string, lines: Record<string, string>): Promise<string> {
   const cases = Object.entries(lines).map(([file, value]) => `    ${file}) echo "$f:${value}";;`);
@@ -199,7 +189,7 @@ const SENSOR = {
 
 Deno.test("temperature: the first read probes every candidate, later ones only the files found", async () => {
   await withTempDir("optherm", async (dir) => {
-    const read = temperatureReader(await fakeGrep(dir, SENSOR));
+    const read = temperatureReader(new GrepBatch(await fakeGrep(dir, SENSOR)).read, systemClock);
     assert.deepEqual(await read(signal), { temperature: 51.25 });
     assert.deepEqual(await read(signal), { temperature: 51.25 });
     // -s -H . plus 304 candidates, then plus the 3 files that exist
@@ -215,7 +205,7 @@ Deno.test("temperature: the first read probes every candidate, later ones only t
 
 Deno.test("temperature: a machine without sensor files spawns nothing until the re-probe", async () => {
   await withTempDir("optherm", async (dir) => {
-    const read = temperatureReader(await fakeGrep(dir, {}), 300);
+    const read = temperatureReader(new GrepBatch(await fakeGrep(dir, {})).read, systemClock, 300);
     for (let i = 0; i < 5; i++) assert.deepEqual(await read(signal), { temperature: null });
     assert.equal(calls(dir).length, 1);
     await delay(320);
