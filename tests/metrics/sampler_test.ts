@@ -304,3 +304,23 @@ Deno.test("failures differing only by line number are one failure for the log", 
   assert.notEqual(failureKey("exited with code 1"), failureKey("exited with code 2"));
   assert.equal(failureKey("no output line for 5000 ms"), "no output line for 5000 ms");
 });
+
+Deno.test("sampler: a source left out of `enabled` never reads; health says it is switched off", async () => {
+  const [c, m, g] = [cpu(), memory(), scripted("gpu", () => ({ gpuUsage: 40 }))];
+  const clock = new VirtualClock(0);
+  const schedule = new Schedule(clock);
+  schedule.driveWithTimer(true);
+  const sampler = new Sampler([c.source(clock), m.source(clock), g.source(clock)], {
+    schedule,
+    enabled: ["cpu", "memory", "battery"], // battery enabled, but this platform has none
+  });
+  sampler.start();
+  await clock.advance(3000);
+  assert.ok(c.reads.length > 0 && m.reads.length > 0);
+  assert.deepEqual(g.reads, [], "the switched-off source never read");
+  assert.equal(sampler.snapshot().gpuUsage, null);
+  assert.equal(sampler.health().gpu.error, "switched off");
+  assert.equal(sampler.health().battery.error, "no source on this platform");
+  await sampler.stop();
+  assert.equal(clock.pending, 0, "no task and no timer left");
+});
