@@ -19,7 +19,7 @@ import {
 } from "../../src/metrics/darwin/ioreg.ts";
 import { parsePmsetBatt } from "../../src/metrics/darwin/pmset.ts";
 import { parseRouteInterface } from "../../src/metrics/darwin/route.ts";
-import { capturesOf, fixture, fixtureTest } from "../support/fixtures.ts";
+import { capturesOf, fixture } from "../support/fixtures.ts";
 import { mutate, mutationsArb, parsed } from "../support/mutate.ts";
 
 /** A count that must be a finite integer ≥ 0. */
@@ -28,7 +28,7 @@ function assertCount(value: number, what: string): void {
 }
 
 for (const name of capturesOf("pmset -g batt")) {
-  fixtureTest(`fuzz pmset -g batt: mutated ${name}`, () => {
+  Deno.test(`fuzz pmset -g batt: mutated ${name}`, () => {
     const text = fixture(name);
     parsePmsetBatt(text); // the capture itself parses
     fc.assert(
@@ -54,7 +54,7 @@ function countersOf(links: readonly LinkCounters[], name: string): void {
 }
 
 for (const name of capturesOf("netstat -ib")) {
-  fixtureTest(`fuzz netstat -ibn: mutated ${name}`, () => {
+  Deno.test(`fuzz netstat -ibn: mutated ${name}`, () => {
     const text = fixture(name);
     assert.ok(parseNetstatLinks(text).length > 0, "the capture itself parses");
     fc.assert(
@@ -90,7 +90,7 @@ Deno.test("fuzz route -n get default: mutated output gives an interface name or 
 for (
   const name of [...capturesOf("ioreg IOAccelerator"), ...capturesOf("ioreg AppleSmartBattery")]
 ) {
-  fixtureTest(
+  Deno.test(
     `fuzz ioreg: mutated ${name} through nodes, dictionaries, GPU and disk readers`,
     () => {
       const text = fixture(name);

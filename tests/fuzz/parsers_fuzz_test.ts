@@ -1,6 +1,6 @@
 /**
  * Property-based tests of the command-output parsers: each real capture in
- * ../shared/fixtures/darwin/ (and a `top -b` capture taken here) is mutated at
+ * tests/fixtures/darwin/ (and a `top -b` capture taken here) is mutated at
  * random; a parser may only throw ParseError, and what it returns holds finite
  * numbers and non-NaN percentages. Every property has a fixed seed.
  */
@@ -10,7 +10,6 @@ import {
   assertParseError,
   capturesOf,
   fixture,
-  fixtureTest,
   linesFor,
   toPidPcpuRssComm,
 } from "../support/fixtures.ts";
@@ -89,7 +88,7 @@ function intervalText(oneShot: string): string {
 }
 
 for (const name of capturesOf("vm_stat")) {
-  fixtureTest(`fuzz vm_stat one-shot: mutated ${name}`, () => {
+  Deno.test(`fuzz vm_stat one-shot: mutated ${name}`, () => {
     const text = fixture(name);
     const check = (input: string) => {
       const report = parsed(() => parseVmStat(input));
@@ -108,7 +107,7 @@ for (const name of capturesOf("vm_stat")) {
     );
   });
 
-  fixtureTest(`fuzz vm_stat interval stream: mutated lines built from ${name}`, () => {
+  Deno.test(`fuzz vm_stat interval stream: mutated lines built from ${name}`, () => {
     const oneShot = fixture(name);
     const interval = intervalText(oneShot);
     /** Rows read before the end or the first ParseError (after which the daemon falls back). */
@@ -172,7 +171,7 @@ const INTERVAL_EXPECTED: Record<string, { rows: number; refused: number[] }> = {
 };
 
 for (const name of capturesOf("vm_stat N")) {
-  fixtureTest(`fuzz vm_stat interval stream: mutated real capture ${name}`, () => {
+  Deno.test(`fuzz vm_stat interval stream: mutated real capture ${name}`, () => {
     const text = fixture(name);
     const result = streamAll(text);
     const expected = INTERVAL_EXPECTED[name];
@@ -199,7 +198,7 @@ function checkProcesses(list: readonly ProcessSample[]): void {
 }
 
 for (const name of capturesOf("ps")) {
-  fixtureTest(`fuzz ps: mutated ${name}, converted and raw`, () => {
+  Deno.test(`fuzz ps: mutated ${name}, converted and raw`, () => {
     const raw = fixture(name);
     const converted = toPidPcpuRssComm(raw);
     const check = (input: string) => {
@@ -220,7 +219,7 @@ for (const name of capturesOf("ps")) {
 // ---------------------------------------------------------------- df
 
 for (const name of capturesOf("df")) {
-  fixtureTest(`fuzz df: mutated ${name}`, () => {
+  Deno.test(`fuzz df: mutated ${name}`, () => {
     const text = fixture(name);
     const check = (input: string) => {
       const rows = parsed(() => parseDf(input));
@@ -282,7 +281,7 @@ const stderrArb = fc.oneof(
 );
 
 for (const name of capturesOf("sysctl")) {
-  fixtureTest(
+  Deno.test(
     `fuzz sysctl: mutated ${name} through parseSysctl, facts and interpretSysctlRun`,
     () => {
       const full = fixture(name);
@@ -334,7 +333,7 @@ for (const name of capturesOf("sysctl")) {
 // is not a metric of the daemon), so these captures are not fuzzed. parseSysctl must refuse
 // them rather than read a value as a name.
 for (const name of capturesOf("sysctl -n")) {
-  fixtureTest(`sysctl -n capture ${name} is not sysctl's name: value format`, () => {
+  Deno.test(`sysctl -n capture ${name} is not sysctl's name: value format`, () => {
     assertParseError(() => parseSysctl(fixture(name)), "sysctl", 1, "expected 'name: value'");
   });
 }

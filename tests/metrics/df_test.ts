@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { firstExisting, runTool } from "../support/procs.ts";
-import { assertParseError, fixture, FIXTURES, fixtureTest } from "../support/fixtures.ts";
+import { assertParseError, fixture, FIXTURES } from "../support/fixtures.ts";
 
 const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
   assertParseError(fn, "df", line, includes);
@@ -171,7 +171,7 @@ const USAGE: Record<string, number> = {
 };
 
 for (const { file, rows, root } of ROOTS) {
-  fixtureTest(`df ${file}: ${rows} rows, root row and usage ${USAGE[file].toFixed(2)} %`, () => {
+  Deno.test(`df ${file}: ${rows} rows, root row and usage ${USAGE[file].toFixed(2)} %`, () => {
     const parsed = parseDf(fixture(file));
     assert.equal(parsed.length, rows);
     assert.deepEqual(parsed[0], root);
@@ -180,14 +180,14 @@ for (const { file, rows, root } of ROOTS) {
   });
 }
 
-fixtureTest("df every df* fixture in the folder is covered above", () => {
+Deno.test("df every df* fixture in the folder is covered above", () => {
   const files = [...Deno.readDirSync(FIXTURES)].map((e) => e.name).filter((n) =>
     n.startsWith("df")
   );
   assert.deepEqual(files.sort(), ROOTS.map((r) => r.file).sort());
 });
 
-fixtureTest("df -h comma locale: decimals, mount with spaces, '-' %iused, 'map auto_home'", () => {
+Deno.test("df -h comma locale: decimals, mount with spaces, '-' %iused, 'map auto_home'", () => {
   const rows = parseDf(fixture("df-h.macos-arm64-vm-comma-locale.wazuh-35807.txt"));
   assert.deepEqual(findDfMount(rows, "/System/Volumes/Preboot"), {
     filesystem: "/dev/disk4s2",
@@ -214,7 +214,7 @@ fixtureTest("df -h comma locale: decimals, mount with spaces, '-' %iused, 'map a
   assert.equal(findDfMount(rows, "/System/Volumes/xarts")?.blocks, 500 * Mi);
 });
 
-fixtureTest("df: Time Machine snapshot, AFP share, -Y type column, 3.5Ti", () => {
+Deno.test("df: Time Machine snapshot, AFP share, -Y type column, 3.5Ti", () => {
   const rows = parseDf(fixture("df.macos10.14.6-x64.jc.txt"));
   const tm = rows[6];
   assert.equal(tm.filesystem, "com.apple.TimeMachine.2019-11-29-075900@/dev/disk1s1");

@@ -2,7 +2,7 @@
  * Real time, real children: the Sampler over the real platform sources, where what
  * is tested is a real process (a tool that hangs and ignores SIGTERM, df's own
  * output and failures reaching health and the log, the real Linux tools, the macOS
- * platform driven by fakes that print the captures of ../shared/fixtures/darwin/).
+ * platform driven by fakes that print the captures of tests/fixtures/darwin/).
  * Cadences, backoff and restarts are tested on a virtual clock in sampler_test.ts.
  */
 import assert from "node:assert/strict";
@@ -13,7 +13,7 @@ import { STATIC_SYSCTL_KEYS } from "../../src/metrics/darwin/sysctl.ts";
 import { LINUX_TOOLS, linuxPlatform, type LinuxTools } from "../../src/metrics/linux/platform.ts";
 import type { Platform } from "../../src/metrics/platform.ts";
 import { type Cadences, Sampler } from "../../src/metrics/sampler.ts";
-import { fixture, FIXTURES, fixtureTest, toPidPcpuRssComm } from "../support/fixtures.ts";
+import { fixture, FIXTURES, toPidPcpuRssComm } from "../support/fixtures.ts";
 import { collectingLogger } from "../support/log_lines.ts";
 import { alive, childrenOf, dfCapacity, fakeTool, withTempDir } from "../support/procs.ts";
 import { waitFor } from "../support/wait.ts";
@@ -220,7 +220,7 @@ exec cat "${fixturePath("sysctl-hw-machdep-kern.macos14.4-arm64-m1pro.ansible.tx
 const argsOf = (dir: string, name: string) =>
   Deno.readTextFileSync(`${dir}/${name}.args`).split("\n").slice(0, -1);
 
-fixtureTest(
+Deno.test(
   "real time: darwin platform (fake tools, real captures): M1 Pro memory 70.72 % of 32 GiB",
   () =>
     withTempDir("opta-darwin-", async (dir) => {
@@ -281,7 +281,7 @@ fixtureTest(
     }),
 );
 
-fixtureTest(
+Deno.test(
   "real time: darwin platform: unrecognised vm_stat interval columns fall back to one-shot",
   () =>
     withTempDir("opta-darwin-", async (dir) => {

@@ -1,6 +1,6 @@
 /**
- * The real macOS captures in `../shared/fixtures/darwin/` (outside the project,
- * never copied into it) and the ParseError assertion every parser test uses.
+ * The real macOS captures in `tests/fixtures/darwin/` (their provenance is in that folder's
+ * SOURCES.md) and the ParseError assertion every parser test uses.
  *
  * @module
  */
@@ -8,23 +8,8 @@
 import assert from "node:assert/strict";
 import { ParseError } from "../../src/metrics/parse_error.ts";
 
-/** Where the captures live: `<workspace>/shared/fixtures/darwin/`. */
-export const FIXTURES = new URL("../../../shared/fixtures/darwin/", import.meta.url);
-
-const haveFixtures = (() => {
-  try {
-    return Deno.statSync(FIXTURES).isDirectory;
-  } catch {
-    return false;
-  }
-})();
-
-const MISSING = haveFixtures ? "" : ` [SKIPPED: fixtures folder ${FIXTURES.pathname} is missing]`;
-
-/** A test that needs the captures: ignored, with the reason in its name, when they are absent. */
-export function fixtureTest(name: string, fn: () => void | Promise<void>): void {
-  Deno.test({ name: name + MISSING, ignore: !haveFixtures, fn });
-}
+/** Where the captures live: `tests/fixtures/darwin/`. */
+export const FIXTURES = new URL("../fixtures/darwin/", import.meta.url);
 
 /** The text of one capture. */
 export function fixture(name: string): string {
@@ -72,16 +57,13 @@ export function commandOf(name: string): string {
 }
 
 /**
- * The names of the captures of `command` (see {@link commandOf}), sorted. When the folder is
- * missing, one placeholder name, so that {@link fixtureTest} still registers a test and reports
- * it as skipped; when the folder is there but holds none, the placeholder makes the test fail
- * (a renamed capture is noticed).
+ * The names of the captures of `command` (see {@link commandOf}), sorted. When there are none,
+ * one placeholder name that no capture has, so the test reading it fails (a renamed capture is
+ * noticed).
  */
 export function capturesOf(command: string): string[] {
-  const names = haveFixtures
-    ? [...Deno.readDirSync(FIXTURES)].map((e) => e.name)
-      .filter((n) => n.endsWith(".txt") && commandOf(n) === command).sort()
-    : [];
+  const names = [...Deno.readDirSync(FIXTURES)].map((e) => e.name)
+    .filter((n) => n.endsWith(".txt") && commandOf(n) === command).sort();
   return names.length > 0 ? names : [`<no ${command} capture>.txt`];
 }
 

@@ -10,12 +10,12 @@ import {
   parseIoreg,
   parseIoregDict,
 } from "../../../src/metrics/darwin/ioreg.ts";
-import { assertParseError, capturesOf, fixture, fixtureTest } from "../../support/fixtures.ts";
+import { assertParseError, capturesOf, fixture } from "../../support/fixtures.ts";
 
 const [GPU] = capturesOf("ioreg IOAccelerator");
 const [BATTERY] = capturesOf("ioreg AppleSmartBattery");
 
-fixtureTest("ioreg: every capture's nodes and properties", () => {
+Deno.test("ioreg: every capture's nodes and properties", () => {
   const gpu = parseIoreg(fixture(GPU));
   assert.deepEqual(gpu.map((n) => [n.name, n.line, [...n.properties.keys()]]), [
     ["AGXAcceleratorG16G", 1, [
@@ -43,14 +43,14 @@ fixtureTest("ioreg: every capture's nodes and properties", () => {
   );
 });
 
-fixtureTest("ioreg IOAccelerator: the M4's Device Utilization %", () => {
+Deno.test("ioreg IOAccelerator: the M4's Device Utilization %", () => {
   assert.equal(gpuUtilization(fixture(GPU)), 30);
   // a node without PerformanceStatistics (the battery) reports no GPU, not 0
   assert.equal(gpuUtilization(fixture(BATTERY)), null);
   assert.equal(gpuUtilization(""), null);
 });
 
-fixtureTest("ioreg IOAccelerator: two GPUs give the busier; malformed values are refused", () => {
+Deno.test("ioreg IOAccelerator: two GPUs give the busier; malformed values are refused", () => {
   const text = fixture(GPU);
   const second = text.replace("AGXAcceleratorG16G", "AMDRadeonX6000").replace(
     '"Device Utilization %"=30',
@@ -118,7 +118,7 @@ Deno.test("ioreg IOBlockStorageDriver: bytes read and written, summed over the d
   );
 });
 
-fixtureTest("ioreg IOBlockStorageDriver parser refuses the other captures' nodes", () => {
+Deno.test("ioreg IOBlockStorageDriver parser refuses the other captures' nodes", () => {
   assertParseError(() => blockStorageBytes(fixture(GPU)), "ioreg", 1, "without Statistics");
   assertParseError(() => blockStorageBytes(fixture(BATTERY)), "ioreg", 1, "without Statistics");
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { linkCountersOf, parseNetstatLinks } from "../../../src/metrics/darwin/netstat.ts";
 import { noDefaultRoute, parseRouteInterface } from "../../../src/metrics/darwin/route.ts";
-import { assertParseError, capturesOf, fixture, fixtureTest } from "../../support/fixtures.ts";
+import { assertParseError, capturesOf, fixture } from "../../support/fixtures.ts";
 
 /** name, Ibytes, Obytes of every `<Link#N>` row, read by hand; a new capture must be added. */
 const EXPECTED: Record<string, [string, number, number][]> = {
@@ -44,7 +44,7 @@ const EXPECTED: Record<string, [string, number, number][]> = {
   ],
 };
 
-fixtureTest("netstat -ibn: every capture's <Link#> rows", () => {
+Deno.test("netstat -ibn: every capture's <Link#> rows", () => {
   const names = capturesOf("netstat -ib");
   assert.deepEqual(names, Object.keys(EXPECTED).sort(), "a capture without an expectation");
   for (const name of names) {
@@ -57,7 +57,7 @@ fixtureTest("netstat -ibn: every capture's <Link#> rows", () => {
   }
 });
 
-fixtureTest("netstat -ibn: an interface's counters, and none for a cut or missing name", () => {
+Deno.test("netstat -ibn: an interface's counters, and none for a cut or missing name", () => {
   const links = (name: string) => parseNetstatLinks(fixture(name));
   const wifi = linkCountersOf(links("netstat-i-d-l-b-n.osx-x64-2012.ohai.txt"), "en1");
   assert.deepEqual(wifi, {
@@ -72,13 +72,13 @@ fixtureTest("netstat -ibn: an interface's counters, and none for a cut or missin
   assertParseError(() => linkCountersOf(truncated, "en0"), "netstat", 0, "no <Link#> row for en0");
 });
 
-fixtureTest("netstat -i without -b: refused, no byte columns", () => {
+Deno.test("netstat -i without -b: refused, no byte columns", () => {
   for (const name of capturesOf("netstat -i")) {
     assertParseError(() => parseNetstatLinks(fixture(name)), "netstat", 1, "no Ibytes/Obytes");
   }
 });
 
-fixtureTest("netstat -ibn: a row that does not line up is a ParseError naming it", () => {
+Deno.test("netstat -ibn: a row that does not line up is a ParseError naming it", () => {
   const text = fixture("netstat-ibdnW.osx-x64-2016.gopsutil.txt");
   // en0's Ibytes merged with its Ipkts, as an overflow without a space would print them
   const merged = text.replace("5708989     0 7295722068", "5708989     07295722068");

@@ -11,13 +11,7 @@ import {
   STATIC_SYSCTL_KEYS,
 } from "../../../src/metrics/darwin/sysctl.ts";
 import type { CoreLevel } from "../../../src/metrics/types.ts";
-import {
-  assertParseError,
-  capturesOf,
-  fixture,
-  fixtureTest,
-  linesFor,
-} from "../../support/fixtures.ts";
+import { assertParseError, capturesOf, fixture, linesFor } from "../../support/fixtures.ts";
 
 const level = (name: string, firstCore: number, cores: number): CoreLevel => ({
   name,
@@ -59,7 +53,7 @@ const EXPECTED: Record<string, CoreLevel[]> = {
   ],
 };
 
-fixtureTest("core levels: every sysctl capture, fastest first, slowest on the first cores", () => {
+Deno.test("core levels: every sysctl capture, fastest first, slowest on the first cores", () => {
   const names = capturesOf("sysctl");
   assert.deepEqual(names, Object.keys(EXPECTED).sort(), "a capture without an expectation");
   for (const name of names) {
@@ -75,7 +69,7 @@ fixtureTest("core levels: every sysctl capture, fastest first, slowest on the fi
   }
 });
 
-fixtureTest("core levels: the daemon's start-up run, rebuilt from each capture, new sysctl", () => {
+Deno.test("core levels: the daemon's start-up run, rebuilt from each capture, new sysctl", () => {
   for (const [name, levels] of Object.entries(EXPECTED)) {
     const text = fixture(name);
     const stdout = linesFor(text, STATIC_SYSCTL_KEYS);
@@ -93,7 +87,7 @@ fixtureTest("core levels: the daemon's start-up run, rebuilt from each capture, 
   }
 });
 
-fixtureTest("core levels: old sysctl on macOS 12 stops at the first name key, counts kept", () => {
+Deno.test("core levels: old sysctl on macOS 12 stops at the first name key, counts kept", () => {
   const text = fixture("sysctl-hw-machdep.macos12-arm64-m1pro-6p2e.archspec.txt");
   const stop = STATIC_SYSCTL_KEYS.indexOf("hw.perflevel0.name");
   const stdout = linesFor(text, STATIC_SYSCTL_KEYS.slice(0, stop));

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { darwinPlatform } from "../../../src/metrics/darwin/platform.ts";
 import type { MachineFacts } from "../../../src/metrics/platform.ts";
 import type { Readings } from "../../../src/metrics/source.ts";
-import { fixture, FIXTURES, fixtureTest } from "../../support/fixtures.ts";
+import { fixture, FIXTURES } from "../../support/fixtures.ts";
 import { fakeTool, withTempDir } from "../../support/procs.ts";
 import { waitFor } from "../../support/wait.ts";
 import { timerSchedule } from "../../support/schedule.ts";
@@ -78,7 +78,7 @@ while :; do sleep 1 & wait $!; done`,
   });
 }
 
-fixtureTest(
+Deno.test(
   "darwin memory: the real 11-column vm_stat 60 capture gives no reading; one-shot takes over",
   async () => {
     const { emitted, failures, args } = await memorySource(
@@ -100,7 +100,7 @@ fixtureTest(
   },
 );
 
-fixtureTest(
+Deno.test(
   "darwin memory: the real vm_stat 1 capture streams its rows; the shell line makes it fall back",
   async () => {
     const { emitted, failures } = await memorySource(
@@ -130,7 +130,7 @@ fixtureTest(
   },
 );
 
-fixtureTest(
+Deno.test(
   "darwin memory: a rounded wired cell (real capture, one cell edited) falls back, no reading",
   async () => {
     // The first row of the real vm_stat 1 capture with `wired` 443203 printed as a too-wide

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { parsePmsetBatt } from "../../../src/metrics/darwin/pmset.ts";
 import type { BatterySample } from "../../../src/metrics/types.ts";
-import { assertParseError, capturesOf, fixture, fixtureTest } from "../../support/fixtures.ts";
+import { assertParseError, capturesOf, fixture } from "../../support/fixtures.ts";
 
 /** What each capture holds, read by hand; a new capture must be added here. */
 const EXPECTED: Record<string, BatterySample | null> = {
@@ -37,13 +37,13 @@ const EXPECTED: Record<string, BatterySample | null> = {
   },
 };
 
-fixtureTest("pmset -g batt: every capture", () => {
+Deno.test("pmset -g batt: every capture", () => {
   const names = capturesOf("pmset -g batt");
   assert.deepEqual(names, Object.keys(EXPECTED).sort(), "a capture without an expectation");
   for (const name of names) assert.deepEqual(parsePmsetBatt(fixture(name)), EXPECTED[name], name);
 });
 
-fixtureTest("pmset -g batt: the other pmset reports are refused on their first line", () => {
+Deno.test("pmset -g batt: the other pmset reports are refused on their first line", () => {
   for (const name of [...capturesOf("pmset -g therm"), ...capturesOf("pmset -g thermlog")]) {
     assertParseError(() => parsePmsetBatt(fixture(name)), "pmset", 1, "Now drawing from");
   }
@@ -51,7 +51,7 @@ fixtureTest("pmset -g batt: the other pmset reports are refused on their first l
 
 const DISCHARGING = "pmset-g-batt.macos11.1-x64-discharging.liquidprompt.txt";
 
-fixtureTest("pmset -g batt: states and estimates other Macs print (one capture, edited)", () => {
+Deno.test("pmset -g batt: states and estimates other Macs print (one capture, edited)", () => {
   const edit = (from: string, to: string) => parsePmsetBatt(fixture(DISCHARGING).replace(from, to));
   // charging towards full, on AC
   assert.equal(edit("discharging; 2:49", "charging; 1:05")?.minutesRemaining, 65);

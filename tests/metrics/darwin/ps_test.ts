@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { firstExisting, runTool } from "../../support/procs.ts";
-import {
-  assertParseError,
-  fixture,
-  fixtureTest,
-  toPidPcpuRssComm,
-} from "../../support/fixtures.ts";
+import { assertParseError, fixture, toPidPcpuRssComm } from "../../support/fixtures.ts";
 
 const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
   assertParseError(fn, "ps", line, includes);
@@ -18,7 +13,7 @@ function byPid(list: ProcessSample[], pid: number): ProcessSample {
   return found[0];
 }
 
-fixtureTest("ps axu macOS 10.14.6: 377 processes, names with spaces, zombie (uname)", () => {
+Deno.test("ps axu macOS 10.14.6: 377 processes, names with spaces, zombie (uname)", () => {
   const list = parsePs(toPidPcpuRssComm(fixture("ps-axu.macos10.14.6-x64.jc.txt")));
   assert.equal(list.length, 377);
   assert.deepEqual(byPid(list, 112), {
@@ -50,7 +45,7 @@ fixtureTest("ps axu macOS 10.14.6: 377 processes, names with spaces, zombie (una
   assert.equal(Math.min(...list.map((p) => p.pid)), 1, "no pid 0 (kernel_task) in macOS ps");
 });
 
-fixtureTest("ps axu OS X 10.11.6: 210 processes, cpu 47.8, app names with spaces", () => {
+Deno.test("ps axu OS X 10.11.6: 210 processes, cpu 47.8, app names with spaces", () => {
   const list = parsePs(toPidPcpuRssComm(fixture("ps-axu.osx10.11.6-x64.jc.txt")));
   assert.equal(list.length, 210);
   assert.equal(list[0].pid, 568);
@@ -72,7 +67,7 @@ fixtureTest("ps axu OS X 10.11.6: 210 processes, cpu 47.8, app names with spaces
   assert.equal(byPid(list, 253).name, "UserEventAgent (Aqua)");
 });
 
-fixtureTest("ps -ef macOS 10.14.6 (no %CPU/RSS columns → 0): pids and names", () => {
+Deno.test("ps -ef macOS 10.14.6 (no %CPU/RSS columns → 0): pids and names", () => {
   const list = parsePs(toPidPcpuRssComm(fixture("ps-ef.macos10.14.6-x64.jc.txt")));
   assert.equal(list.length, 377);
   assert.deepEqual(byPid(list, 1), { pid: 1, name: "launchd", cpuPercent: 0, memoryMb: 0 });
@@ -82,7 +77,7 @@ fixtureTest("ps -ef macOS 10.14.6 (no %CPU/RSS columns → 0): pids and names", 
   assert.equal(byPid(list, 58).name, "JamfDaemon");
 });
 
-fixtureTest("ps -o … comma-decimal locale: 1,1 → 1.1, overflowing user column", () => {
+Deno.test("ps -o … comma-decimal locale: 1,1 → 1.1, overflowing user column", () => {
   const list = parsePs(
     toPidPcpuRssComm(
       fixture("ps-ax-o-user-pid-pcpu-pmem-start-time-command.macos-comma-locale.uptimelogger.txt"),
@@ -99,7 +94,7 @@ fixtureTest("ps -o … comma-decimal locale: 1,1 → 1.1, overflowing user colum
   assert.equal(byPid(list, 16197).pid, 16197); // after the `_installcoordinationd` overflow
 });
 
-fixtureTest("ps -o pid,…,comm,args: COMM cut to 16 chars gives the truncated base name", () => {
+Deno.test("ps -o pid,…,comm,args: COMM cut to 16 chars gives the truncated base name", () => {
   const list = parsePs(
     toPidPcpuRssComm(
       fixture("ps-o-pid-ppid-uid-pcpu-pmem-comm-args.macos-2022.vanodevium-processes-3.txt"),

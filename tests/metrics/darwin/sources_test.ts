@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { darwinPlatform, type DarwinTools } from "../../../src/metrics/darwin/platform.ts";
 import { STATIC_SYSCTL_KEYS } from "../../../src/metrics/darwin/sysctl.ts";
 import type { Readings, SourceName } from "../../../src/metrics/source.ts";
-import { fixture, FIXTURES, fixtureTest, linesFor } from "../../support/fixtures.ts";
+import { fixture, FIXTURES, linesFor } from "../../support/fixtures.ts";
 import { fakeTool, withTempDir } from "../../support/procs.ts";
 import { timerSchedule } from "../../support/schedule.ts";
 import { waitFor } from "../../support/wait.ts";
@@ -123,7 +123,7 @@ async function runAll(absent: boolean) {
   });
 }
 
-fixtureTest(
+Deno.test(
   "darwin sources: every new value read from the captures, exactly the granted tools spawned",
   async () => {
     const { facts, readings, failures, spawned, tools } = await runAll(false);
@@ -173,7 +173,7 @@ fixtureTest(
   },
 );
 
-fixtureTest(
+Deno.test(
   "darwin sources: no default route, no GPU and no battery read as null, not 0",
   async () => {
     const { readings, failures } = await runAll(true);

@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  assertParseError,
-  capturesOf,
-  fixture,
-  fixtureTest,
-  linesFor,
-} from "../../support/fixtures.ts";
+import { assertParseError, capturesOf, fixture, linesFor } from "../../support/fixtures.ts";
 
 const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
   assertParseError(fn, "sysctl", line, includes);
@@ -20,7 +14,7 @@ const GiB = 1024 ** 3;
 const INTEL = "sysctl-a.macos10.14.6-x64-i5-8279U.jc.txt";
 const M1 = "sysctl-hw-machdep-kern.macos14.4-arm64-m1pro.ansible.txt";
 
-fixtureTest("sysctl -a Intel 10.14.6: 1286 keys, static facts, formats kept as strings", () => {
+Deno.test("sysctl -a Intel 10.14.6: 1286 keys, static facts, formats kept as strings", () => {
   const map = parseSysctl(fixture(INTEL));
   assert.equal(map.size, 1286);
   assert.equal(map.get("hw.memsize"), "17179869184");
@@ -46,7 +40,7 @@ fixtureTest("sysctl -a Intel 10.14.6: 1286 keys, static facts, formats kept as s
   });
 });
 
-fixtureTest("sysctl hw machdep kern on M1 Pro: 545 keys, static facts, empty values", () => {
+Deno.test("sysctl hw machdep kern on M1 Pro: 545 keys, static facts, empty values", () => {
   const map = parseSysctl(fixture(M1));
   assert.equal(map.size, 545);
   assert.equal(map.get("hw.memsize_usable"), "33689255936");
@@ -63,7 +57,7 @@ fixtureTest("sysctl hw machdep kern on M1 Pro: 545 keys, static facts, empty val
   });
 });
 
-fixtureTest("sysctl: every `name: value` capture gives one key per non-blank line", () => {
+Deno.test("sysctl: every `name: value` capture gives one key per non-blank line", () => {
   const names = capturesOf("sysctl");
   assert.ok(names.length >= 8, names.join(" "));
   for (const name of names) {
@@ -124,7 +118,7 @@ const HW_MACHDEP: [string, number, number, number, string, string | undefined, s
 ];
 
 for (const [name, keys, memsize, cpus, brand, perf0, target] of HW_MACHDEP) {
-  fixtureTest(`sysctl hw machdep ${name}: ${keys} keys, ${memsize / GiB} GiB, ${cpus} CPUs`, () => {
+  Deno.test(`sysctl hw machdep ${name}: ${keys} keys, ${memsize / GiB} GiB, ${cpus} CPUs`, () => {
     const map = parseSysctl(fixture(name));
     assert.equal(map.size, keys);
     assert.equal(map.get("machdep.cpu.brand_string"), brand);
@@ -143,7 +137,7 @@ for (const [name, keys, memsize, cpus, brand, perf0, target] of HW_MACHDEP) {
   });
 }
 
-fixtureTest("sysctl -a machdep.cpu (M1) and partial sysctl vm: parsed, no static facts", () => {
+Deno.test("sysctl -a machdep.cpu (M1) and partial sysctl vm: parsed, no static facts", () => {
   const cpu = parseSysctl(fixture("sysctl-a-machdep.cpu.macos11.0-arm64-m1.glpi-agent.txt"));
   assert.deepEqual([...cpu], [
     ["machdep.cpu.cores_per_package", "8"],
@@ -164,7 +158,7 @@ fixtureTest("sysctl -a machdep.cpu (M1) and partial sysctl vm: parsed, no static
   assertParseErrorOf(() => staticFactsFromSysctl(vm), 0, "hw.memsize missing");
 });
 
-fixtureTest("sysctl: the daemon's one spawn, rebuilt from the M1 Pro capture", () => {
+Deno.test("sysctl: the daemon's one spawn, rebuilt from the M1 Pro capture", () => {
   const stdout = linesFor(fixture(M1), STATIC_SYSCTL_KEYS);
   assert.equal(
     stdout,
@@ -183,7 +177,7 @@ fixtureTest("sysctl: the daemon's one spawn, rebuilt from the M1 Pro capture", (
 
 const WITH_BAD = ["hw.memsize", "hw.pagesize", "hw.nosuchkey", "hw.logicalcpu", "hw.model"];
 
-fixtureTest("sysctl unknown key, old behaviour (≤ 970): exit 1, later keys never printed", () => {
+Deno.test("sysctl unknown key, old behaviour (≤ 970): exit 1, later keys never printed", () => {
   // errx(1, …) stops at the bad key: only the keys before it reach stdout
   const stdout = linesFor(fixture(M1), WITH_BAD.slice(0, 2));
   const run = interpretSysctlRun(
@@ -203,7 +197,7 @@ fixtureTest("sysctl unknown key, old behaviour (≤ 970): exit 1, later keys nev
   });
 });
 
-fixtureTest("sysctl unknown keys, new behaviour (≥ 979): warns, continues, exit = count", () => {
+Deno.test("sysctl unknown keys, new behaviour (≥ 979): warns, continues, exit = count", () => {
   const keys = [...WITH_BAD, "kern.alsonothere"];
   const stdout = linesFor(fixture(M1), keys);
   const run = interpretSysctlRun(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertParseError, capturesOf, fixture, fixtureTest } from "../../support/fixtures.ts";
+import { assertParseError, capturesOf, fixture } from "../../support/fixtures.ts";
 import { BANNER, HEADER, ROW1, ROW2 } from "../../support/vm_stat_interval.ts";
 
 const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
@@ -16,7 +16,7 @@ const GiB = 1024 ** 3;
 
 // ---- one-shot vm_stat: every fixture, values read by hand from the files ----
 
-fixtureTest("vm_stat M1 Pro fixture: every counter, used 22.632 GiB = 70.72 % of 32 GiB", () => {
+Deno.test("vm_stat M1 Pro fixture: every counter, used 22.632 GiB = 70.72 % of 32 GiB", () => {
   const r = parseVmStat(fixture("vm_stat.macos14.4-arm64-m1pro.ansible.txt"));
   assert.equal(r.pageSize, 16384);
   assert.deepEqual(r.counters, {
@@ -52,7 +52,7 @@ fixtureTest("vm_stat M1 Pro fixture: every counter, used 22.632 GiB = 70.72 % of
   assert.equal(((100 * used) / total).toFixed(2), "70.72");
 });
 
-fixtureTest("vm_stat Intel 2 GiB VM fixture: used 0.877 GiB = 43.86 %", () => {
+Deno.test("vm_stat Intel 2 GiB VM fixture: used 0.877 GiB = 43.86 %", () => {
   const r = parseVmStat(fixture("vm_stat.macos14-x64-vm-2GiB.ansible.txt"));
   assert.equal(r.pageSize, 4096);
   assert.equal(r.counters.free, 24686);
@@ -68,7 +68,7 @@ fixtureTest("vm_stat Intel 2 GiB VM fixture: used 0.877 GiB = 43.86 %", () => {
   assert.equal(((100 * used) / (2 * GiB)).toFixed(2), "43.86");
 });
 
-fixtureTest("vm_stat M1 Pro/Max 64 GiB (13.5) fixture: used 22.698 GiB = 35.47 %", () => {
+Deno.test("vm_stat M1 Pro/Max 64 GiB (13.5) fixture: used 22.698 GiB = 35.47 %", () => {
   const r = parseVmStat(fixture("vm_stat.macos13.5-arm64-t6000-64GiB.liquidprompt.txt"));
   assert.equal(r.pageSize, 16384);
   assert.equal(Object.keys(r.counters).length, 22);
@@ -113,7 +113,7 @@ const otherFixtures: [string, Partial<VmStatCounters>, number][] = [
 ];
 
 for (const [file, some, usedPages] of otherFixtures) {
-  fixtureTest(`vm_stat ${file}: counters and used = ${usedPages} pages`, () => {
+  Deno.test(`vm_stat ${file}: counters and used = ${usedPages} pages`, () => {
     const r = parseVmStat(fixture(file));
     assert.equal(r.pageSize, 4096);
     assert.equal(Object.keys(r.counters).length, 22);
@@ -124,7 +124,7 @@ for (const [file, some, usedPages] of otherFixtures) {
   });
 }
 
-fixtureTest(
+Deno.test(
   "vm_stat fallback without 'Anonymous pages' gives the same figure on every fixture",
   () => {
     for (const file of capturesOf("vm_stat")) {
@@ -223,7 +223,7 @@ function streamCapture(text: string) {
 
 const usedPages = (c: VmStatCounters) => memoryUsedBytes(c, 1);
 
-fixtureTest(
+Deno.test(
   "vm_stat 1 real capture (Intel 8 GiB): header repeat, shell line refused, used per row",
   () => {
     const { pageSize, rows, refused } = streamCapture(
@@ -294,7 +294,7 @@ fixtureTest(
   },
 );
 
-fixtureTest("vm_stat N real capture (10.10, 16 GiB): K totals are ranges, used exact", () => {
+Deno.test("vm_stat N real capture (10.10, 16 GiB): K totals are ranges, used exact", () => {
   const { pageSize, rows, refused } = streamCapture(
     fixture("vm_stat-N.osx10.10-x64-16GiB.blazegraph.txt"),
   );
@@ -319,7 +319,7 @@ fixtureTest("vm_stat N real capture (10.10, 16 GiB): K totals are ranges, used e
   assert.equal(((100 * 3759543 * 4096) / (16 * GiB)).toFixed(2), "89.63");
 });
 
-fixtureTest("vm_stat -c1 1 real capture (10.9): one totals row, faults rounded", () => {
+Deno.test("vm_stat -c1 1 real capture (10.9): one totals row, faults rounded", () => {
   const { pageSize, rows, refused } = streamCapture(
     fixture("vm_stat-c1-1.osx10.9-x64.macmon.txt"),
   );
@@ -342,7 +342,7 @@ for (
     ["vm_stat-1.osx-x64-8GiB-11col.node-monitor.txt", [2, 3, 4]],
   ] as const
 ) {
-  fixtureTest(`vm_stat N real 11-column capture ${file}: refused at its header, no rows`, () => {
+  Deno.test(`vm_stat N real 11-column capture ${file}: refused at its header, no rows`, () => {
     const { pageSize, rows, refused } = streamCapture(fixture(file));
     // the OS X 10.6–10.8 layout has no anonymous, prgable or cmprssor column (and `wire`, not
     // `wired`): Memory Used cannot be computed from it, so the header is refused
