@@ -8,6 +8,7 @@
 import { createLogger, LOG_LEVELS, type LogLevel } from "../log.ts";
 import { serve, type ServeOptions } from "../daemon/serve.ts";
 import { DEFAULT_SOCKET_PATH } from "../ipc/socket_path.ts";
+import { MAX_TOP_PROCESSES } from "../ipc/limits.ts";
 import { DEFAULT_GC_INTERVAL_MS } from "../daemon/v8.ts";
 import { currentPlatform } from "../metrics/current.ts";
 import { DEFAULT_CADENCES } from "../metrics/sampler.ts";
@@ -40,7 +41,7 @@ Socket:
   --stall-timeout DUR       close a client whose write is stuck this long (default 2s)
 Stream:
   --rate HZ                 frames per second, 1-120 (default 25)
-  --top N                   processes per frame, 0-100 (default 10)
+  --top N                   processes per frame, 0-${MAX_TOP_PROCESSES} (default 10)
 Sources (see README, "Where the numbers come from"):
   ${SOURCE_NAMES.slice(0, 6).join(", ")},
   ${SOURCE_NAMES.slice(6).join(", ")}
@@ -162,7 +163,7 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
     maxClients: intFlag("serve", "max-clients", f["max-clients"], 256, 1, 100_000),
     stallTimeoutMs: dur("stall-timeout", 2000, 100, 600_000),
     rateHz: numberFlag("serve", "rate", f.rate, 25, 1, 120),
-    top: intFlag("serve", "top", f.top, 10, 0, 100),
+    top: intFlag("serve", "top", f.top, 10, 0, MAX_TOP_PROCESSES),
     sources: parseSourceSelection(f),
     cadences: {
       ...Object.fromEntries(SOURCE_NAMES.map((name) => [

@@ -32,20 +32,23 @@ import {
 import { FrameSlab } from "./framing.ts";
 import { type FrameHeader, FrameTemplate } from "./frame_template.ts";
 import { addExtended, buildExtended, toUlong } from "./extended.ts";
+import { MAX_NAME_BYTES, MAX_TOP_PROCESSES } from "./limits.ts";
 import type { ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumState } from "../momentum/momentum.ts";
 
 export type { FrameHeader } from "./frame_template.ts";
 
-/** Longest name (of a process, a network interface, a core level) put on the wire, in UTF-8 bytes. */
-export const MAX_NAME_BYTES = 255;
+export { MAX_NAME_BYTES } from "./limits.ts";
 
 /** Processes encoded per frame unless told otherwise. */
 export const DEFAULT_TOP = 10;
 
 /** Options of {@linkcode FrameEncoder}. */
 export interface EncoderOptions {
-  /** Most processes encoded per frame (default {@linkcode DEFAULT_TOP}). */
+  /**
+   * Most processes encoded per frame (default {@linkcode DEFAULT_TOP}; at most
+   * `MAX_TOP_PROCESSES`, the most a reader accepts).
+   */
   top?: number;
   /** Most process names kept in the UTF-8 cache before it is cleared (default 4096). */
   nameCacheSize?: number;
@@ -90,7 +93,7 @@ export class FrameEncoder {
 
   /** Creates an encoder; see {@linkcode EncoderOptions}. */
   constructor(options: EncoderOptions = {}) {
-    this.#top = options.top ?? DEFAULT_TOP;
+    this.#top = Math.min(options.top ?? DEFAULT_TOP, MAX_TOP_PROCESSES);
     this.#nameCacheSize = options.nameCacheSize ?? 4096;
     this.#startedAtUs = toUlong(options.startedAtUs ?? 0);
   }

@@ -20,6 +20,7 @@ import {
   Opta_Metrics_Swap as SwapStruct,
   Opta_Metrics_SystemMetrics as MetricsTable,
 } from "./generated/system_metrics_generated.ts";
+import { MAX_CORE_LEVELS, MAX_CPU_CORES } from "./limits.ts";
 import type {
   BatterySample,
   BatteryState,
@@ -105,17 +106,19 @@ export function buildExtended(
   utf8: (name: string) => Uint8Array,
 ): ExtendedOffsets {
   let cpuCores = 0;
-  if (s.cpuCores.length > 0) {
-    b.startVector(4, s.cpuCores.length, 4);
-    for (let i = s.cpuCores.length - 1; i >= 0; i--) b.addFloat32(s.cpuCores[i]);
+  const coreCount = Math.min(s.cpuCores.length, MAX_CPU_CORES); // no reader accepts more
+  if (coreCount > 0) {
+    b.startVector(4, coreCount, 4);
+    for (let i = coreCount - 1; i >= 0; i--) b.addFloat32(s.cpuCores[i]);
     cpuCores = b.endVector();
   }
   let cpuCoreLevels = 0;
   const levels = s.cpuCoreLevels;
-  if (levels.length > 0) {
+  const levelCount = Math.min(levels.length, MAX_CORE_LEVELS); // no reader accepts more
+  if (levelCount > 0) {
     const offsets = LEVEL_OFFSETS;
-    offsets.length = levels.length;
-    for (let i = 0; i < levels.length; i++) {
+    offsets.length = levelCount;
+    for (let i = 0; i < levelCount; i++) {
       const level = levels[i];
       offsets[i] = CoreLevelTable.createCoreLevel(
         b,

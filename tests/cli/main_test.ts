@@ -1,5 +1,7 @@
 /** The CLI as a real subprocess: exit codes, one-line errors, no stack traces, decode. */
 import assert from "node:assert/strict";
+import { frame } from "../../src/ipc/framing.ts";
+import { aliasBomb } from "../support/hostile_frames.ts";
 
 const main = new URL("../../src/main.ts", import.meta.url).pathname;
 const vectors = new URL("../vectors/", import.meta.url);
@@ -10,10 +12,17 @@ interface Run {
   stderr: string;
 }
 
-/** Run the CLI under no permissions at all, as a user would. */
-export async function cli(args: string[], stdin?: Uint8Array): Promise<Run> {
+/**
+ * Run the CLI under no permissions at all, as a user would; `runFlags` go to
+ * `deno run` (a heap limit, so a regression fails fast instead of taking the machine).
+ */
+export async function cli(
+  args: string[],
+  stdin?: Uint8Array,
+  runFlags: string[] = [],
+): Promise<Run> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--quiet", main, ...args],
+    args: ["run", "--no-prompt", "--quiet", ...runFlags, main, ...args],
     stdin: stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
@@ -144,6 +153,30 @@ Deno.test("decode of a broken stream prints the good frames, then one error line
 
   const empty = await cli(["decode", "--raw"], new Uint8Array());
   assertOneLineError(empty, 1, /decode: stdin was empty/);
+});
+
+Deno.test("decode and decode --raw refuse the alias bomb (80,000 names of 700 kB) in one line", async () => {
+  const good = await Deno.readFile(new URL("full.framed.bin", vectors));
+  const heap = ["--v8-flags=--max-old-space-size=256"];
+  for (const vector of ["top_processes", "cpu_core_levels"] as const) {
+    const bomb = aliasBomb(vector);
+    const limit = vector === "top_processes" ? 100 : 16;
+    const framed = await cli(["decode"], new Uint8Array([...good, ...frame(bomb)]), heap);
+    assertOneLineError(
+      framed,
+      1,
+      new RegExp(
+        `^opta-metrics: decode: frame 2: malformed frame: ${vector} has 80000 entries, over the limit of ${limit}$`,
+      ),
+    );
+    assert.equal(framed.stdout.trim().split("\n").length, 1, "the good frame before it is printed");
+    const raw = await cli(["decode", "--raw"], bomb, heap);
+    assertOneLineError(
+      raw,
+      1,
+      new RegExp(`^opta-metrics: decode: frame 1: malformed frame: ${vector} has 80000`),
+    );
+  }
 });
 
 Deno.test("decode --raw stops reading once the input passes 1 MiB: a 50 MB stdin is refused early", async () => {

@@ -16,6 +16,8 @@ import { RawReader, Subscriber } from "../support/readers.ts";
 import { poll } from "../support/wait.ts";
 import { scriptedFrame, ScriptedListener } from "../support/scripted_listener.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
+import { aliasBomb } from "../support/hostile_frames.ts";
+import { frame } from "../../src/ipc/framing.ts";
 
 const RUN_A = 1764183500000001;
 const RUN_B = 1764183600000002;
@@ -140,6 +142,39 @@ Deno.test("subscribe: a listener that accepts and closes at once is retried with
         /closed the connection before sending a frame/,
       );
     } finally {
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("subscribe: the alias bomb over a real socket is a bad stream, never built", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const bombs = [aliasBomb("top_processes"), aliasBomb("cpu_core_levels")].map(frame);
+    const listener = new ScriptedListener(path, [
+      { frames: [scriptedFrame({ run: RUN_A, sequence: 1 }), bombs[0]], keepOpen: true },
+      { frames: [bombs[1]], keepOpen: true },
+    ]);
+    const stop = new AbortController();
+    const reasons: string[] = [];
+    const sequences: number[] = [];
+    try {
+      const frames = subscribe(path, {
+        signal: stop.signal,
+        onStatus(s) {
+          if (s.state !== "disconnected") return;
+          reasons.push(s.reason);
+          if (reasons.length === 2) stop.abort();
+        },
+      });
+      for await (const { frame } of frames) sequences.push(frame.sequence);
+      assert.deepEqual(sequences, [1], "the good frame before the bomb, nothing after");
+      assert.deepEqual(reasons, [
+        "bad stream: malformed frame: top_processes has 80000 entries, over the limit of 100",
+        "bad stream: malformed frame: cpu_core_levels has 80000 entries, over the limit of 16",
+      ]);
+    } finally {
+      stop.abort();
       await listener.close();
     }
   });
