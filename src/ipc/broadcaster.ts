@@ -110,11 +110,10 @@ export class Broadcaster {
    * `current`, when given, is sent to it at once.
    */
   add(conn: BroadcastConn, current: Uint8Array | null): boolean {
-    // A client gone a moment ago is confirmed gone at its next write (within a tick):
-    // until then it takes no place, so fast reconnects are not refused meanwhile.
-    let unconfirmed = 0;
-    for (const client of this.#clients) if (client.unconfirmed) unconfirmed++;
-    if (this.#clients.length - unconfirmed >= this.#options.maxClients) {
+    // Every connection held counts, a half-closed one too: whether a client whose input
+    // ended is gone or still reading shows only at its next write, and one that is not
+    // counted meanwhile lets a burst of connect-then-shutdown clients past the limit.
+    if (this.#clients.length >= this.#options.maxClients) {
       this.#refuse(conn);
       return false;
     }
@@ -178,7 +177,7 @@ export class Broadcaster {
     if (client.closed) return;
     if (end.kind === "eof") {
       // It may only have shut down its sending side (a client never needs to send). Keep
-      // writing; the next write to a client that is gone fails and closes it.
+      // writing; a write to a client that is gone fails and closes it.
       client.inputEnded();
     } else if (end.kind === "flood") {
       this.#stats.flooded++;

@@ -3,8 +3,8 @@
  * and one pending, a newer frame replacing the pending one (latest wins), the
  * rest of a partial write sent before the next frame, and the time the write in
  * flight started, which is what stall detection measures. A client whose input
- * ended may only have shut down its sending side; its next write tells whether
- * it is still there. Which clients exist, the counters and the log belong to the
+ * ended may only have shut down its sending side; an empty write at once (or,
+ * where the OS lets that succeed, its next frame's) tells whether it is still there. Which clients exist, the counters and the log belong to the
  * {@linkcode Broadcaster} that holds them.
  *
  * @example
@@ -20,6 +20,9 @@
  *
  * @module
  */
+
+/** Written to a client whose input ended, to learn whether it still reads. */
+const PROBE = new Uint8Array(0);
 
 /** What the broadcaster uses of a connection; a `Deno.UnixConn` is one. */
 export interface BroadcastConn {
@@ -52,13 +55,6 @@ export class Subscriber {
   #closed = false;
   /** The client shut down its sending side: a failed write then means it has gone. */
   #readEnded = false;
-  /**
-   * Its stream ended and no write has yet shown whether it only half-closed (still
-   * reading) or has gone: it does not count against the client limit meanwhile.
-   */
-  #unconfirmed = false;
-  /** The write in flight started after the stream ended: its outcome settles `unconfirmed`. */
-  #probing = false;
   /** What the socket has not yet taken of the frame being written. */
   #unsent: Uint8Array | null = null;
   /** Set by {@linkcode Subscriber.settled}: called when the write in flight has settled. */
@@ -84,11 +80,6 @@ export class Subscriber {
     return this.#readEnded;
   }
 
-  /** Its input ended and no write has yet shown whether it is still reading. */
-  get unconfirmed(): boolean {
-    return this.#unconfirmed;
-  }
-
   /**
    * Queue `frame`, replacing a pending one, and start writing it unless a write is in
    * flight; `nowMs` starts the stall clock of a write this begins. Returns true when a
@@ -111,10 +102,17 @@ export class Subscriber {
     if (this.#writing) this.#writeStartedMs = nowMs;
   }
 
-  /** Its input ended: keep writing; the next write shows whether it is still there. */
+  /**
+   * Its input ended: it has gone, or only shut down its sending side and reads on. An empty
+   * write tells which at once where the OS fails it for a peer that has closed (Linux); else
+   * the next frame's write does. Until then it keeps its place among the clients.
+   */
   inputEnded(): void {
     this.#readEnded = true;
-    this.#unconfirmed = true;
+    if (this.#writing || this.#closed) return; // the write in flight tells
+    this.#writing = true;
+    this.#writeStartedMs = performance.now();
+    this.#write(PROBE);
   }
 
   /** Resolves once no write is in flight (at once if none is). */
@@ -128,7 +126,6 @@ export class Subscriber {
     if (this.#closed) return false;
     this.#closed = true;
     this.#pending = null;
-    this.#confirm();
     try {
       this.conn.close();
     } catch {
@@ -152,7 +149,6 @@ export class Subscriber {
     this.#pending = null;
     this.#writing = true;
     this.#writeStartedMs = nowMs;
-    this.#probing = this.#unconfirmed;
     this.#write(frame);
   }
 
@@ -168,8 +164,7 @@ export class Subscriber {
       return;
     }
     this.#unsent = null;
-    if (bytes >= unsent.length) this.#events.sent();
-    if (this.#probing) this.#confirm(); // written after its stream ended: half-closed
+    if (bytes >= unsent.length && unsent !== PROBE) this.#events.sent();
     this.#writeNext(performance.now());
   }
 
@@ -178,10 +173,5 @@ export class Subscriber {
     this.#writing = false;
     if (!this.#closed) this.#events.writeFailed(this, error);
     this.#settled?.();
-  }
-
-  #confirm(): void {
-    this.#unconfirmed = false;
-    this.#probing = false;
   }
 }

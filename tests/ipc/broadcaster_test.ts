@@ -186,41 +186,59 @@ Deno.test("the client limit refuses, closes and counts", async () => {
   await b.closeAll();
 });
 
-Deno.test("a half-closed client keeps receiving and, once confirmed, counts again", async () => {
+Deno.test("a half-closed client keeps receiving and counts against the limit", async () => {
   const b = broadcaster({ maxClients: 1 });
-  const [halfClosed, second] = [new FakeConn(), new FakeConn()];
+  const halfClosed = new FakeConn();
   b.add(halfClosed, null);
   halfClosed.end();
   await settle();
-  assert.equal(b.add(second, null), true, "an ended stream takes no place until a write");
+  assert.deepEqual(halfClosed.writeSizes, [0], "an empty write asks whether it still reads");
+  assert.equal(b.add(new FakeConn(), null), false, "an ended stream still holds its place");
+  halfClosed.take();
+  await settle();
   b.publish(frameOf(1), 0);
   halfClosed.take();
-  second.take();
   await settle();
   b.publish(frameOf(2), 40);
   halfClosed.take();
-  second.take();
   await settle();
   assert.deepEqual(halfClosed.received, concat([frameOf(1), frameOf(2)]));
   assert.equal(halfClosed.closed, false, "writable after its stream ended: it only half-closed");
-  assert.equal(b.add(new FakeConn(), null), false, "a confirmed half-closed client counts");
-  assert.equal(b.size, 2);
+  assert.equal(b.add(new FakeConn(), null), false, "it still counts");
+  assert.equal(b.size, 1);
+  assert.equal(b.stats().refused, 2);
+  assert.equal(b.stats().framesSent, 2, "the empty write is not counted as a frame");
   await b.closeAll();
 });
 
-Deno.test("a client whose stream ended and whose write fails is gone", async () => {
+Deno.test("a client whose stream ended and whose empty write fails is gone at once", async () => {
   let last = 0;
-  const b = broadcaster({ onLastClient: () => last++ });
+  const b = broadcaster({ maxClients: 1, onLastClient: () => last++ });
   const conn = new FakeConn();
   b.add(conn, null);
   conn.end();
   await settle();
-  b.publish(frameOf(1), 0);
   conn.failWrite();
   await settle();
   assert.equal(conn.closed, true);
   assert.equal(b.size, 0);
   assert.equal(last, 1);
+  assert.equal(b.add(new FakeConn(), null), true, "its place is free again");
+  await b.closeAll();
+});
+
+Deno.test("a client whose stream ends during a write is told by that write's outcome", async () => {
+  const b = broadcaster();
+  const conn = new FakeConn();
+  b.add(conn, null);
+  b.publish(frameOf(1), 0);
+  conn.end();
+  await settle();
+  assert.deepEqual(conn.writeSizes, [8], "no probe while a frame is in flight");
+  conn.failWrite();
+  await settle();
+  assert.equal(conn.closed, true);
+  assert.equal(b.size, 0);
 });
 
 Deno.test("a client that errors on write is removed; the others are served", async () => {

@@ -167,6 +167,71 @@ Deno.test({
   },
 });
 
+/** How many sockets `pid` holds open (its listener included). */
+function socketFds(pid: number): number {
+  let n = 0;
+  for (const entry of Deno.readDirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (Deno.readLinkSync(`/proc/${pid}/fd/${entry.name}`).startsWith("socket:")) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
+}
+
+Deno.test({
+  name: "bursts of clients that connect and shut down their sending side stay within --max-clients",
+  ignore: !isLinux, // the daemon's descriptors are counted in /proc
+  async fn() {
+    await withDir(async (dir) => {
+      const sock = `${dir}/s.sock`;
+      const max = 4;
+      const daemon = await startDaemon(sock, { flags: ["--max-clients", String(max)] });
+      const readers: RawReader[] = [];
+      try {
+        const idleSockets = socketFds(daemon.pid);
+        for (let burst = 0; burst < 3; burst++) {
+          // One client after another connects and at once shuts down its sending side, a few
+          // ms apart: the daemon reads the end of each one's input before the next arrives,
+          // and many arrive before its next tick writes to any of them.
+          const conns: Deno.UnixConn[] = [];
+          for (let i = 0; i < 60; i++) {
+            const conn = await Deno.connect({ transport: "unix", path: sock });
+            await conn.closeWrite();
+            conns.push(conn);
+            await delay(2);
+            const held = socketFds(daemon.pid) - idleSockets;
+            assert.ok(held <= max + 1, `burst ${burst}: the daemon holds ${held} client sockets`);
+          }
+          const burstReaders = conns.map((c) => new RawReader(c));
+          readers.push(...burstReaders);
+          for (let i = 0; i < 10; i++) {
+            const held = socketFds(daemon.pid) - idleSockets;
+            assert.ok(held <= max + 1, `burst ${burst}: the daemon holds ${held} client sockets`);
+            await delay(50);
+          }
+          const before = burstReaders.map((r) => r.sequences.length);
+          await delay(300);
+          const streaming = burstReaders.filter((r, i) => r.sequences.length > before[i]).length;
+          const open = burstReaders.filter((r) => r.ended === null).length;
+          assert.ok(streaming >= 1 && streaming <= max, `burst ${burst}: ${streaming} streaming`);
+          assert.ok(open <= max, `burst ${burst}: ${open} connections left open by the daemon`);
+          await Promise.all(burstReaders.map((r) => r.close()));
+          assert.ok(
+            await poll(() => socketFds(daemon.pid) === idleSockets, 2000),
+            "the daemon kept sockets of clients that had gone",
+          );
+        }
+        assert.ok(daemon.matching(/client limit reached/).length >= 1, daemon.stderr);
+      } finally {
+        await Promise.all(readers.map((r) => r.close()));
+        await daemon.stop();
+      }
+    });
+  },
+});
+
 // ---- daemons racing for one path ------------------------------------------------------------
 
 Deno.test("daemons started at the same moment: one serves, each other exits 1 with one line", async () => {
