@@ -209,3 +209,42 @@ export function rssAnonKiB(pid: number): number {
   const m = /RssAnon:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
   return m ? Number(m[1]) : 0;
 }
+
+/** Anonymous memory of a process split by where it lives, KiB (from `/proc/<pid>/smaps`). */
+export interface AnonRegions {
+  /** The main malloc heap (`[heap]`, grown with brk). */
+  brk: number;
+  /** Unnamed executable mappings: V8's compiled code. */
+  code: number;
+  /** Unnamed writable mappings at 0x7f…: glibc's thread arenas and thread stacks. */
+  arenas: number;
+  /** Other unnamed mappings: V8's heap pages and large allocations. */
+  other: number;
+  /** Everything else anonymous (the main stack, private copies of file pages). */
+  rest: number;
+}
+
+/** {@linkcode AnonRegions} of `pid`. */
+export function anonRegionsKiB(pid: number): AnonRegions {
+  const regions: AnonRegions = { brk: 0, code: 0, arenas: 0, other: 0, rest: 0 };
+  let kind: keyof AnonRegions = "rest";
+  for (const line of Deno.readTextFileSync(`/proc/${pid}/smaps`).split("\n")) {
+    const head = /^([0-9a-f]+)-[0-9a-f]+ (\S{4}) \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) {
+      const [, start, perms, name] = head;
+      kind = name === "[heap]"
+        ? "brk"
+        : name !== ""
+        ? "rest"
+        : perms[2] === "x"
+        ? "code"
+        : start.length >= 12 && start.startsWith("7f")
+        ? "arenas"
+        : "other";
+      continue;
+    }
+    const anon = /^Anonymous:\s+(\d+) kB/.exec(line);
+    if (anon) regions[kind] += Number(anon[1]);
+  }
+  return regions;
+}
