@@ -11,7 +11,8 @@
  *
  * `deno compile` downloads Deno's runtime (`denort`) for each target once from
  * Deno's download host (cached in DENO_DIR afterwards); without it and offline,
- * one line names the file to pre-seed (packaging/denort.ts); see README "Building".
+ * one line names the file to pre-seed (packaging/denort.ts); see docs/services.md,
+ * "Building the binary".
  *
  * @module
  */

@@ -42,7 +42,7 @@ Socket:
 Stream:
   --rate HZ                 frames per second, 1-120 (default 25)
   --top N                   processes per frame, 0-${MAX_TOP_PROCESSES} (default 10)
-Sources (see README, "Where the numbers come from"):
+Sources (see docs/numbers.md):
   ${SOURCE_NAMES.slice(0, 6).join(", ")},
   ${SOURCE_NAMES.slice(6).join(", ")}
   --sources LIST            comma-separated sources to run (default: all); ${

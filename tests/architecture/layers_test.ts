@@ -1,6 +1,6 @@
 /**
  * The import graph of src/: no cycles, and every module imports only from its own
- * layer or below (README, "How a frame is made"), so the core stays readable.
+ * layer or below (docs/architecture.md, "The layers"), so the core stays readable.
  */
 import assert from "node:assert/strict";
 

@@ -89,7 +89,7 @@ Deno.test("each platform's run list is exactly the tools its collectors spawn", 
     const name = tool.slice(tool.lastIndexOf("/") + 1);
     assert.ok(!FILE_READERS.includes(name), `the darwin set must not run ${tool}`);
   }
-  // The one file reader the Linux set keeps (README "Security and permissions" says so).
+  // The one file reader the Linux set keeps (docs/security.md says so).
   assert.deepEqual(
     linux.run.filter((t) => FILE_READERS.includes(t.slice(t.lastIndexOf("/") + 1))),
     ["/bin/grep"],
