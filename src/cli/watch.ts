@@ -71,6 +71,31 @@ export { renderView, type ViewOptions, type WatchStats } from "./view.ts";
 
 const encoder = new TextEncoder();
 
+/** Distinct status lines printed per outage, past which the rest are held back. */
+const MAX_LINES_PER_OUTAGE = 8;
+
+/**
+ * The status lines worth printing: each distinct line once per outage (from one
+ * stable connection to the next), so a server that accepts and closes in a loop
+ * gives a few lines, not two per attempt, however its messages alternate.
+ */
+export class OutageLines {
+  readonly #printed = new Set<string>();
+
+  /** A stable connection ended: what follows is a new outage, worth reporting again. */
+  newOutage(): void {
+    this.#printed.clear();
+  }
+
+  /** The lines to print for `line`: itself the first time in this outage, else none. */
+  add(line: string): string[] {
+    if (this.#printed.has(line) || this.#printed.size > MAX_LINES_PER_OUTAGE) return [];
+    this.#printed.add(line);
+    if (this.#printed.size <= MAX_LINES_PER_OUTAGE) return [line];
+    return ["watch: more status lines held back until a connection stays up"];
+  }
+}
+
 /** Run watch until Ctrl-C, SIGTERM or `count` frames; resolves to the exit code. */
 export async function runWatch(options: WatchOptions): Promise<number> {
   assertSocketGranted(options.socketPath);
@@ -84,18 +109,17 @@ export async function runWatch(options: WatchOptions): Promise<number> {
   let dirty = true;
   const recent: { at: number; latencyMs: number }[] = [];
   const stats: WatchStats = { fps: 0, latencyMs: 0, maxLatencyMs: 0, missed: 0 };
-  let lastStatusLine = "";
+  const statusLines = new OutageLines();
 
   const onStatus = (s: SubscriberStatus) => {
     status = s;
     dirty = true;
-    if (!live) {
-      const line = s.state === "connected"
-        ? `watch: connected to ${s.path}`
-        : `watch: daemon down at ${printable(s.path)}: ${printable(s.reason)}; retrying`;
-      if (line !== lastStatusLine) console.error(line);
-      lastStatusLine = line;
-    }
+    if (live) return;
+    if (s.state === "disconnected" && s.stable) statusLines.newOutage();
+    const line = s.state === "connected"
+      ? `watch: connected to ${printable(s.path)}`
+      : `watch: daemon down at ${printable(s.path)}: ${printable(s.reason)}; retrying`;
+    for (const out of statusLines.add(line)) console.error(out);
   };
 
   let renderTimer: ReturnType<typeof setInterval> | undefined;

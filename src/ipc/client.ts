@@ -27,7 +27,7 @@ import { Backoff } from "../time/backoff.ts";
 import { type Clock, sleep, systemClock } from "../time/clock.ts";
 import { WallClock } from "../time/wall_clock.ts";
 import { DecodeError, decodeMetrics, type MetricsFrame } from "./codec.ts";
-import { FrameDecoder, FrameError } from "./framing.ts";
+import { FrameDecoder, FrameError, PARTIAL_FRAME_TIMEOUT_MS } from "./framing.ts";
 
 export type { MetricsFrame } from "./codec.ts";
 export type {
@@ -63,7 +63,16 @@ export interface ReceivedFrame {
 /** Connection state changes, for UIs that show "daemon down". */
 export type SubscriberStatus =
   | { state: "connected"; path: string }
-  | { state: "disconnected"; path: string; reason: string }
+  | {
+    state: "disconnected";
+    path: string;
+    reason: string;
+    /**
+     * True when the connection worked: it delivered a frame and stayed open at least
+     * `maxBackoffMs`. The next outage is then a new one (the backoff starts over).
+     */
+    stable: boolean;
+  }
   | { state: "waiting"; path: string; reason: string; retryInMs: number };
 
 /** Options of {@linkcode subscribe}. */
@@ -74,10 +83,14 @@ export interface SubscribeOptions {
   onStatus?: (status: SubscriberStatus) => void;
   /**
    * First retry delay in ms (default 100); doubles per failed attempt. A connection
-   * closed before it delivered a whole frame is a failed attempt too.
+   * that closes before it delivered a frame, or within `maxBackoffMs` of opening,
+   * is a failed attempt too: only a stable one starts the backoff over.
    */
   minBackoffMs?: number;
-  /** Longest retry delay in ms (default 1000), so the client is back within 1 s of the daemon. */
+  /**
+   * Longest retry delay in ms (default 1000), so the client is back within 1 s of the
+   * daemon; also how long a connection must last to count as stable.
+   */
   maxBackoffMs?: number;
   /** The clock the waits between attempts run on (default: the system clock). */
   clock?: Clock;
@@ -139,9 +152,11 @@ function describe(error: unknown): string {
 /**
  * Frames from the daemon at `path`, forever: reconnects with backoff (100 ms
  * doubling to 1 s) whenever the daemon is down, restarts, closes a connection
- * before its first frame or sends something that is not a valid stream, and
- * reports gaps in `sequence` and restarts. Ends when `signal` aborts; throws
- * {@linkcode UntrustedSocketError} when the socket belongs to another user.
+ * before it proved stable (a frame delivered, open for `maxBackoffMs`), sends
+ * something that is not a valid stream or leaves a frame half-sent for
+ * {@linkcode PARTIAL_FRAME_TIMEOUT_MS}; reports gaps in `sequence` and restarts.
+ * Ends when `signal` aborts; throws {@linkcode UntrustedSocketError} when the
+ * socket belongs to another user.
  */
 export async function* subscribe(
   path: string,
@@ -150,10 +165,8 @@ export async function* subscribe(
   const { signal, onStatus = () => {} } = options;
   const clock = options.clock ?? systemClock;
   const wallClock = new WallClock();
-  const backoff = new Backoff({
-    initialMs: options.minBackoffMs ?? 100,
-    maxMs: options.maxBackoffMs ?? 1000,
-  });
+  const stableMs = options.maxBackoffMs ?? 1000;
+  const backoff = new Backoff({ initialMs: options.minBackoffMs ?? 100, maxMs: stableMs });
   let lastSequence = 0;
   let lastRun: number | null = null;
   const buffer = new Uint8Array(64 * 1024);
@@ -183,21 +196,22 @@ export async function* subscribe(
       continue;
     }
     onStatus({ state: "connected", path });
+    const openedAt = clock.now();
     let delivered = false;
     const closeOnAbort = () => conn.close();
     signal?.addEventListener("abort", closeOnAbort, { once: true });
     const decoder = new FrameDecoder();
+    const read = new TimedRead(conn, clock);
     let reason = "daemon closed the connection";
     try {
       while (true) {
-        const n = await conn.read(buffer);
+        // Between frames a live daemon may pause; inside one it never does.
+        const limit = decoder.buffered > 0 ? PARTIAL_FRAME_TIMEOUT_MS : null;
+        const n = await read.into(buffer, limit);
         if (n === null) break;
         for (const body of decoder.push(buffer.subarray(0, n))) {
           const frame = decodeMetrics(body);
-          if (!delivered) {
-            delivered = true;
-            backoff.reset(); // a working stream: the next outage starts from the shortest wait
-          }
+          delivered = true;
           // The run id, not the sequence, tells a restart: a new run kept ticking by other
           // clients can be far ahead, and the same run re-sends its last frame on a reconnect.
           const sameRun = lastRun === frame.startedAtUs;
@@ -210,7 +224,10 @@ export async function* subscribe(
       }
     } catch (error) {
       if (signal?.aborted) return;
-      reason = error instanceof FrameError || error instanceof DecodeError
+      reason = read.timedOut
+        ? `bad stream: a frame was left half-sent (${decoder.buffered} bytes of it arrived, ` +
+          `then nothing for ${PARTIAL_FRAME_TIMEOUT_MS / 1000} s)`
+        : error instanceof FrameError || error instanceof DecodeError
         ? `bad stream: ${error.message}`
         : describe(error);
     } finally {
@@ -218,13 +235,50 @@ export async function* subscribe(
       try {
         conn.close();
       } catch {
-        // closed already (abort)
+        // closed already (abort, timeout)
       }
     }
     if (signal?.aborted) return;
-    onStatus({ state: "disconnected", path, reason });
-    // Closed before a whole frame (a refusal at the client limit, a daemon stopping, a
-    // stream that is not ours): a failed attempt, or the client would reconnect in a loop.
-    if (!delivered && !await wait(`${reason} before sending a frame`)) return;
+    // Only a connection that worked for a while starts the backoff over: one that closes
+    // at once, with or without a frame, is a failed attempt, or the client would loop.
+    const stable = delivered && clock.now() - openedAt >= stableMs;
+    onStatus({ state: "disconnected", path, reason, stable });
+    if (stable) {
+      backoff.reset();
+      continue;
+    }
+    const early = delivered ? `within ${stableMs} ms of connecting` : "before sending a frame";
+    if (!await wait(`${reason} ${early}`)) return;
+  }
+}
+
+/**
+ * Reads of one connection, each with an optional time limit on `clock`: past it the
+ * connection is closed, the pending read fails, and `timedOut` says why.
+ */
+class TimedRead {
+  /** True once a read ran out of time. */
+  timedOut = false;
+  readonly #conn: Deno.UnixConn;
+  readonly #clock: Clock;
+
+  /** Reads from `conn`, timed on `clock`. */
+  constructor(conn: Deno.UnixConn, clock: Clock) {
+    this.#conn = conn;
+    this.#clock = clock;
+  }
+
+  /** `conn.read(buffer)`, failing once `limitMs` passes first (null: no limit). */
+  async into(buffer: Uint8Array, limitMs: number | null): Promise<number | null> {
+    if (limitMs === null) return await this.#conn.read(buffer);
+    const timer = this.#clock.setTimeout(() => {
+      this.timedOut = true;
+      this.#conn.close();
+    }, limitMs);
+    try {
+      return await this.#conn.read(buffer);
+    } finally {
+      this.#clock.clear(timer);
+    }
   }
 }

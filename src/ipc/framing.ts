@@ -21,6 +21,13 @@ export const FRAME_HEADER_BYTES = 4;
 /** Largest frame body accepted (1 MiB). A real frame is under 1 KiB; more means a broken stream. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
+/**
+ * Longest a reader holding part of a frame waits for more of it. A live daemon writes
+ * each frame whole (it is far smaller than a socket buffer), so the rest is already
+ * there; only a stopped or broken server leaves a frame half-sent.
+ */
+export const PARTIAL_FRAME_TIMEOUT_MS = 10_000;
+
 /** Why a stream was rejected. */
 export type FrameErrorCode = "zero-length" | "too-large" | "truncated";
 

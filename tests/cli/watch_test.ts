@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { ReceivedFrame } from "../../src/ipc/client.ts";
-import { renderView, type WatchStats } from "../../src/cli/watch.ts";
+import { OutageLines, renderView, type WatchStats } from "../../src/cli/watch.ts";
 import { jsonLine } from "../../src/ipc/json.ts";
 import { printable } from "../../src/cli/flags.ts";
 import { formatSample, type SampleResult } from "../../src/cli/sample.ts";
@@ -106,7 +106,7 @@ Deno.test("renderView fits the terminal: the bars stay, process rows go from the
 
 Deno.test("renderView cuts lines to the terminal width so none wraps (colour codes take no room)", () => {
   const long = "x".repeat(200);
-  const down = { state: "disconnected" as const, path: "p", reason: long };
+  const down = { state: "disconnected" as const, path: "p", reason: long, stable: false };
   for (const ansi of [false, true]) {
     const text = renderView(received([long]), stats, down, "p", { ansi, rows: 40, columns: 30 });
     for (const line of text.split("\n")) {
@@ -211,6 +211,39 @@ Deno.test("watch (client set) against a listener that closes every connection at
       await listener.close();
     }
   });
+});
+
+Deno.test("watch (client set) against a server sending one frame per connection: few connects, few lines", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const listener = new ScriptedListener(path, [
+      { frames: [scriptedFrame({ run: 5, sequence: 1 })] },
+    ]);
+    try {
+      const run = await runWatch(path, ["--json"], 3000);
+      assert.equal(run.timedOut, true, run.stderr);
+      assert.ok(listener.accepted <= 8, `${listener.accepted} connects in 3 s`);
+      const lines = run.stderr.trim().split("\n");
+      assert.equal(new Set(lines).size, lines.length, `no line twice:\n${run.stderr}`);
+      assert.ok(lines.length <= 3, run.stderr);
+      assert.match(run.stderr, /closed the connection within 1000 ms of connecting; retrying/);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("OutageLines: each line once per outage, a few at most, all again after a stable connection", () => {
+  const lines = new OutageLines();
+  const down = "watch: daemon down at /s: daemon closed the connection; retrying";
+  const up = "watch: connected to /s";
+  const printed = [up, down, up, down, up].flatMap((line) => lines.add(line));
+  assert.deepEqual(printed, [up, down]);
+  const varied = Array.from({ length: 20 }, (_, i) => lines.add(`watch: reason ${i}`)).flat();
+  assert.equal(varied.length, 7, "six more reasons, then one notice, then nothing");
+  assert.equal(varied.at(-1), "watch: more status lines held back until a connection stays up");
+  lines.newOutage();
+  assert.deepEqual(lines.add(down), [down]);
 });
 
 Deno.test({

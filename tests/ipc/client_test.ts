@@ -216,20 +216,159 @@ Deno.test("subscribe on a virtual clock: waits grow from 100 ms to the 1 s ceili
   });
 });
 
-Deno.test("subscribe: after a connection that delivered frames, the backoff starts again from 100 ms", async () => {
+/**
+ * subscribe() on a virtual clock against `listener`: every status, and a way to wait
+ * for the n-th status of a kind (or fail after 5 s of real time).
+ */
+function virtualSubscriber(path: string, clock: VirtualClock) {
+  const statuses: SubscriberStatus[] = [];
+  const sequences: number[] = [];
+  const stop = new AbortController();
+  let changed: () => void = () => {};
+  const run = (async () => {
+    const frames = subscribe(path, {
+      signal: stop.signal,
+      clock,
+      onStatus(s) {
+        statuses.push(s);
+        changed();
+      },
+    });
+    for await (const { frame } of frames) {
+      sequences.push(frame.sequence);
+      changed();
+    }
+  })();
+  const count = (state: SubscriberStatus["state"]) =>
+    statuses.filter((s) => s.state === state).length;
+  return {
+    statuses,
+    sequences,
+    /** Resolves once `cond` holds, re-checked on every status and frame. */
+    async until(cond: () => boolean, what: string): Promise<void> {
+      const deadline = Date.now() + 5000;
+      while (!cond()) {
+        assert.ok(
+          Date.now() < deadline,
+          `timed out waiting for ${what}: ${JSON.stringify(statuses)}`,
+        );
+        await Promise.race([new Promise<void>((r) => changed = r), delay(50)]);
+      }
+    },
+    count,
+    async stop(): Promise<void> {
+      stop.abort();
+      await run;
+    },
+  };
+}
+
+Deno.test("subscribe on a virtual clock: a server that sends one frame and closes gets the full backoff", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const listener = new ScriptedListener(path, [
+      { frames: [scriptedFrame({ run: RUN_A, sequence: 1 })] },
+    ]);
+    const clock = new VirtualClock();
+    const client = virtualSubscriber(path, clock);
+    try {
+      for (let i = 0; i < 6; i++) {
+        await client.until(() => client.count("waiting") > i, `wait ${i + 1}`);
+        assert.equal(listener.accepted, i + 1, "no attempt before its wait is over");
+        const wait = client.statuses.findLast((s) => s.state === "waiting");
+        await clock.advance(wait?.state === "waiting" ? wait.retryInMs : 0);
+      }
+      const waits = client.statuses.flatMap((s) => s.state === "waiting" ? [s] : []);
+      assert.deepEqual(waits.slice(0, 6).map((w) => w.retryInMs), [100, 200, 400, 800, 1000, 1000]);
+      assert.equal(
+        waits[0].reason,
+        "daemon closed the connection within 1000 ms of connecting",
+      );
+      const ends = client.statuses.flatMap((s) => s.state === "disconnected" ? [s.stable] : []);
+      assert.ok(ends.every((stable) => !stable), "no connection counted as stable");
+    } finally {
+      await client.stop();
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("subscribe: a one-frame-then-close server gets a few connections a second, not thousands", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const listener = new ScriptedListener(path, [
+      { frames: [scriptedFrame({ run: RUN_A, sequence: 1 })] },
+    ]);
+    try {
+      await statusesFor(path, 2000);
+      // 100 + 200 + 400 + 800 ms of waits fit in 2 s: five connects.
+      assert.ok(listener.accepted <= 8, `${listener.accepted} connects in 2 s`);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("subscribe on a virtual clock: a connection that delivered and lasted starts the backoff over", async () => {
   await withDir(async (dir) => {
     const path = `${dir}/s.sock`;
     const listener = new ScriptedListener(path, [
       { frames: [] },
       { frames: [] },
-      { frames: [scriptedFrame({ run: RUN_A, sequence: 1 })] },
+      { frames: [scriptedFrame({ run: RUN_A, sequence: 1 })], keepOpen: true },
       { frames: [] },
     ]);
+    const clock = new VirtualClock();
+    const client = virtualSubscriber(path, clock);
     try {
-      const statuses = await statusesFor(path, 3000);
-      const waits = statuses.flatMap((s) => s.state === "waiting" ? [s.retryInMs] : []);
-      assert.deepEqual(waits.slice(0, 4), [100, 200, 100, 200]);
+      await client.until(() => client.count("waiting") === 1, "the first wait");
+      await clock.advance(100);
+      await client.until(() => client.count("waiting") === 2, "the second wait");
+      await clock.advance(200);
+      await client.until(() => client.sequences.length === 1, "the frame");
+      await clock.advance(1000); // it stays open for the stable time
+      listener.closeOpen();
+      await client.until(() => client.count("waiting") === 3, "the wait after it");
+      const waits = client.statuses.flatMap((s) => s.state === "waiting" ? [s.retryInMs] : []);
+      assert.deepEqual(waits, [100, 200, 100]);
+      assert.equal(listener.accepted, 4, "reconnected at once after the stable connection");
+      const ends = client.statuses.flatMap((s) => s.state === "disconnected" ? [s.stable] : []);
+      assert.deepEqual(ends, [false, false, true, false]);
     } finally {
+      await client.stop();
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("subscribe on a virtual clock: a frame left half-sent is given up after 10 s", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const whole = scriptedFrame({ run: RUN_A, sequence: 1 });
+    const listener = new ScriptedListener(path, [
+      { frames: [whole, whole.subarray(0, 20)], keepOpen: true },
+      { frames: [scriptedFrame({ run: RUN_A, sequence: 2 })], keepOpen: true },
+    ]);
+    const clock = new VirtualClock();
+    const client = virtualSubscriber(path, clock);
+    try {
+      await client.until(() => client.sequences.length === 1 && clock.pending > 0, "the half");
+      await clock.advance(9_999);
+      assert.equal(client.count("disconnected"), 0, "still waiting for the rest");
+      await clock.advance(1);
+      await client.until(() => client.sequences.length === 2, "the frame after reconnecting");
+      const ended = client.statuses.find((s) => s.state === "disconnected");
+      assert.deepEqual(ended, {
+        state: "disconnected",
+        path,
+        reason: "bad stream: a frame was left half-sent (20 bytes of it arrived, " +
+          "then nothing for 10 s)",
+        stable: true,
+      });
+      // Between whole frames a silence is no fault: no timer runs then.
+      assert.equal(clock.pending, 0);
+    } finally {
+      await client.stop();
       await listener.close();
     }
   });

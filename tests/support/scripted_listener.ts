@@ -78,13 +78,8 @@ export class ScriptedListener {
     })().catch(() => {});
   }
 
-  /** Stop listening and close every open connection. */
-  async close(): Promise<void> {
-    try {
-      this.#listener.close();
-    } catch {
-      // closed already
-    }
+  /** Close every connection kept open so far; the listener keeps accepting. */
+  closeOpen(): void {
     for (const conn of this.#open) {
       try {
         conn.close();
@@ -92,6 +87,17 @@ export class ScriptedListener {
         // closed already
       }
     }
+    this.#open.clear();
+  }
+
+  /** Stop listening and close every open connection. */
+  async close(): Promise<void> {
+    try {
+      this.#listener.close();
+    } catch {
+      // closed already
+    }
+    this.closeOpen();
     await this.#done;
   }
 }
