@@ -13,6 +13,8 @@ import socket
 import struct
 import sys
 
+from Opta.Metrics.SystemMetrics import SystemMetrics
+
 # --- trusting the socket: start
 def peer_uid(sock):
     """The uid of the process at the other end of a connected Unix socket."""
@@ -44,6 +46,17 @@ def connect_trusted(path):
 # --- trusting the socket: end
 
 
+# --- reading frames: start
+MAX_FRAME_BYTES = 1 << 20  # the limits of PROTOCOL.md, "Limits"
+MAX_ENTRIES = {"TopProcesses": 100, "CpuCores": 8192, "CpuCoreLevels": 16}
+MAX_NAME_BYTES = 255
+FRAME_TIMEOUT_S = 10  # the rest of a started frame follows at once from a live daemon
+
+
+class FrameError(Exception):
+    """The stream is not opta-metrics frames: stop reading it (reconnect to try again)."""
+
+
 def read_exact(sock, n):
     buf = bytearray()
     while len(buf) < n:
@@ -54,29 +67,74 @@ def read_exact(sock, n):
     return bytes(buf)
 
 
-def main():
-    from Opta.Metrics.SystemMetrics import SystemMetrics
+def names(m):
+    """Every string of a frame, one at a time."""
+    for i in range(m.TopProcessesLength()):
+        yield m.TopProcesses(i).Name()
+    for i in range(m.CpuCoreLevelsLength()):
+        yield m.CpuCoreLevels(i).Name()
+    if m.Network() is not None:
+        yield m.Network().Interface()
 
+
+def check_limits(m):
+    """Refuse a frame past the limits before reading it: its offsets may repeat one huge name."""
+    for vector, most in MAX_ENTRIES.items():
+        count = getattr(m, vector + "Length")()
+        if count > most:
+            raise FrameError(f"{vector} has {count} entries, over the limit of {most}")
+    for name in names(m):
+        if name is not None and len(name) > MAX_NAME_BYTES:
+            raise FrameError(f"a name of {len(name)} bytes, over the limit of {MAX_NAME_BYTES}")
+
+
+def read_frame(sock, read):
+    """`read(m)` of the next frame `m`; FrameError when the stream is not opta-metrics frames."""
+    sock.settimeout(None)  # frames come every tick: wait for the next one as long as it takes
+    first = read_exact(sock, 1)
+    sock.settimeout(FRAME_TIMEOUT_S)
+    try:
+        (length,) = struct.unpack(">I", first + read_exact(sock, 3))  # big-endian length
+        if not 0 < length <= MAX_FRAME_BYTES:
+            raise FrameError(f"bad frame length {length}: not opta-metrics framing")
+        body = read_exact(sock, length)
+    except socket.timeout:
+        raise FrameError(f"a frame was left half-sent for {FRAME_TIMEOUT_S} s") from None
+    if body[4:8] != b"OPTM":
+        raise FrameError(f"not an opta-metrics frame: identifier {body[4:8]!r}, not b'OPTM'")
+    try:
+        m = SystemMetrics.GetRootAs(body, 0)
+        check_limits(m)
+        return read(m)
+    except (struct.error, IndexError, TypeError, ValueError) as error:  # offsets out of the frame
+        raise FrameError(f"malformed frame: {error}") from None
+
+
+def summary(m):
+    """What this client prints of a frame."""
+    momentum = m.Momentum()
+    net = m.Network()  # None without a default route, or from an older daemon
+    return (m.StartedAtUs(), m.Sequence(), m.CpuUsage(), m.MemoryUsage(),
+            m.Temperature(),  # None when absent
+            momentum.Color() if momentum is not None else 0,
+            net.ReceiveBytesPerSecond() if net is not None else None,
+            m.GpuUsage(),  # None where no GPU reports it
+            m.CpuCoresLength())
+# --- reading frames: end
+
+
+def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "/tmp/opta-metrics.sock"
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    seen = 0
     try:
         sock = connect_trusted(path)
-    except OSError as error:  # PermissionError (the uid check) is one
+        while count == 0 or seen < count:
+            print(*read_frame(sock, summary), flush=True)
+            seen += 1
+    except (OSError, EOFError, FrameError) as error:  # PermissionError (the uid check) is one
         print(f"opta_client: {error}", file=sys.stderr)
         return 1
-    seen = 0
-    while count == 0 or seen < count:
-        (length,) = struct.unpack(">I", read_exact(sock, 4))  # big-endian length
-        if not 0 < length <= 1 << 20:
-            raise ValueError(f"bad frame length {length}")
-        m = SystemMetrics.GetRootAs(read_exact(sock, length), 0)
-        temp = m.Temperature()  # None when absent
-        net = m.Network()  # None without a default route, or from an older daemon
-        rx = net.ReceiveBytesPerSecond() if net is not None else None
-        gpu = m.GpuUsage()  # None where no GPU reports it
-        print(m.StartedAtUs(), m.Sequence(), m.CpuUsage(), m.MemoryUsage(), temp,
-              m.Momentum().Color(), rx, gpu, m.CpuCoresLength(), flush=True)
-        seen += 1
     return 0
 
 

@@ -19,6 +19,7 @@ import {
   MAX_TOP_PROCESSES,
 } from "../../src/ipc/limits.ts";
 import { verifySystemMetrics } from "../../src/ipc/verify.ts";
+import { MAX_FRAME_BYTES, PARTIAL_FRAME_TIMEOUT_MS } from "../../src/ipc/framing.ts";
 import { initialMomentum } from "../../src/momentum/momentum.ts";
 import type { Snapshot } from "../../src/metrics/types.ts";
 import { EXTENDED_SNAPSHOT } from "../support/codec_fixtures.ts";
@@ -151,4 +152,21 @@ Deno.test("limits: PROTOCOL.md's Limits table states the caps the code enforces"
     "255",
   );
   assert.equal(row("bytes decoded from one frame"), `${MAX_DECODED_BYTES}`);
+});
+
+Deno.test("limits: the Python reader's constants are the TypeScript ones", async () => {
+  const python = await Deno.readTextFile(
+    new URL("../../docs/python/opta_client.py", import.meta.url),
+  );
+  const constant = (name: string) =>
+    new RegExp(`^${name} = (.+?)(?:  #.*)?$`, "m").exec(python)?.[1];
+  assert.equal(constant("MAX_FRAME_BYTES"), "1 << 20");
+  assert.equal(1 << 20, MAX_FRAME_BYTES);
+  assert.deepEqual(JSON.parse(constant("MAX_ENTRIES") ?? "null"), {
+    TopProcesses: MAX_TOP_PROCESSES,
+    CpuCores: MAX_CPU_CORES,
+    CpuCoreLevels: MAX_CORE_LEVELS,
+  });
+  assert.equal(constant("MAX_NAME_BYTES"), `${MAX_NAME_BYTES}`);
+  assert.equal(constant("FRAME_TIMEOUT_S"), `${PARTIAL_FRAME_TIMEOUT_MS / 1000}`);
 });

@@ -10,6 +10,8 @@ import { startDaemon, withDir } from "../support/daemon.ts";
 import { flatcAvailable, runFlatc } from "../support/flatc.ts";
 import { exists } from "../support/host.ts";
 import { ScriptedListener } from "../support/scripted_listener.ts";
+import { aliasBomb, hostileFrame } from "../support/hostile_frames.ts";
+import { frame } from "../../src/ipc/framing.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SCRIPT = `${ROOT}docs/python/opta_client.py`;
@@ -42,6 +44,44 @@ async function runClient(
   }).output();
   const text = new TextDecoder();
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}
+
+/** `python3 -c CODE ARGS` with the generated reader and opta_client.py importable. */
+async function runSnippet(
+  readerDir: string,
+  code: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(PYTHON, {
+    args: ["-c", code, ...args],
+    env: { PYTHONPATH: `${readerDir}:${ROOT}docs/python`, PYTHONDONTWRITEBYTECODE: "1" },
+    stdin: "null",
+    signal: AbortSignal.timeout(15_000),
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}
+
+/** Asserts `run` exited 1 with one line on stderr matching `pattern`, and no traceback. */
+function assertOneLine(
+  run: { code: number; stderr: string },
+  pattern: RegExp,
+): void {
+  assert.equal(run.code, 1, run.stderr);
+  assert.doesNotMatch(run.stderr, /Traceback/);
+  assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+  assert.match(run.stderr.trim(), pattern);
+}
+
+/** Runs the client for one frame against a listener that sends `bytes` and stays open. */
+async function clientAgainst(reader: string, dir: string, bytes: Uint8Array) {
+  const path = `${dir}/g.sock`;
+  const listener = new ScriptedListener(path, [{ frames: [bytes], keepOpen: true }]);
+  try {
+    return await runClient(reader, [path, "1"]);
+  } finally {
+    await listener.close();
+  }
 }
 
 /** A listener run as uid `uid` that sends one frame-length prefix to each client. */
@@ -83,13 +123,15 @@ async function withReader(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("PROTOCOL.md's Python peer check is the tested file's, word for word", async () => {
+Deno.test("PROTOCOL.md's Python peer check and frame reader are the tested file's, word for word", async () => {
   const script = await Deno.readTextFile(SCRIPT);
-  const sketch = /# --- trusting the socket: start\n([\s\S]*?)# --- trusting the socket: end/
-    .exec(script)?.[1];
-  assert.ok(sketch, "markers in the script");
   const protocol = await Deno.readTextFile(`${ROOT}PROTOCOL.md`);
-  assert.ok(protocol.includes(sketch.trim()), "PROTOCOL.md quotes the sketch as tested");
+  for (const part of ["trusting the socket", "reading frames"]) {
+    const sketch = new RegExp(`# --- ${part}: start\\n([\\s\\S]*?)# --- ${part}: end`).exec(script)
+      ?.[1];
+    assert.ok(sketch, `${part}: markers in the script`);
+    assert.ok(protocol.includes(sketch.trim()), `PROTOCOL.md quotes "${part}" as tested`);
+  }
 });
 
 Deno.test({
@@ -175,6 +217,94 @@ Deno.test({
           await listener.status;
           await listener.stdout.cancel().catch(() => {});
           await delay(0);
+        }
+      });
+    });
+  },
+});
+
+Deno.test({
+  name: "python3 client: refuses the alias bomb and a name past 255 bytes in one line",
+  ignore: !pythonReady,
+  async fn() {
+    await withReader(async (reader) => {
+      await withDir(async (dir) => {
+        assertOneLine(
+          await clientAgainst(reader, dir, frame(aliasBomb("top_processes"))),
+          /^opta_client: TopProcesses has 80000 entries, over the limit of 100$/,
+        );
+        assertOneLine(
+          await clientAgainst(reader, dir, frame(aliasBomb("cpu_core_levels"))),
+          /^opta_client: CpuCoreLevels has 80000 entries, over the limit of 16$/,
+        );
+        const longName = hostileFrame({ names: [700_000], processes: [], interfaceName: 0 });
+        assertOneLine(
+          await clientAgainst(reader, dir, frame(longName)),
+          /^opta_client: a name of 700000 bytes, over the limit of 255$/,
+        );
+      });
+    });
+  },
+});
+
+Deno.test({
+  name: "python3 client: garbage raises one FrameError line, never a struct.error traceback",
+  ignore: !pythonReady,
+  async fn() {
+    const good = await Deno.readFile(`${ROOT}tests/vectors/laptop.bin`);
+    // The root offset, then the momentum table's vtable offset, pointed far outside the frame.
+    const farRoot = good.slice();
+    new DataView(farRoot.buffer).setUint32(0, 0xfffffff0, true);
+    const farVtable = good.slice();
+    const root = new DataView(farVtable.buffer).getUint32(0, true);
+    new DataView(farVtable.buffer).setInt32(root, -0x7ffffff0, true);
+    const cases: [Uint8Array, RegExp][] = [
+      [new Uint8Array([0, 0, 0, 0]), /^opta_client: bad frame length 0: not opta-metrics/],
+      [new Uint8Array([0xff, 0, 0, 0]), /^opta_client: bad frame length 4278190080/],
+      [frame(new TextEncoder().encode("hello, world")), /^opta_client: not an opta-metrics frame/],
+      [frame(farRoot), /^opta_client: malformed frame: /],
+      [frame(farVtable), /^opta_client: malformed frame: /],
+    ];
+    await withReader(async (reader) => {
+      await withDir(async (dir) => {
+        for (const [bytes, pattern] of cases) {
+          assertOneLine(await clientAgainst(reader, dir, bytes), pattern);
+        }
+      });
+    });
+  },
+});
+
+Deno.test({
+  name: "python3 client: a frame left half-sent ends in a FrameError after FRAME_TIMEOUT_S",
+  ignore: !pythonReady,
+  async fn() {
+    const good = await Deno.readFile(`${ROOT}tests/vectors/laptop.framed.bin`);
+    await withReader(async (reader) => {
+      await withDir(async (dir) => {
+        const path = `${dir}/h.sock`;
+        const listener = new ScriptedListener(path, [
+          { frames: [good, good.subarray(0, 40)], keepOpen: true },
+        ]);
+        try {
+          // The module's own read_frame, with its timeout shortened so the test stays quick.
+          const run = await runSnippet(
+            reader,
+            "import sys, opta_client as c\n" +
+              "c.FRAME_TIMEOUT_S = 0.5\n" +
+              "sock = c.connect_trusted(sys.argv[1])\n" +
+              "print(c.read_frame(sock, c.summary)[1])\n" +
+              "try:\n    c.read_frame(sock, c.summary)\n" +
+              "except c.FrameError as error:\n    print(error)\n",
+            [path],
+          );
+          assert.equal(run.code, 0, run.stderr);
+          assert.deepEqual(run.stdout.trim().split("\n"), [
+            "120",
+            "a frame was left half-sent for 0.5 s",
+          ]);
+        } finally {
+          await listener.close();
         }
       });
     });
