@@ -6,6 +6,7 @@
 
 import config from "../deno.json" with { type: "json" };
 import { DECODE_HELP, runDecode } from "./cli/decode.ts";
+import { exportHelp, parseExportArgs, runExport } from "./cli/export.ts";
 import { parseServeArgs, runServe, SERVE_HELP } from "./cli/serve.ts";
 import { parseWatchArgs, runWatch, WATCH_HELP } from "./cli/watch.ts";
 import { formatSample, SAMPLE_HELP, sampleToJson, takeSample } from "./cli/sample.ts";
@@ -28,6 +29,7 @@ Commands:
   watch       show the live stream of a running daemon (--json for NDJSON)
   sample      take one snapshot of this machine and print it (--json for JSON)
   decode      read framed bytes from stdin, print one JSON object per frame
+  export      serve the daemon's numbers as Prometheus metrics (or write a textfile)
 
 Options:
   -h, --help     show this help (also: opta-metrics <command> --help)
@@ -57,6 +59,11 @@ const COMMANDS: Record<string, Command> = {
     const top = intFlag("sample", "top", flags.top, 10, 1, 100);
     const result = await takeSample(top);
     return print(flags.json ? jsonLine(sampleToJson(result)) : formatSample(result));
+  },
+  async export(args) {
+    const options = parseExportArgs(args);
+    if (options === null) return print(exportHelp());
+    return await runExport(options);
   },
   async decode(args) {
     const flags = parseFlags("decode", args, { raw: { type: "boolean" } });

@@ -12,9 +12,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ["time", "process", "momentum"],
   ["metrics"],
   ["ipc"],
-  ["daemon"],
+  ["daemon", "export"],
   ["cli"],
-  ["main.ts"],
+  ["main.ts", "export_main.ts"],
 ];
 
 /** Every module under src/ (generated code aside) and the modules it imports. */

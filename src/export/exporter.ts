@@ -1,0 +1,73 @@
+/**
+ * The exporter: a fresh frame from the daemon, turned into one scrape's exposition, with
+ * the exporter's own counters and one log line each time the daemon's state changes (down
+ * with why, or up again), never one per scrape.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log.ts";
+import type { MetricsFrame } from "../ipc/codec.ts";
+import type { DaemonLink } from "./daemon_link.ts";
+import { type ExpositionFormat, writeExposition } from "./exposition.ts";
+import { ExporterCounters, isFresh, scrapeFamilies } from "./scrape.ts";
+
+/** Options of {@linkcode Exporter}. */
+export interface ExporterOptions {
+  /** Where frames come from. */
+  link: DaemonLink;
+  /** Busiest processes to export (0: none). */
+  processes: number;
+  /** Where state changes are logged. */
+  log: Logger;
+  /** Wall-clock ms (default Date.now). */
+  now?: () => number;
+}
+
+/** Scrapes the daemon on demand. */
+export class Exporter {
+  /** What the exporter counts about itself. */
+  readonly counters: ExporterCounters = new ExporterCounters();
+  readonly #options: ExporterOptions;
+  readonly #now: () => number;
+  /** The last state logged: "up", or the failure line. */
+  #lastState: string | null = null;
+
+  /** An exporter reading frames through `options.link`. */
+  constructor(options: ExporterOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The exposition of one scrape, in `format`. */
+  async scrape(format: ExpositionFormat): Promise<string> {
+    const fetched = await this.#options.link.fetch();
+    const nowMs = this.#now();
+    let frame: MetricsFrame | null = null;
+    if (!fetched.ok) {
+      this.counters.failure(fetched.kind);
+      this.#state(fetched.reason, { kind: fetched.kind });
+    } else if (!isFresh(fetched.frame, nowMs)) {
+      this.counters.failure("stale");
+      const ageS = ((nowMs - fetched.frame.timestamp) / 1000).toFixed(1);
+      this.#state("the daemon's newest frame is too old", { kind: "stale", age_s: ageS });
+    } else {
+      frame = fetched.frame;
+      this.#state("up", {});
+    }
+    const context = { nowMs, processes: this.#options.processes };
+    return writeExposition(scrapeFamilies(frame, context, this.counters), format);
+  }
+
+  #state(state: string, fields: Record<string, string>): void {
+    const key = `${state}|${fields.kind ?? ""}`;
+    if (key === this.#lastState) return;
+    const wasDown = this.#lastState !== null && !this.#lastState.startsWith("up|");
+    this.#lastState = key;
+    if (state === "up") {
+      if (wasDown) this.#options.log.log("info", "daemon up again");
+      return;
+    }
+    this.#options.log.log("warn", "daemon unavailable: opta_up 0", { reason: state, ...fields });
+  }
+}
