@@ -191,7 +191,7 @@ for (const name of capturesOf("vm_stat N")) {
 function checkProcesses(list: readonly ProcessSample[]): void {
   for (const p of list) {
     assert.ok(Number.isSafeInteger(p.pid) && p.pid >= 0, `pid ${p.pid}`);
-    assert.ok(typeof p.name === "string" && p.name.length > 0, "empty name");
+    assert.ok(typeof p.name === "string", "a name"); // empty too: any name a process may take
     assert.ok(Number.isFinite(p.cpuPercent) && p.cpuPercent >= 0, `%cpu ${p.cpuPercent}`);
     assert.ok(Number.isFinite(p.memoryMb) && p.memoryMb >= 0, `memory ${p.memoryMb} MiB`);
   }
@@ -215,6 +215,49 @@ for (const name of capturesOf("ps")) {
     );
   });
 }
+
+/**
+ * A process name as a tool prints it: any characters but the line break (spaces only,
+ * leading and trailing spaces, control and format characters, U+FFFD for bytes that are
+ * not UTF-8), short or past the 15 bytes Linux keeps.
+ */
+const processNameArb = fc.oneof(
+  fc.string({ unit: fc.constantFrom(" ", "a", "/", "(", ")", "\t", "\ufffd", "\u202e", "\x1b") }),
+  fc.string({ unit: "binary", maxLength: 20 }),
+  fc.string({ unit: "grapheme", maxLength: 16 }),
+).map((name) => name.replace(/[\r\n]/g, ""));
+
+/** What parsePs gives for a comm: the part after the last '/', unless that is empty. */
+function psName(comm: string): string {
+  const bare = comm.length > 2 && comm.startsWith("(") && comm.endsWith(")")
+    ? comm.slice(1, -1)
+    : comm;
+  const base = bare.slice(bare.lastIndexOf("/") + 1);
+  return base !== "" ? base : bare;
+}
+
+Deno.test("fuzz ps: any comm in any row of a real capture parses to its name; other rows unchanged", () => {
+  const lines = toPidPcpuRssComm(fixture("ps-axu.macos10.14.6-x64.jc.txt")).trimEnd().split("\n");
+  const before = parsePs(lines.join("\n"));
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(lines.length - 1), processNameArb), { minLength: 1, maxLength: 8 }),
+      (names) => {
+        const spliced = [...lines];
+        const expected = before.map((p) => ({ ...p }));
+        for (const [row, name] of names) {
+          spliced[row] = spliced[row].replace(
+            /^(\s*\d+\s+\S+\s+\d+) .*$/,
+            (_, fixed) => `${fixed} ${name}`,
+          );
+          expected[row].name = psName(name);
+        }
+        assert.deepEqual(parsePs(spliced.join("\n")), expected);
+      },
+    ),
+    { seed: 0x7a0010, numRuns: 500 },
+  );
+});
 
 // ---------------------------------------------------------------- df
 
@@ -384,6 +427,43 @@ Deno.test({
         check(mutate(capture, mutations), limit);
       }),
       { seed: 0x7a0006, numRuns: 1000 },
+    );
+  },
+});
+
+Deno.test({
+  name: "fuzz top: any COMMAND in any row of a capture taken now parses to that name" +
+    (haveTop ? "" : ` [SKIPPED: needs Linux and ${TOP}]`),
+  ignore: !haveTop,
+  async fn() {
+    const out = await stdoutOf(TOP, ["-b", "-n", "1", "-w", "512", "-o", "%CPU", "-e", "k"]);
+    const lines = out.trimEnd().split("\n");
+    const header = lines.findIndex((l) => /^\s*PID\s/.test(l));
+    const rows = lines.length - header - 1;
+    const parse = (text: string[]) => {
+      const stream = new TopStream(100_000);
+      for (const line of text) stream.line(line);
+      return stream.end()!;
+    };
+    const before = parse(lines);
+    assert.equal(before.length, rows);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(rows - 1), processNameArb), { minLength: 1, maxLength: 8 }),
+        (names) => {
+          const spliced = [...lines];
+          const expected = before.map((p) => ({ ...p }));
+          for (const [row, name] of names) {
+            // The eleven columns before COMMAND, one space, then the name as top prints it.
+            const at = header + 1 + row;
+            const fixed = /^\s*(?:\S+\s+){10}\S+/.exec(spliced[at])![0];
+            spliced[at] = `${fixed} ${name}`.trimEnd();
+            expected[row].name = name.trimEnd();
+          }
+          assert.deepEqual(parse(spliced), expected);
+        },
+      ),
+      { seed: 0x7a0011, numRuns: 500 },
     );
   },
 });

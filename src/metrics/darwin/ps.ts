@@ -1,6 +1,9 @@
 /**
  * Parser for `/bin/ps -Axo pid=,pcpu=,rss=,comm= -r`: no header, one process per line,
- * `comm` last so it is printed whole and may contain spaces.
+ * `comm` last so it is printed whole. `comm` is whatever the process was started as:
+ * empty, spaces only, leading or trailing spaces, anything. The numbers before it hold
+ * no space, and `ps` writes one space after each column but the last, so `comm` is all
+ * that follows that space (a line cut before it is malformed, not an empty name).
  *
  * @module
  */
@@ -9,16 +12,17 @@ import { ParseError } from "../parse_error.ts";
 import type { ProcessSample } from "../types.ts";
 
 const SOURCE = "ps";
-const LINE = /^\s*(\d+)\s+([0-9.,]+)\s+(\d+)\s+(.+)$/;
+const LINE = /^\s*(\d+)\s+([0-9.,]+)\s+(\d+) (.*)$/;
 const DECIMAL = /^\d+(?:\.\d+)?$|^\.\d+$/;
 
 /**
  * Process name from a `comm` value: a value wrapped in parentheses (`(uname)`, what macOS
  * prints when it cannot read argv) loses them; then the base name after the last `/` is taken.
  * Falls back to the whole value when that would leave nothing (e.g. `comm` ending in `/`).
+ * Spaces are part of the name, wherever they are.
  */
 export function processName(comm: string): string {
-  let s = comm.trim();
+  let s = comm;
   if (s.length > 2 && s.startsWith("(") && s.endsWith(")")) s = s.slice(1, -1);
   const base = s.slice(s.lastIndexOf("/") + 1);
   return base !== "" ? base : s;
@@ -48,9 +52,7 @@ export function parsePs(text: string): ProcessSample[] {
     if (!Number.isSafeInteger(pid) || !Number.isSafeInteger(rss)) {
       throw new ParseError(SOURCE, i + 1, "pid or rss out of range", line);
     }
-    const name = processName(m[4]);
-    if (name === "") throw new ParseError(SOURCE, i + 1, "empty command name", line);
-    out.push({ pid, name, cpuPercent, memoryMb: rss / 1024 });
+    out.push({ pid, name: processName(m[4]), cpuPercent, memoryMb: rss / 1024 });
   }
   if (out.length === 0) throw new ParseError(SOURCE, 0, "empty output (no process lines)");
   return out;

@@ -37,7 +37,7 @@ export function parseResidentKiB(text: string): number | null {
 export class TopStream {
   readonly #limit: number;
   #line = 0;
-  #columns: { pid: number; cpu: number; res: number; fields: number } | null = null;
+  #columns: { pid: number; cpu: number; res: number; fixed: RegExp; count: number } | null = null;
   #rows: ProcessSample[] = [];
   #emitted = false;
   #refreshes = 0;
@@ -79,7 +79,7 @@ export class TopStream {
       throw new ParseError(SOURCE, this.#line, "expected a 'top - ' summary line first", line);
     }
     if (this.#emitted) return null;
-    this.#rows.push(this.#row(trimmed, line));
+    this.#rows.push(this.#row(line));
     return this.#rows.length >= this.#limit ? this.#flush() : null;
   }
 
@@ -104,27 +104,31 @@ export class TopStream {
     if (names.at(-1) !== "COMMAND") {
       throw new ParseError(SOURCE, this.#line, "COMMAND must be the last column", line);
     }
+    // COMMAND is last and is whatever the process named itself: empty, spaces only, leading
+    // spaces, anything. The columns before it never hold a space, so the name is all that
+    // follows them and the one space that separates it (top drops trailing spaces itself).
+    const count = names.length - 1;
     return {
       pid: names.indexOf("PID"),
       cpu: names.indexOf("%CPU"),
       res: names.indexOf("RES"),
-      fields: names.length,
+      fixed: new RegExp(`^\\s*((?:\\S+\\s+){${count - 1}}\\S+)(?: |$)`),
+      count,
     };
   }
 
-  #row(trimmed: string, line: string): ProcessSample {
+  #row(line: string): ProcessSample {
     const columns = this.#columns!;
-    const parts = trimmed.split(/\s+/);
-    if (parts.length < columns.fields) {
-      throw new ParseError(SOURCE, this.#line, `expected ${columns.fields} columns`, line);
+    const fixed = columns.fixed.exec(line);
+    if (fixed === null) {
+      const expected = `expected ${columns.count} columns before COMMAND`;
+      throw new ParseError(SOURCE, this.#line, expected, line);
     }
-    // COMMAND is last and may contain spaces: it is everything after the fixed columns.
-    const fixed = parts.slice(0, columns.fields - 1);
-    const command = restAfter(trimmed, columns.fields - 1);
-    if (command === "") throw new ParseError(SOURCE, this.#line, "COMMAND is empty", line);
-    const pid = Number(fixed[columns.pid]);
-    const cpu = Number(fixed[columns.cpu]);
-    const resKiB = parseResidentKiB(fixed[columns.res]);
+    const parts = fixed[1].split(/\s+/);
+    const command = line.slice(fixed[0].length);
+    const pid = Number(parts[columns.pid]);
+    const cpu = Number(parts[columns.cpu]);
+    const resKiB = parseResidentKiB(parts[columns.res]);
     if (!Number.isSafeInteger(pid) || pid < 0) {
       throw new ParseError(SOURCE, this.#line, "PID is not a whole number", line);
     }
@@ -134,10 +138,4 @@ export class TopStream {
     if (resKiB === null) throw new ParseError(SOURCE, this.#line, "RES is not a size", line);
     return { pid, name: command, cpuPercent: cpu, memoryMb: resKiB / 1024 };
   }
-}
-
-/** The text after the first `count` whitespace-separated fields, inner spacing kept. */
-function restAfter(trimmed: string, count: number): string {
-  const match = new RegExp(`^(?:\\S+\\s+){${count}}`).exec(trimmed);
-  return match ? trimmed.slice(match[0].length).trim() : "";
 }

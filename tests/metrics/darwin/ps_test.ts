@@ -143,7 +143,64 @@ Deno.test("ps malformed input: ParseError names the line", () => {
   );
   assertParseErrorOf(() => parsePs("    1   1,2,3  100 launchd\n"), 1, "bad %cpu");
   assertParseErrorOf(() => parsePs("    1   .  100 launchd\n"), 1, "bad %cpu");
-  assertParseErrorOf(() => parsePs("    1   0.0  100    \n"), 1, "empty command name");
+  // rss with nothing after it: cut before ps wrote the space that precedes comm
+  assertParseErrorOf(() => parsePs("    1   0.0  100\n"), 1, "pid pcpu rss comm");
+});
+
+/** The `comm` values a process can have: what it was started as, any bytes but NUL and newline. */
+const NAMES = [
+  "",
+  "   ",
+  " lead",
+  "trail   ",
+  "  both  ",
+  "exactly-15bytes",
+  "/tmp/   ",
+  "/tmp/ x /  y ",
+  "(  )",
+  "tab\there\x1b[2J",
+  "\u202eevil\u2066",
+  "\ufffd\ufffdA\ufffd", // bytes that are not UTF-8, as the decoder reads them
+];
+
+/** What parsePs gives for each of NAMES: the base name after the last '/', spaces kept. */
+const SHOWN = [
+  "",
+  "   ",
+  " lead",
+  "trail   ",
+  "  both  ",
+  "exactly-15bytes",
+  "   ",
+  "  y ",
+  "  ",
+  "tab\there\x1b[2J",
+  "\u202eevil\u2066",
+  "\ufffd\ufffdA\ufffd",
+];
+
+Deno.test("ps constructed lines: any comm a process can have parses, spaces and all", () => {
+  const text = NAMES.map((name, i) => `${String(300 + i).padStart(5)}  12.5   2048 ${name}`);
+  const list = parsePs(text.join("\n") + "\n");
+  assert.deepEqual(list.map((p) => p.name), SHOWN);
+  assert.deepEqual(list.map((p) => p.pid), NAMES.map((_, i) => 300 + i));
+  assert.ok(list.every((p) => p.cpuPercent === 12.5 && p.memoryMb === 2));
+});
+
+Deno.test("ps on a real capture with hostile comm values spliced in: every row still parses", () => {
+  const lines = toPidPcpuRssComm(fixture("ps-axu.macos10.14.6-x64.jc.txt")).trimEnd().split("\n");
+  const before = parsePs(lines.join("\n"));
+  // Rows 0, 30, 60, … take the hostile names; every other row reads as before.
+  const spliced = lines.map((line, i) => {
+    if (i % 30 !== 0 || i / 30 >= NAMES.length) return line;
+    return line.replace(/^(\s*\d+\s+\S+\s+\d+) .*$/, `$1 ${NAMES[i / 30]}`);
+  });
+  const after = parsePs(spliced.join("\n"));
+  assert.equal(after.length, before.length);
+  after.forEach((p, i) => {
+    const hostile = i % 30 === 0 && i / 30 < NAMES.length;
+    assert.deepEqual(p, hostile ? { ...before[i], name: SHOWN[i / 30] } : before[i]);
+  });
 });
 
 const LINUX_PS = firstExisting("/usr/bin/ps", "/bin/ps");

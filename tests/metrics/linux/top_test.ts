@@ -114,13 +114,39 @@ Deno.test("top (constructed): RES suffixes, names with spaces, summary lines ski
     { pid: 1, name: "systemd", cpuPercent: 0.3, memoryMb: 13120 / 1024 },
     { pid: 2, name: "kthreadd", cpuPercent: 0, memoryMb: 0 },
   ]);
-  // inner spacing of a COMMAND is kept, trailing spaces and CR are not
+  // every space of a COMMAND is kept, leading, inner and trailing; a CR is not
   const t = new TopStream(1);
   feed(t, SUMMARY.concat(HEADER));
   const [row] = t.line(
-    "   12 bob       20   0    1000    100     50 S   1.0   0.0   0:00.01 a  b   c  \r",
+    "   12 bob       20   0    1000    100     50 S   1.0   0.0   0:00.01  a  b   c  \r",
   )!;
-  assert.equal(row.name, "a  b   c");
+  assert.equal(row.name, " a  b   c  ");
+});
+
+/** A row of `top -b` for `pid` whose COMMAND column holds `name`, as top prints it. */
+const rowNamed = (pid: number, name: string) =>
+  `${
+    String(pid).padStart(5)
+  } eve       20   0    2508    580    512 R  99.7   0.0   0:07.42 ${name}`
+    .trimEnd(); // top prints no trailing space
+
+Deno.test("top (constructed): any name a process can give itself parses, and hides nothing", () => {
+  // prctl(PR_SET_NAME) takes up to 15 bytes of anything but NUL; top prints what cannot be
+  // shown as '?', and drops trailing spaces.
+  const names = ["", "   ", " lead", "trail  ", "  both  ", "a  b", "123456789012345", "? ?A?"];
+  const rows = names.map((name, i) => rowNamed(5000 + i, name));
+  const [got] = feed(new TopStream(20), refresh([...rows, ...ROWS]));
+  assert.deepEqual(
+    got.map((p) => [p.pid, p.name]),
+    [
+      ...names.map((name, i) => [5000 + i, name.trimEnd()]),
+      [4242, "Web Content"],
+      [977, "firefox"],
+      [1, "systemd"],
+      [2, "kthreadd"],
+    ],
+  );
+  assert.ok(got.every((p) => p.cpuPercent > 0 || p.pid === 2));
 });
 
 Deno.test("top (constructed): parseResidentKiB units", () => {
@@ -196,8 +222,17 @@ Deno.test("top (constructed): malformed input throws a ParseError naming the lin
   top(row(ROWS[1].replace(" 977", "97x7")), 9, "PID is not a whole number");
   top(row(ROWS[1].replace("12.0", "n/a ")), 9, "%CPU is not a number");
   top(row(ROWS[1].replace("512m", "512q")), 9, "RES is not a size");
-  top(row("  977 alice     20   0 2032112   512m  40232 S  12.0"), 9, "expected 12 columns");
-  top(row("  977 alice     20   0 2032112   512m  40232 S  12.0   2.1   0:02.11"), 9, "12 columns");
+  const columns = "expected 11 columns before COMMAND";
+  top(row("  977 alice     20   0 2032112   512m  40232 S  12.0"), 9, columns);
+  top(row("  977 alice     20   0 2032112   512m  40232 S  12.0   2.1"), 9, columns);
+  // all eleven and nothing after them: a process whose name is empty or spaces only
+  const [, blank] = feed(new TopStream(5), [
+    ...SUMMARY,
+    HEADER,
+    ROWS[0],
+    "  977 alice     20   0 2032112   512m  40232 S  12.0   2.1   0:02.11",
+  ])[0];
+  assert.deepEqual(blank, { pid: 977, name: "", cpuPercent: 12, memoryMb: 512 });
   // the error carries the offending text
   const e = top(row("  977 alice"), 9, '"  977 alice"');
   assert.equal(e.text, "  977 alice");
@@ -205,6 +240,6 @@ Deno.test("top (constructed): malformed input throws a ParseError naming the lin
   top(
     () => feed(new TopStream(5), [...refresh(), ...SUMMARY, HEADER, "x y"]),
     2 * (SUMMARY.length + 1) + ROWS.length + 1,
-    "expected 12 columns",
+    "expected 11 columns before COMMAND",
   );
 });
