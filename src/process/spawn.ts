@@ -19,8 +19,15 @@
 
 import { ProcessFailure } from "./failure.ts";
 
-/** The environment every child starts with (the parent's environment is never inherited). */
+/**
+ * The environment every child starts with (the parent's environment is never inherited).
+ * `HOME` is a path that is no directory, so no tool reads or writes the user's settings:
+ * without it procps `top` takes the home directory from the password database, reads
+ * the user's saved `toprc` there (which can change what it prints) and creates
+ * `~/.config/procps`.
+ */
 export const BASE_ENV: Readonly<Record<string, string>> = Object.freeze({
+  HOME: "/dev/null",
   LC_ALL: "C",
   PATH: "/usr/bin:/bin:/usr/sbin:/sbin",
 });

@@ -52,17 +52,19 @@ Deno.test({
 });
 
 Deno.test({
-  name: "runCommand: the environment is cleared to LC_ALL and PATH (plus explicit extras)",
+  name: "runCommand: the environment is cleared to HOME, LC_ALL and PATH (plus explicit extras)",
   fn: async () => {
     Deno.env.set("OPTA_TEST_SECRET", "leak");
     try {
       const r = await runCommand("/usr/bin/env", []);
       assert.deepEqual(r.stdout.trim().split("\n").sort(), [
+        "HOME=/dev/null",
         `LC_ALL=${BASE_ENV.LC_ALL}`,
         `PATH=${BASE_ENV.PATH}`,
       ]);
       const extra = await runCommand("/usr/bin/env", [], { env: { TZ: "UTC" } });
       assert.deepEqual(extra.stdout.trim().split("\n").sort(), [
+        "HOME=/dev/null",
         "LC_ALL=C",
         `PATH=${BASE_ENV.PATH}`,
         "TZ=UTC",
