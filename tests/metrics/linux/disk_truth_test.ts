@@ -6,7 +6,10 @@
  * reading (the disks chosen independently: /sys/block entries backed by a device).
  *
  * The machine is shared, so other I/O happens meanwhile: every comparison is a bracket
- * that holds exactly for cumulative counters, never an equality at one instant.
+ * that holds exactly for cumulative counters, never an equality at one instant. Nothing
+ * waits for other I/O either: the start is whatever the daemon reads before the test's
+ * own I/O (an idle disk gives the same reading for ever), bracketed by the counters read
+ * before the daemon started and after that reading arrived.
  */
 import assert from "node:assert/strict";
 import { startDaemon } from "../../support/daemon.ts";
@@ -46,6 +49,8 @@ Deno.test({
   fn: () =>
     withTempDir("omd", async (dir) => {
       const disks = sysfsDisks();
+      // Before the daemon starts: a floor for every total it reports.
+      const a = diskBytes(disks);
       const daemon = await startDaemon(`${dir}/s.sock`);
       const readings = new Readings<DiskIoSample | null>(
         daemon.socket,
@@ -54,9 +59,11 @@ Deno.test({
       );
       const file = await Deno.makeTempFile({ dir: BASE, prefix: "omd-direct" });
       try {
-        await readings.next(1, 10_000, "a disk reading");
-        const a = diskBytes(disks);
-        const start = (await readings.next(2, 5000, "readings after the first reference"))!;
+        // Two seconds of the daemon's frames: its sources are past the first client's refresh and
+        // read every second, so each reading's rate covers one second (the sum below).
+        await readings.frames(50, 10_000, "two seconds of frames");
+        // The reading the daemon holds now, changed or not: the disk may be idle.
+        const start = (await readings.current(10_000, "a disk reading"))!;
         const from = readings.values.length - 1;
         const b = diskBytes(disks);
         const dd = "/bin/dd";

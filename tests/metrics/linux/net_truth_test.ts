@@ -5,9 +5,11 @@
  * over TCP and checks the daemon's interface name, totals and rates against the veth's
  * `/proc/net/dev` counters read inside the namespace in the same run.
  *
- * Readings are bracketed, not compared at one instant: a reading received after two new
- * readings arrived was taken after the previous reference, so reference-before ≤ reading ≤
- * reference-after holds exactly for cumulative counters.
+ * Readings are bracketed, not compared at one instant: reference-before ≤ reading ≤
+ * reference-after holds exactly for cumulative counters. The start is whatever the daemon
+ * reads before the transfer (the link may be idle, and then that reading never changes),
+ * between the counters read before the daemon started and after it arrived; the end is read
+ * after two new readings arrived, which the transfer itself brings about.
  */
 import assert from "node:assert/strict";
 import { withDir } from "../../support/daemon.ts";
@@ -96,6 +98,8 @@ Deno.test({
         await run(IP, ["-n", ns, "link", "set", "lo", "up"]);
         await run(IP, ["-n", ns, "route", "add", "default", "via", "10.213.0.1"]);
 
+        // Before the daemon starts: a floor for every total it reports.
+        const a = await counters(ns, inside);
         daemon = new Deno.Command(IP, {
           args: ["netns", "exec", ns, Deno.execPath(), ...daemonArgs(socket)],
           env: { NO_COLOR: "1" },
@@ -104,11 +108,12 @@ Deno.test({
           stderr: "null",
         }).spawn();
         readings = new Readings(socket, (f) => f.network, (n) => JSON.stringify(n));
-        const first = await readings.next(1, 15_000, "a network reading");
-        assert.equal(first?.interface, inside, "the interface of the namespace's default route");
-
-        const a = await counters(ns, inside);
-        const start = await readings.next(2, 5000, "readings after the first reference");
+        // Two seconds of the daemon's frames: its sources are past the first client's refresh and
+        // read every second, so each reading's rate covers one second (the sum below).
+        await readings.frames(50, 10_000, "two seconds of frames");
+        // The reading the daemon holds now, changed or not: the link may be idle.
+        const start = await readings.current(15_000, "a network reading");
+        assert.equal(start?.interface, inside, "the interface of the namespace's default route");
         const from = readings.values.length - 1;
         const b = await counters(ns, inside);
         await transfer(ns, "10.213.0.1", 4 * MiB, 2 * MiB);

@@ -23,6 +23,7 @@ export class Readings<T> {
   readonly #pick: (frame: MetricsFrame) => T;
   readonly #key: (value: T) => string;
   readonly #stop = new AbortController();
+  #frames = 0;
   readonly done: Promise<void>;
 
   /** Subscribes to `socket`, keeping `pick(frame)` whenever its `key` changes. */
@@ -35,6 +36,7 @@ export class Readings<T> {
   async #run(socket: string): Promise<void> {
     let last: string | null = null;
     for await (const { frame } of subscribe(socket, { signal: this.#stop.signal })) {
+      this.#frames++;
       const value = this.#pick(frame);
       const key = this.#key(value);
       if (key !== last) this.values.push({ value, at: performance.now() });
@@ -47,7 +49,35 @@ export class Readings<T> {
     return this.values.at(-1)?.value;
   }
 
-  /** Waits for `count` new values after now (the second is certainly read after this call). */
+  /**
+   * Waits for `count` more frames, whatever they hold: time measured by the daemon's own tick
+   * (25 frames a second by default), for instance for its sources to reach their steady
+   * cadence after the first client connected.
+   */
+  async frames(count: number, ms: number, what: string): Promise<void> {
+    const until = this.#frames + count;
+    await waitFor(() => this.#frames >= until, ms, what);
+  }
+
+  /**
+   * Waits until the newest value is one `ok` accepts (by default: not null) and returns it: a
+   * reading the daemon took before this returns, whether or not it ever changes. A test brackets
+   * it with counters read before the daemon started and after this returns, so it waits on
+   * nothing the machine does on its own (an idle disk or link never changes a reading).
+   */
+  async current(
+    ms: number,
+    what: string,
+    ok: (value: T) => boolean = (v) => v !== null,
+  ): Promise<T> {
+    await waitFor(() => this.values.length > 0 && ok(this.values.at(-1)!.value), ms, what);
+    return this.values.at(-1)!.value;
+  }
+
+  /**
+   * Waits for `count` new values after now (the second is certainly read after this call). Only
+   * for after the test's own I/O: that changes the totals, and then the rates, so new values come.
+   */
   async next(count: number, ms: number, what: string): Promise<T> {
     const from = this.values.length;
     await waitFor(() => this.values.length >= from + count, ms, what);
