@@ -61,6 +61,24 @@ export async function readBounded(
   return body;
 }
 
+/** The FlatBuffer file identifier, at byte 4 of every frame body. */
+const IDENTIFIER = "OPTM";
+
+/** Whether `bytes` holds the identifier at `at`. */
+function identifierAt(bytes: Uint8Array, at: number): boolean {
+  return new TextDecoder().decode(bytes.subarray(at, at + 4)) === IDENTIFIER;
+}
+
+/**
+ * What to try when the first frame fails: a bare FlatBuffer has the identifier at byte 4 (where
+ * a framed stream has its body's first word), a framed stream at byte 8.
+ */
+function modeHint(head: Uint8Array, raw: boolean): string {
+  if (!raw && identifierAt(head, 4)) return "; stdin looks like one bare FlatBuffer: try --raw";
+  if (raw && identifierAt(head, 8)) return "; stdin looks like framed frames: try without --raw";
+  return "";
+}
+
 /**
  * Decode every frame of `input` to `output` as NDJSON. Returns the number of
  * frames printed; throws {@linkcode CommandError} on a broken stream, after
@@ -72,6 +90,7 @@ export async function runDecode(
   raw: boolean,
 ): Promise<number> {
   let printed = 0;
+  let head: Uint8Array = new Uint8Array(0); // the input's first bytes, for the hint on a first bad frame
   const print = async (body: Uint8Array) => {
     const line = jsonLine(frameToJson(decodeMetrics(body))) + "\n";
     await writeAll(output, encoder.encode(line));
@@ -80,19 +99,24 @@ export async function runDecode(
   try {
     if (raw) {
       const body = await readBounded(input);
+      head = body.subarray(0, 12);
       if (body.length === 0) throw new CommandError("decode: stdin was empty");
       await print(body);
       return printed;
     }
     const decoder = new FrameDecoder();
     for await (const chunk of input) {
+      if (head.length < 12) {
+        head = new Uint8Array([...head, ...chunk.subarray(0, 12 - head.length)]);
+      }
       for (const body of decoder.push(chunk)) await print(body);
     }
     decoder.finish();
     return printed;
   } catch (error) {
     if (error instanceof FrameError || error instanceof DecodeError) {
-      throw new CommandError(`decode: frame ${printed + 1}: ${printable(error.message)}`);
+      const hint = printed === 0 ? modeHint(head, raw) : "";
+      throw new CommandError(`decode: frame ${printed + 1}: ${printable(error.message)}${hint}`);
     }
     throw error;
   }

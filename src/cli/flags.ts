@@ -19,6 +19,8 @@ const COMMON: ParseArgsOptionsConfig = {
 /**
  * Parse `args` against `options` (plus `--help`); unknown flags and missing values
  * throw UsageError. A leading `--` is skipped: `deno task watch -- --json` passes it.
+ * A negative number after a flag that takes a value is that value (`--top -1` reads as
+ * `--top=-1`), so its range check names it rather than calling it a flag.
  */
 export function parseFlags<T extends ParseArgsOptionsConfig>(
   command: string,
@@ -27,7 +29,7 @@ export function parseFlags<T extends ParseArgsOptionsConfig>(
 ): Record<string, string | boolean | undefined> {
   try {
     const { values, positionals } = parseArgs({
-      args: args[0] === "--" ? args.slice(1) : args,
+      args: joinNegativeValues(args[0] === "--" ? args.slice(1) : args, options),
       options: { ...COMMON, ...options },
       strict: true,
       allowPositionals: true,
@@ -42,6 +44,27 @@ export function parseFlags<T extends ParseArgsOptionsConfig>(
   }
 }
 
+/** A negative number, as a value: `-1`, `-5`, `-0.5`, `-.5`. */
+const NEGATIVE_NUMBER = /^-\.?\d/;
+
+/** `args` with `--flag -N` written `--flag=-N` wherever `--flag` takes a value. */
+function joinNegativeValues(args: string[], options: ParseArgsOptionsConfig): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = /^--([^=]+)$/.exec(args[i])?.[1];
+    const next = args[i + 1];
+    if (
+      name && options[name]?.type === "string" && next !== undefined && NEGATIVE_NUMBER.test(next)
+    ) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
+}
+
 /** Turn node:util's parse errors into a short sentence naming the flag. */
 function describeParseError(error: Error & { code?: string }): string {
   const flag = /'(-[^' ]+)/.exec(error.message)?.[1] ?? "";
@@ -49,9 +72,12 @@ function describeParseError(error: Error & { code?: string }): string {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown option '${flag}'`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return error.message.includes("argument missing")
-        ? `option '${flag}' needs a value`
-        : `option '${flag}' does not take a value`;
+      if (error.message.includes("argument missing")) return `option '${flag}' needs a value`;
+      // the next argument starts with '-': another flag, or a value that must be joined with '='
+      if (error.message.includes("ambiguous")) {
+        return `option '${flag}' needs a value (one that starts with '-' is written ${flag}=VALUE)`;
+      }
+      return `option '${flag}' does not take a value`;
     default:
       return error.message;
   }
@@ -88,11 +114,23 @@ export function intFlag(
   max: number,
 ): number {
   const parse = (text: string) => /^\d+$/.test(text) ? Number(text) : NaN;
-  const what = `a whole number from ${min} to ${max}`;
+  const what = max >= Number.MAX_SAFE_INTEGER
+    ? `a whole number of at least ${min}`
+    : `a whole number from ${min} to ${max}`;
   return boundedFlag(command, name, raw, fallback, [min, max], parse, what);
 }
 
-/** Parse a duration flag (`250ms`, `2s`, `1.5s`, `1m`, or bare milliseconds) within [min, max] ms. */
+/** A duration as the flags take it: 250 → "250ms", 30000 → "30s", 3600000 → "60m". */
+export function formatDuration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/**
+ * Parse a duration flag (`250ms`, `2s`, `1.5s`, `1m`, or bare milliseconds) within [min, max] ms;
+ * with `zeroIsOff`, `0` is also accepted (and returned) for "off". The error names the range and
+ * two examples from it (the least value and the default), so an example is never refused.
+ */
 export function durationFlag(
   command: string,
   name: string,
@@ -100,13 +138,17 @@ export function durationFlag(
   fallbackMs: number,
   minMs: number,
   maxMs: number,
+  zeroIsOff = false,
 ): number {
+  if (zeroIsOff && typeof raw === "string" && /^0+(\.0+)?(ms|s|m)?$/.test(raw.trim())) return 0;
   const parse = (text: string) => {
     const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
     const unit = { ms: 1, s: 1000, m: 60_000 }[match?.[2] ?? "ms"] ?? 1;
     return match ? Math.round(Number(match[1]) * unit) : NaN;
   };
-  const what = `a duration from ${minMs} ms to ${maxMs} ms (e.g. 250ms, 2s)`;
+  const examples = [...new Set([minMs, fallbackMs])].filter((ms) => ms >= minMs && ms <= maxMs);
+  const what = `${zeroIsOff ? "0 (off) or " : ""}a duration from ${formatDuration(minMs)} to ` +
+    `${formatDuration(maxMs)} (e.g. ${examples.map(formatDuration).join(", ")})`;
   return boundedFlag(command, name, raw, fallbackMs, [minMs, maxMs], parse, what);
 }
 

@@ -19,6 +19,7 @@ import {
   CommandError,
   durationFlag,
   envVar,
+  formatDuration,
   intFlag,
   numberFlag,
   parseFlags,
@@ -27,7 +28,7 @@ import {
 
 const GC_DEFAULT_S = DEFAULT_GC_INTERVAL_MS / 1000;
 
-const IDLE = formatMs(DEFAULT_CADENCES.idle);
+const IDLE = formatDuration(DEFAULT_CADENCES.idle);
 
 /** Help text of the serve command. */
 export const SERVE_HELP = `Usage: opta-metrics serve [options]
@@ -70,25 +71,21 @@ Memory:
 
 /** The default cadences as help lines, several per line. */
 function cadenceDefaults(): string {
-  const cells = SOURCE_NAMES.map((name) => `${name} ${formatMs(DEFAULT_CADENCES[name])}`);
+  const cells = SOURCE_NAMES.map((name) => `${name} ${formatDuration(DEFAULT_CADENCES[name])}`);
   const lines: string[] = [];
   for (let i = 0; i < cells.length; i += 4) lines.push(`      ${cells.slice(i, i + 4).join(", ")}`);
   return lines.join("\n");
 }
 
-/** 250 → "250ms", 30000 → "30s". */
-function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
 const STRING = { type: "string" } as const;
 const BOOLEAN = { type: "boolean" } as const;
-/** `--<source>-interval` for every source, `--no-<source>` for those that can be switched off. */
+/**
+ * `--<source>-interval` and `--no-<source>` for every source; `--no-` of a source that cannot be
+ * switched off is read only to say so.
+ */
 const SOURCE_FLAGS = Object.fromEntries([
   ...SOURCE_NAMES.map((name) => [`${name}-interval`, STRING]),
-  ...SOURCE_NAMES.filter((name) => !REQUIRED_SOURCES.includes(name)).map((
-    name,
-  ) => [`no-${name}`, BOOLEAN]),
+  ...SOURCE_NAMES.map((name) => [`no-${name}`, BOOLEAN]),
 ]);
 const FLAGS = {
   ...SOURCE_FLAGS,
@@ -119,7 +116,7 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
     durationFlag("serve", name, f[name], fallback, min, max);
   /** A period of at least 1 s, or 0 for "off". */
   const periodOrOff = (name: string, fallback: number) =>
-    f[name] === "0" ? 0 : dur(name, fallback, 1000);
+    durationFlag("serve", name, f[name], fallback, 1000, 3_600_000, true);
   const percent = (name: string, fallback: number) =>
     numberFlag("serve", name, f[name], fallback, 0, 100);
   const modeText = f["socket-mode"];
@@ -187,6 +184,12 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
 export function parseSourceSelection(
   f: Record<string, string | boolean | undefined>,
 ): SourceName[] {
+  const kept = REQUIRED_SOURCES.find((name) => f[`no-${name}`] === true);
+  if (kept !== undefined) {
+    throw new UsageError(
+      `serve: ${kept} cannot be switched off (frames always carry ${REQUIRED_SOURCES.join(", ")})`,
+    );
+  }
   let chosen: readonly SourceName[] = SOURCE_NAMES;
   if (f.sources !== undefined) {
     const names = String(f.sources).split(",").map((name) => name.trim()).filter(Boolean);

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { frame } from "../../src/ipc/framing.ts";
 import { aliasBomb } from "../support/hostile_frames.ts";
+import config from "../../deno.json" with { type: "json" };
 
 const main = new URL("../../src/main.ts", import.meta.url).pathname;
 const vectors = new URL("../vectors/", import.meta.url);
@@ -217,13 +218,21 @@ Deno.test("decode --raw stops reading once the input passes 1 MiB: a 50 MB stdin
 const root = new URL("../../", import.meta.url).pathname;
 
 /** `deno task NAME ARGS` from the project root, as the README shows it. */
-async function task(args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
+async function task(args: string[], stdin?: Uint8Array): Promise<Run> {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", ...args],
     cwd: root,
-    stdin: "null",
+    stdin: stdin ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
     env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
-  }).output();
+  }).spawn();
+  if (stdin) {
+    const writer = child.stdin.getWriter();
+    await writer.write(stdin);
+    await writer.close();
+  }
+  const out = await child.output();
   const text = new TextDecoder();
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
@@ -294,4 +303,60 @@ Deno.test("serve --help: within each group, every flag's description starts in o
   for (const group of groups) {
     assert.ok(group.size <= 1, `misaligned: ${JSON.stringify([...group])}`);
   }
+});
+
+Deno.test("every command has a task; deno task decode runs with no permissions at all", async () => {
+  const tasks = config.tasks as Record<string, string>;
+  for (const command of ["serve", "watch", "sample", "decode"]) {
+    const name = command === "serve" ? "start" : command;
+    assert.match(tasks[name] ?? "", new RegExp(`src/main\\.ts ${command}$`), name);
+  }
+  assert.doesNotMatch(tasks.decode, /\s(-P|-A|--allow|--permission)/, "no permission flag");
+  const framed = await Deno.readFile(new URL("laptop.framed.bin", vectors));
+  const run = await task(["decode"], framed);
+  assert.equal(run.code, 0, run.stderr);
+  const want = JSON.parse(await Deno.readTextFile(new URL("laptop.json", vectors)));
+  assert.equal(JSON.parse(run.stdout).sequence, want.sequence);
+});
+
+Deno.test("a negative number after a flag gets that flag's own range error, as with '='", async () => {
+  const cases: [string[], RegExp][] = [
+    [["serve", "--top", "-1"], /serve: --top must be a whole number from 0 to 100, got '-1'/],
+    [["serve", "--top=-1"], /serve: --top must be a whole number from 0 to 100, got '-1'/],
+    [["serve", "--rate", "-5"], /serve: --rate must be a number from 1 to 120, got '-5'/],
+    [["serve", "--rate", "-.5"], /serve: --rate must be a number from 1 to 120, got '-.5'/],
+    [["watch", "--count", "-3"], /watch: --count must be a whole number of at least 1, got '-3'/],
+    [["sample", "--top", "-1"], /sample: --top must be a whole number from 1 to 100, got '-1'/],
+    // a value that starts with '-' and is not a number: the flag needs a value, written with '='
+    [
+      ["serve", "--socket", "-x"],
+      /serve: option '--socket' needs a value \(one that starts with '-' is written --socket=VALUE\)/,
+    ],
+    [["serve", "--top", "--rate", "5"], /serve: option '--top' needs a value/],
+  ];
+  for (const [args, pattern] of cases) assertOneLineError(await cli(args), 2, pattern);
+});
+
+Deno.test("decode's first bad frame says when stdin looks like the other mode", async () => {
+  const bare = await Deno.readFile(new URL("laptop.bin", vectors));
+  const framed = await Deno.readFile(new URL("laptop.framed.bin", vectors));
+  assertOneLineError(
+    await cli(["decode"], bare),
+    1,
+    /decode: frame 1: frame length \d+ exceeds the maximum of 1048576 bytes: the stream is not opta-metrics framing; stdin looks like one bare FlatBuffer: try --raw$/,
+  );
+  assertOneLineError(
+    await cli(["decode", "--raw"], framed),
+    1,
+    /decode: frame 1: not an opta-metrics frame: .*; stdin looks like framed frames: try without --raw$/,
+  );
+  // No hint without the evidence, nor after good frames (then the stream broke later).
+  const noise = await cli(["decode"], new Uint8Array([0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5]));
+  assertOneLineError(
+    noise,
+    1,
+    /exceeds the maximum of 1048576 bytes: the stream is not opta-metrics framing$/,
+  );
+  const later = await cli(["decode"], new Uint8Array([...framed, ...bare]));
+  assertOneLineError(later, 1, /decode: frame 2: .*framing$/);
 });

@@ -40,7 +40,15 @@ Deno.test("serve flags: an unknown or required source is a one-line usage error"
     /must include cpu, memory, disk.*missing disk/,
   );
   assert.throws(() => parse("--sources", ""), /--sources takes names/);
-  assert.throws(() => parse("--no-cpu"), /unknown option '--no-cpu'/);
+  for (const required of ["cpu", "memory", "disk"]) {
+    assert.throws(
+      () => parse(`--no-${required}`),
+      new RegExp(
+        `serve: ${required} cannot be switched off \\(frames always carry cpu, ` +
+          `memory, disk\\)$`,
+      ),
+    );
+  }
 });
 
 Deno.test("serve flags: every source has an interval flag, with the cpu floor at 50 ms", () => {
@@ -48,4 +56,31 @@ Deno.test("serve flags: every source has an interval flag, with the cpu floor at
   assert.equal(parse("--gpu-interval", "500ms").cadences!.gpu, 500);
   assert.equal(parse("--cpu-interval", "50").cadences!.cpu, 50);
   assert.throws(() => parse("--battery-interval", "50ms"), /--battery-interval must be a duration/);
+});
+
+Deno.test("serve flags: a duration error's examples are in range, so each is accepted", () => {
+  const flags = [
+    ...SOURCE_NAMES.map((name) => `--${name}-interval`),
+    "--idle-interval",
+    "--stall-timeout",
+    "--stats-interval",
+    "--gc-interval",
+  ];
+  for (const flag of flags) {
+    let message = "";
+    try {
+      parse(flag, "1ms");
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    const examples = /\(e\.g\. ([^)]+)\)/.exec(message)?.[1].split(", ");
+    assert.ok(examples && examples.length > 0, `${flag} 1ms: ${message}`);
+    for (const example of examples) parse(flag, example); // throws if refused
+  }
+  assert.throws(
+    () => parse("--gc-interval", "500ms"),
+    /serve: --gc-interval must be 0 \(off\) or a duration from 1s to 60m \(e\.g\. 1s, 1m\), got '500ms'$/,
+  );
+  assert.equal(parse("--gc-interval", "0").gcIntervalMs, 0);
+  assert.equal(parse("--stats-interval", "0s").statsIntervalMs, 0);
 });
