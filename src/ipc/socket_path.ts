@@ -100,7 +100,7 @@ export function mayRead(path: string): boolean {
 
 /**
  * Make sure the parent directory exists and is safe: create it 0700 if missing;
- * refuse one that is writable by others unless it is sticky (like `/tmp`).
+ * refuse one that another user owns or may write (see {@linkcode parentProblem}).
  * Returns false when the daemon has no grant to inspect it (the check is skipped:
  * only a from-source run with grants on the socket path alone does that).
  */
@@ -133,15 +133,43 @@ export function ensureSafeParent(socketPath: string): boolean {
     return true;
   }
   if (!info.isDirectory) throw new SocketPathError(`socket directory ${parent} is not a directory`);
-  const mode = info.mode ?? 0;
-  if ((mode & 0o002) !== 0 && (mode & 0o1000) === 0) {
-    throw new SocketPathError(
-      `socket directory ${parent} is writable by other users and not sticky ` +
-        `(mode ${(mode & 0o7777).toString(8)}): anyone could replace the socket; ` +
-        `use another directory or run: chmod o-w ${parent}`,
-    );
-  }
+  const problem = parentProblem(parent, info, Deno.uid());
+  if (problem !== null) throw new SocketPathError(problem);
   return true;
+}
+
+/**
+ * Why the directory `dir` is unsafe for a socket of user `ownUid`, or null when it is
+ * safe. Whoever may write a directory may delete the socket in it and bind their own,
+ * and whoever owns it may make it writable: so it must be this user's (or root's) and
+ * writable by no one else, except a sticky directory of root's (a system temporary
+ * directory such as /tmp), where only a file's owner may remove it.
+ */
+export function parentProblem(
+  dir: string,
+  info: { mode: number | null; uid: number | null },
+  ownUid: number | null,
+): string | null {
+  const mode = (info.mode ?? 0) & 0o7777;
+  const octal = mode.toString(8).padStart(4, "0");
+  const sticky = (mode & 0o1000) !== 0;
+  if (ownUid === null || info.uid === null) return null; // no owners on this platform
+  if (sticky && info.uid === 0) return null;
+  if (info.uid !== ownUid && info.uid !== 0) {
+    return `socket directory ${dir} belongs to another user (uid ${info.uid}), who could ` +
+      `replace the socket: use a directory of your own`;
+  }
+  if (sticky && (mode & 0o022) !== 0) {
+    return `socket directory ${dir} is sticky but not root's (mode ${octal}, uid ` +
+      `${info.uid}): others may still create files in it; use a directory of your own or ` +
+      `run: chmod go-w ${dir}`;
+  }
+  if ((mode & 0o022) !== 0) {
+    const who = (mode & 0o002) !== 0 ? "other users" : "its group";
+    return `socket directory ${dir} is writable by ${who} (mode ${octal}): they could ` +
+      `replace the socket; use another directory or run: chmod go-w ${dir}`;
+  }
+  return null;
 }
 
 /** The first line of an error's message. */
