@@ -15,6 +15,9 @@
 # A script rather than an `opta-metrics service` command: the binary's baked permissions
 # grant no access to ~/Library/LaunchAgents, ~/.config or launchctl/systemctl, and must not.
 set -euo pipefail
+# Bash 5.2 makes `&` in the replacement of ${var//pattern/replacement} stand for the match;
+# the values put into the service files are literal text (older bash has no such option).
+shopt -u patsub_replacement 2>/dev/null || true
 
 usage="usage: install-service.sh install [--binary PATH] [--no-start] | uninstall [--no-start]"
 label=dev.opta.metrics
@@ -62,6 +65,22 @@ case "${HOME:-}" in
   /*) ;;
   *) die "HOME is not set to an absolute path" ;;
 esac
+# HOME goes into the launchd agent (escaped for XML) and names the directories written:
+# refuse what no file name there should hold rather than write it somewhere unexpected.
+case "$HOME" in
+  *[[:cntrl:]]*) die "HOME holds a control character (such as a newline); fix HOME" ;;
+esac
+
+# A value as XML text: the plist holds HOME's paths, which may contain & < > " '.
+xml_escape() {
+  local s=$1
+  s=${s//&/&amp;}
+  s=${s//</&lt;}
+  s=${s//>/&gt;}
+  s=${s//\"/&quot;}
+  s=${s//\'/&apos;}
+  printf '%s' "$s"
+}
 
 # Runs a service-manager command, or only prints it with --no-start.
 run() {
@@ -123,7 +142,7 @@ if [ "$os" = Darwin ]; then
     find_binary
     plist=$(template launchd/dev.opta.metrics.plist)
     plist=${plist//@BINARY@/$binary}
-    plist=${plist//@LOG@/$logs/agent.log}
+    plist=${plist//@LOG@/$(xml_escape "$logs/agent.log")}
     mkdir -p "$logs"
     echo "log directory: $logs"
     printf '%s\n' "$plist" | write_file "$agent"
@@ -146,7 +165,18 @@ if [ "$os" = Darwin ]; then
     echo "kept: $logs (remove it yourself if you no longer want the logs)"
   fi
 else
-  unit="${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user/$unit_name"
+  # The XDG base directory rule: a relative XDG_CONFIG_HOME is invalid and ignored (it
+  # would put the unit relative to wherever the script happens to run).
+  config_home=${XDG_CONFIG_HOME:-}
+  case "$config_home" in
+    /*) ;;
+    "") config_home=$HOME/.config ;;
+    *)
+      echo "ignoring XDG_CONFIG_HOME='$config_home': not an absolute path"
+      config_home=$HOME/.config
+      ;;
+  esac
+  unit="$config_home/systemd/user/$unit_name"
   if [ "$action" = install ]; then
     find_binary
     text=$(template systemd/opta-metrics.service)

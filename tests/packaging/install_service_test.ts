@@ -29,10 +29,17 @@ function sandbox(): { dir: string; home: string; binary: string } {
   return { dir, home: `${dir}/home`, binary: `${dir}/bin/opta-metrics` };
 }
 
-function run(home: string, args: string[], path = "/usr/bin:/bin", using = script): Run {
+function run(
+  home: string,
+  args: string[],
+  path = "/usr/bin:/bin",
+  using = script,
+  more: { env?: Record<string, string>; cwd?: string } = {},
+): Run {
   const out = new Deno.Command("/bin/bash", {
     args: [using, ...args],
-    env: { HOME: home, PATH: path },
+    env: { HOME: home, PATH: path, ...more.env },
+    cwd: more.cwd,
     clearEnv: true,
   }).outputSync();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
@@ -199,6 +206,84 @@ Deno.test("install-service.sh refuses bad input with one line: 2 for usage, 1 ot
       assert.match(lines[0], message);
     }
     assert.throws(() => Deno.statSync(`${home}/.config`), "nothing written on a refusal");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "a HOME holding & < > and quotes reaches the launchd agent exactly (escaped XML)" +
+    (havePlistlib ? "" : " [SKIPPED: no /usr/bin/python3 with plistlib]"),
+  ignore: !havePlistlib,
+  fn() {
+    const { dir, binary } = sandbox();
+    try {
+      const home = `${dir}/a&b<c>"d'e`;
+      Deno.mkdirSync(home);
+      const r = run(home, ["install", "--os", "Darwin", "--binary", binary, "--no-start"]);
+      assert.equal(r.code, 0, r.stderr);
+      const agent = `${home}/Library/LaunchAgents/dev.opta.metrics.plist`;
+      const plist = readPlist(agent); // plistlib refuses a raw < or & in the XML
+      const log = `${home}/Library/Logs/opta-metrics/agent.log`;
+      assert.equal(plist.StandardOutPath, log);
+      assert.equal(plist.StandardErrorPath, log);
+      assert.doesNotMatch(Deno.readTextFileSync(agent), /@LOG@|@BINARY@/);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("a relative XDG_CONFIG_HOME is ignored: the unit goes under HOME, never under the cwd", () => {
+  const { dir, home, binary } = sandbox();
+  try {
+    const cwd = `${dir}/cwd`;
+    Deno.mkdirSync(cwd);
+    const r = run(
+      home,
+      ["install", "--os", "Linux", "--binary", binary, "--no-start"],
+      undefined,
+      script,
+      {
+        env: { XDG_CONFIG_HOME: "relative/config" },
+        cwd,
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ignoring XDG_CONFIG_HOME='relative\/config': not an absolute path$/m);
+    const unit = `${home}/.config/systemd/user/opta-metrics.service`;
+    assert.match(r.stdout, new RegExp(`^wrote: ${unit}$`, "m"));
+    assert.deepEqual([...Deno.readDirSync(cwd)], [], "nothing written relative to the cwd");
+    // An absolute one is used as is.
+    const absolute = `${dir}/xdg`;
+    const a = run(
+      home,
+      ["install", "--os", "Linux", "--binary", binary, "--no-start"],
+      undefined,
+      script,
+      {
+        env: { XDG_CONFIG_HOME: absolute },
+      },
+    );
+    assert.equal(a.code, 0, a.stderr);
+    assert.ok(Deno.statSync(`${absolute}/systemd/user/opta-metrics.service`).isFile);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a HOME with a newline is refused with one line, nothing written", () => {
+  const { dir, binary } = sandbox();
+  try {
+    const home = `${dir}/new\nline`;
+    Deno.mkdirSync(home);
+    for (const os of ["Darwin", "Linux"]) {
+      const r = run(home, ["install", "--os", os, "--binary", binary, "--no-start"]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.match(r.stderr, /^install-service\.sh: HOME holds a control character/);
+    }
+    assert.deepEqual([...Deno.readDirSync(home)], []);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
