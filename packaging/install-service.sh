@@ -108,6 +108,29 @@ write_file() {
   fi
 }
 
+# Stops with one line unless `systemctl --user` reaches this user's systemd manager: without
+# one (PID 1 is not systemd, or no login session of this user: su, sudo, a container) every
+# systemctl call fails with a bare "Failed to connect to bus".
+require_user_manager() {
+  [ "$start" -eq 1 ] || return 0
+  [ -x /usr/bin/systemctl ] || die "no /usr/bin/systemctl: this system has no systemd; nothing was changed (--no-start only writes or removes the unit)"
+  local err
+  if ! err=$(/usr/bin/systemctl --user show-environment 2>&1 >/dev/null); then
+    local why=""
+    [ -n "${XDG_RUNTIME_DIR:-}" ] || why="XDG_RUNTIME_DIR is not set, so this shell has no login session; "
+    die "systemctl --user cannot reach your systemd user manager (${err%%$'\n'*}): ${why}it needs systemd as the init system and a login session of yours, or lingering (loginctl enable-linger $(id -un) and XDG_RUNTIME_DIR=/run/user/$(id -u)); nothing was changed (--no-start only writes or removes the unit)"
+  fi
+}
+
+# The last line of an install: what runs from now on, or that nothing was started.
+installed() {
+  if [ "$start" -eq 1 ]; then
+    echo "installed: $1 runs '$2' now and at login (socket $3)"
+  else
+    echo "written, not started: run the commands above to start $1 now and at login (socket $3)"
+  fi
+}
+
 find_binary() {
   if [ -z "$binary" ]; then
     if binary=$(command -v opta-metrics); then
@@ -151,7 +174,7 @@ if [ "$os" = Darwin ]; then
       run /bin/launchctl bootout "$domain/$label"
     fi
     run /bin/launchctl bootstrap "$domain" "$agent"
-    echo "installed: $label runs '$binary serve' at login (socket /tmp/opta-metrics.sock)"
+    installed "$label" "$binary serve" /tmp/opta-metrics.sock
   else
     if [ "$start" -eq 1 ] && /bin/launchctl print "$domain/$label" >/dev/null 2>&1; then
       run /bin/launchctl bootout "$domain/$label"
@@ -179,6 +202,7 @@ else
   unit="$config_home/systemd/user/$unit_name"
   if [ "$action" = install ]; then
     find_binary
+    require_user_manager
     text=$(template systemd/opta-metrics.service)
     quoted="\"$binary\""
     text=${text//ExecStart=%h\/.local\/bin\/opta-metrics /ExecStart=$quoted }
@@ -186,8 +210,9 @@ else
     run /usr/bin/systemctl --user daemon-reload
     run /usr/bin/systemctl --user enable "$unit_name"
     run /usr/bin/systemctl --user restart "$unit_name"
-    echo "installed: $unit_name runs '$binary serve' at login (socket /tmp/opta-metrics.sock)"
+    installed "$unit_name" "$binary serve" /tmp/opta-metrics.sock
   else
+    [ ! -e "$unit" ] || require_user_manager
     if [ "$start" -eq 1 ] && [ -e "$unit" ]; then
       run /usr/bin/systemctl --user disable --now "$unit_name"
     fi

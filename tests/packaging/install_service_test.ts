@@ -5,7 +5,7 @@
  * written files are checked with plistlib and systemd-analyze.
  */
 import assert from "node:assert/strict";
-import { works } from "../support/host.ts";
+import { isExecutable, works } from "../support/host.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const script = `${root}packaging/install-service.sh`;
@@ -287,4 +287,80 @@ Deno.test("a HOME with a newline is refused with one line, nothing written", () 
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+/** Whether `systemctl --user` reaches a user manager here (a real login session). */
+const userManagerReachable = works("/usr/bin/systemctl", ["--user", "show-environment"]);
+
+Deno.test({
+  name: "without a reachable systemd user manager, install and uninstall stop with one line" +
+    (userManagerReachable ? " [SKIPPED: a user manager is running here]" : ""),
+  ignore: userManagerReachable,
+  fn() {
+    const { dir, home, binary } = sandbox();
+    try {
+      const unit = `${home}/.config/systemd/user/opta-metrics.service`;
+      const hasSystemctl = isExecutable("/usr/bin/systemctl");
+      for (const args of [["install", "--binary", binary], ["uninstall"]]) {
+        if (args[0] === "uninstall") { // something to uninstall
+          assert.equal(
+            run(home, ["install", "--os", "Linux", "--binary", binary, "--no-start"]).code,
+            0,
+          );
+        }
+        const r = run(home, [...args, "--os", "Linux"]);
+        assert.equal(r.code, 1, r.stderr);
+        const lines = r.stderr.trim().split("\n");
+        assert.equal(lines.length, 1, r.stderr);
+        assert.match(
+          lines[0],
+          hasSystemctl
+            ? /^install-service\.sh: systemctl --user cannot reach your systemd user manager \(Failed to connect to bus: [^)]+\): XDG_RUNTIME_DIR is not set, .*loginctl enable-linger .*; nothing was changed/
+            : /^install-service\.sh: no \/usr\/bin\/systemctl: .*nothing was changed/,
+        );
+        assert.doesNotMatch(r.stdout, /^(installed|removed):/m);
+        if (args[0] === "install") assert.throws(() => Deno.statSync(unit), "nothing written");
+        else assert.ok(Deno.statSync(unit).isFile, "nothing removed");
+      }
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("--no-start ends by saying nothing was started, not that it runs at login", () => {
+  const { dir, home, binary } = sandbox();
+  try {
+    for (const os of ["Darwin", "Linux"]) {
+      const r = run(home, ["install", "--os", os, "--binary", binary, "--no-start"]);
+      assert.equal(r.code, 0, r.stderr);
+      const last = r.stdout.trim().split("\n").at(-1)!;
+      assert.match(
+        last,
+        /^written, not started: run the commands above to start \S+ now and at login/,
+      );
+      assert.doesNotMatch(r.stdout, /^installed:/m);
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "the unit's offline score command runs as written in a shell without XDG_RUNTIME_DIR" +
+    (haveAnalyze ? "" : " [SKIPPED: no systemd-analyze]"),
+  ignore: !haveAnalyze,
+  fn() {
+    const unit = Deno.readTextFileSync(`${root}packaging/systemd/opta-metrics.service`);
+    const command = /^# {3}(.*systemd-analyze security .*)$/m.exec(unit)?.[1];
+    assert.ok(command, "the unit's header shows the command");
+    const out = new Deno.Command("/bin/bash", {
+      args: ["-c", command],
+      cwd: `${root}packaging/systemd`,
+      env: { PATH: "/usr/bin:/bin", SYSTEMD_COLORS: "0", SYSTEMD_PAGER: "cat" },
+      clearEnv: true,
+    }).outputSync();
+    const text = decoder.decode(out.stdout) + decoder.decode(out.stderr);
+    assert.match(text, /Overall exposure level for opta-metrics\.service: \d/, text);
+  },
 });
