@@ -51,7 +51,9 @@ export interface SampleResult {
 export async function takeSample(top: number, timeoutMs = 4000): Promise<SampleResult> {
   const platform = await currentPlatform();
   const machine = await platform.facts();
-  const sampler = new Sampler(platform.sources(machine, { top }), { cadences: SAMPLE_CADENCES });
+  const sampler = new Sampler(platform.sources(machine, { top }), {
+    cadences: { ...platform.cadences, ...SAMPLE_CADENCES },
+  });
   sampler.start();
   try {
     await sampler.settled(timeoutMs);

@@ -11,7 +11,8 @@ import { DEFAULT_SOCKET_PATH } from "../ipc/socket_path.ts";
 import { MAX_TOP_PROCESSES } from "../ipc/limits.ts";
 import { DEFAULT_GC_INTERVAL_MS } from "../daemon/v8.ts";
 import { currentPlatform } from "../metrics/current.ts";
-import { DEFAULT_CADENCES } from "../metrics/sampler.ts";
+import { DARWIN_CADENCES } from "../metrics/darwin/cadences.ts";
+import { type Cadences, DEFAULT_CADENCES } from "../metrics/sampler.ts";
 import { REQUIRED_SOURCES, SOURCE_NAMES, type SourceName } from "../metrics/source.ts";
 import { DEFAULT_MOMENTUM_CONFIG } from "../momentum/momentum.ts";
 import {
@@ -69,11 +70,14 @@ Memory:
                             and "deno task start" have it
   -h, --help                show this help`;
 
-/** The default cadences as help lines, several per line. */
+/** The default cadences as help lines, several per line, then the macOS ones that differ. */
 function cadenceDefaults(): string {
   const cells = SOURCE_NAMES.map((name) => `${name} ${formatDuration(DEFAULT_CADENCES[name])}`);
   const lines: string[] = [];
   for (let i = 0; i < cells.length; i += 4) lines.push(`      ${cells.slice(i, i + 4).join(", ")}`);
+  const mac = Object.entries(DARWIN_CADENCES).map(([name, ms]) => `${name} ${formatMs(ms)}`);
+  lines.push(`      on macOS (one spawn a second at most): ${mac.slice(0, 3).join(", ")},`);
+  lines.push(`      ${mac.slice(3).join(", ")}`);
   return lines.join("\n");
 }
 
@@ -162,13 +166,15 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
     rateHz: numberFlag("serve", "rate", f.rate, 25, 1, 120),
     top: intFlag("serve", "top", f.top, 10, 0, MAX_TOP_PROCESSES),
     sources: parseSourceSelection(f),
-    cadences: {
-      ...Object.fromEntries(SOURCE_NAMES.map((name) => [
+    // Only the cadences given: the platform's own defaults fill the others.
+    cadences: Object.fromEntries(
+      [...SOURCE_NAMES, "idle" as const].filter((name) => f[`${name}-interval`] !== undefined).map((
+        name,
+      ) => [
         name,
         dur(`${name}-interval`, DEFAULT_CADENCES[name], name === "cpu" ? 50 : 100),
-      ])) as Record<SourceName, number>,
-      idle: dur("idle-interval", DEFAULT_CADENCES.idle, 100),
-    },
+      ]),
+    ) as Partial<Cadences>,
     momentum: { ...DEFAULT_MOMENTUM_CONFIG, thresholds },
     statsIntervalMs: periodOrOff("stats-interval", 0),
     gcIntervalMs: periodOrOff("gc-interval", DEFAULT_GC_INTERVAL_MS),

@@ -45,13 +45,19 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     await socket.close(true); // a failed start leaves nothing behind
     throw error;
   });
-  const sampler = new Sampler(platform.sources(facts, o), { ...o, schedule, enabled: o.sources });
+  const sampler = new Sampler(platform.sources(facts, o), {
+    ...o,
+    cadences: { ...platform.cadences, ...o.cadences },
+    schedule,
+    enabled: o.sources,
+  });
   const momentum = o.momentum ?? DEFAULT_MOMENTUM_CONFIG;
   const publisher = new Publisher({ ...o, sampler, schedule, momentum });
   const collections = scheduleCollections(schedule, o.gcIntervalMs ?? DEFAULT_GC_INTERVAL_MS);
   const stopStats = reportStats(schedule, o.statsIntervalMs ?? 0, o.log, () => ({
     stats: publisher.stats(),
     frames: publisher.sequence,
+    spawns: platform.spawns.count,
     health: sampler.health(),
     gcMs: collections.lastPauseMs,
   }));

@@ -18,6 +18,8 @@ export interface StatsInput {
   stats: BroadcasterStats;
   /** Frames published so far. */
   frames: number;
+  /** Tools the platform's sources started so far (a long-lived child counts at each start). */
+  spawns: number;
   /** Per-source health. */
   health: Partial<Record<SourceName, SourceStatus>>;
   /** The daemon's own CPU over the last interval, % of one core. */
@@ -31,15 +33,15 @@ export interface StatsInput {
 }
 
 /** What the daemon knows and the stats task cannot measure itself. */
-export type DaemonCounters = Pick<StatsInput, "stats" | "frames" | "health" | "gcMs">;
+export type DaemonCounters = Pick<StatsInput, "stats" | "frames" | "spawns" | "health" | "gcMs">;
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 /**
  * The fields of a `stats` log line: clients, frames published, sent and dropped
- * for slow clients, clients closed for stalling, connections refused, own CPU %,
- * RSS, JavaScript heap and last full-collection pause, and per source the cost of its last
- * reading, its age and its error.
+ * for slow clients, clients closed for stalling, connections refused, tools spawned since
+ * start, own CPU %, RSS, JavaScript heap and last full-collection pause, and per source the
+ * cost of its last reading, its age and its error.
  */
 export function statsFields(input: StatsInput): LogFields {
   const { stats, health } = input;
@@ -50,6 +52,7 @@ export function statsFields(input: StatsInput): LogFields {
     dropped: stats.framesDropped,
     stalled: stats.stalled,
     refused: stats.refused,
+    spawns: input.spawns,
     cpu_pct: round(input.cpuPercent, 2),
     rss_mib: round(input.rssBytes / 1048576, 1),
     heap_mib: round(input.heapBytes / 1048576, 1),

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { SpawnCounter } from "../process/spawn.ts";
+import type { Cadences } from "./sampler.ts";
 import type { Source } from "./source.ts";
 import type { CoreLevel } from "./types.ts";
 
@@ -34,6 +36,13 @@ export interface Platform {
   readonly name: string;
   /** Absolute paths of every tool its sources may spawn (checked against the permission set). */
   readonly tools: readonly string[];
+  /** Counts every tool its facts and sources start (the daemon's `stats` line reports it). */
+  readonly spawns: SpawnCounter;
+  /**
+   * Its own default cadences where they differ from `DEFAULT_CADENCES` (what keeps it within
+   * its spawn budget); the user's cadences override them.
+   */
+  readonly cadences: Readonly<Partial<Cadences>>;
   /** Read the static facts (at most one spawn). */
   facts(): Promise<MachineFacts>;
   /** The sources, one per kind of reading. */

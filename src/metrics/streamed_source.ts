@@ -8,6 +8,7 @@
 
 import { Backoff } from "../time/backoff.ts";
 import { LineChild } from "../process/line_child.ts";
+import type { SpawnCounter } from "../process/spawn.ts";
 import { MAX_RETRY_MS } from "./polled_source.ts";
 import type { Readings, Source, SourceName } from "./source.ts";
 
@@ -27,6 +28,8 @@ export interface StreamedSpec {
   parser(): LineParser;
   /** Kill and restart the child when no line arrives for this long (default 3 intervals + 5 s). */
   stallMs?(intervalMs: number): number;
+  /** Counts each start of the child. */
+  spawns?: SpawnCounter;
 }
 
 /**
@@ -57,6 +60,7 @@ export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
         args: spec.args(intervalMs),
         stallMs: spec.stallMs?.(intervalMs) ?? intervalMs * 3 + 5000,
         schedule,
+        spawns: spec.spawns,
         onLine(text) {
           if (current.restarts !== run) { // the child was restarted: parse its output afresh
             run = current.restarts;

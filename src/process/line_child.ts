@@ -15,7 +15,14 @@ import {
 } from "./bounded_sink.ts";
 import { describeCommand, exitFailure, ProcessFailure } from "./failure.ts";
 import { LineSplitter } from "./line_splitter.ts";
-import { childEnv, DEFAULT_GRACE_MS, positiveOption, spawnChild, Terminator } from "./spawn.ts";
+import {
+  childEnv,
+  DEFAULT_GRACE_MS,
+  positiveOption,
+  spawnChild,
+  type SpawnCounter,
+  Terminator,
+} from "./spawn.ts";
 import { StallWatch } from "./supervision.ts";
 import { Backoff } from "../time/backoff.ts";
 import { systemClock } from "../time/clock.ts";
@@ -52,6 +59,8 @@ export interface LineChildOptions {
    * the system clock, driven by its own timer).
    */
   schedule?: Schedule;
+  /** Counts each child it starts (every restart is a start). */
+  spawns?: SpawnCounter;
 }
 
 /**
@@ -89,6 +98,7 @@ export class LineChild {
   readonly #healthyMs: number;
   readonly #backoff: Backoff;
   readonly #schedule: Schedule;
+  readonly #spawns: SpawnCounter | undefined;
   #loop: Promise<void> | null = null;
   #stopping = false;
   #child: Deno.ChildProcess | null = null;
@@ -118,6 +128,7 @@ export class LineChild {
     });
     this.#schedule = options.schedule ?? Schedule.timerDriven(systemClock);
     this.#healthyMs = positive("healthyMs", options.healthyMs, 30_000);
+    this.#spawns = options.spawns;
   }
 
   /** How many times a child was (re)spawned after the first attempt since `start()`. */
@@ -171,7 +182,7 @@ export class LineChild {
   async #runOnce(): Promise<void> {
     let child: Deno.ChildProcess;
     try {
-      child = spawnChild(this.#command, this.#path, this.#args, this.#env);
+      child = spawnChild(this.#command, this.#path, this.#args, this.#env, this.#spawns);
     } catch (error) {
       this.#report(error as ProcessFailure);
       return;

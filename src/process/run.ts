@@ -20,7 +20,14 @@ import {
   STDOUT_READ_BYTES,
 } from "./bounded_sink.ts";
 import { describeCommand, exitFailure, ProcessFailure } from "./failure.ts";
-import { childEnv, DEFAULT_GRACE_MS, positiveOption, spawnChild, Terminator } from "./spawn.ts";
+import {
+  childEnv,
+  DEFAULT_GRACE_MS,
+  positiveOption,
+  spawnChild,
+  type SpawnCounter,
+  Terminator,
+} from "./spawn.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 
 /** Default `runCommand` timeout in milliseconds. */
@@ -46,6 +53,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The clock the timeout and `durationMs` are measured on (default: the system clock). */
   clock?: Clock;
+  /** Counts the child when it starts. */
+  spawns?: SpawnCounter;
 }
 
 /** What a successful {@linkcode runCommand} resolves to. */
@@ -100,7 +109,7 @@ export async function runCommand(
 
   const clock = options.clock ?? systemClock;
   const started = clock.now();
-  const child = spawnChild(command, path, args, env);
+  const child = spawnChild(command, path, args, env, options.spawns);
   const term = new Terminator(child, graceMs);
   let cause = null as KillCause | null;
   const kill = (why: KillCause) => {

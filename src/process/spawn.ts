@@ -73,17 +73,36 @@ export function childEnv(
 }
 
 /**
- * Spawns `path` with piped stdout and stderr and no stdin; a spawn error becomes a
- * `not-found`, `permission` or `spawn` failure.
+ * Counts the children started through it: a platform's sources share one, and the daemon
+ * reports its count on the `stats` line (the spawn budget is checked against it).
+ */
+export class SpawnCounter {
+  #count = 0;
+
+  /** Children started so far (a long-lived child counts once, at each start). */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** One more child was started. */
+  record(): void {
+    this.#count++;
+  }
+}
+
+/**
+ * Spawns `path` with piped stdout and stderr and no stdin, and records it in `spawns`; a spawn
+ * error becomes a `not-found`, `permission` or `spawn` failure (and is not counted).
  */
 export function spawnChild(
   command: string,
   path: string,
   args: string[],
   env: Record<string, string>,
+  spawns?: SpawnCounter,
 ): Deno.ChildProcess {
   try {
-    return new Deno.Command(path, {
+    const child = new Deno.Command(path, {
       args,
       clearEnv: true,
       env,
@@ -91,6 +110,8 @@ export function spawnChild(
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    spawns?.record();
+    return child;
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     if (error instanceof Deno.errors.NotFound) {

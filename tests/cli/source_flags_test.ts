@@ -7,10 +7,15 @@ import { SOURCE_NAMES } from "../../src/metrics/source.ts";
 
 const parse = (...args: string[]) => parseServeArgs(["--socket", "/tmp/x.sock", ...args])!;
 
-Deno.test("serve flags: every source runs by default, at its default cadence", () => {
+Deno.test("serve flags: every source runs by default, at its platform's default cadence", () => {
   const options = parse();
   assert.deepEqual(options.sources, SOURCE_NAMES);
-  for (const name of SOURCE_NAMES) assert.equal(options.cadences![name], DEFAULT_CADENCES[name]);
+  assert.deepEqual(options.cadences, {}, "none given: the platform's own apply");
+  assert.deepEqual(parse("--disk-interval", "5s", "--idle-interval", "1m").cadences, {
+    disk: 5000,
+    idle: 60_000,
+  });
+  assert.ok(DEFAULT_CADENCES.disk !== 5000);
 });
 
 Deno.test("serve flags: --sources picks sources, --no-<source> removes one", () => {

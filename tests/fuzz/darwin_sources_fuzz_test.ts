@@ -19,8 +19,10 @@ import {
 } from "../../src/metrics/darwin/ioreg.ts";
 import { parsePmsetBatt } from "../../src/metrics/darwin/pmset.ts";
 import { parseRouteInterface } from "../../src/metrics/darwin/route.ts";
+import { NetstatIntervalStream } from "../../src/metrics/darwin/netstat_interval.ts";
 import { capturesOf, fixture } from "../support/fixtures.ts";
 import { mutate, mutationsArb, parsed } from "../support/mutate.ts";
+import { NETSTAT_COLUMNS, netstatRow, netstatTitle } from "../support/netstat_interval.ts";
 
 /** A count that must be a finite integer ≥ 0. */
 function assertCount(value: number, what: string): void {
@@ -72,6 +74,34 @@ for (const name of capturesOf("netstat -ib")) {
     );
   });
 }
+
+/** `netstat -w 1 -I en0`: built from if.c's formats (no capture exists), a repeat included. */
+const INTERVAL = [
+  netstatTitle("en0"),
+  NETSTAT_COLUMNS,
+  netstatRow({ inPackets: 12, inBytes: 2311, outPackets: 9, outBytes: 1702 }),
+  netstatRow({ inPackets: 3, inBytes: 12_345_678_901, outBytes: 0 }),
+  netstatTitle("en0"),
+  NETSTAT_COLUMNS,
+  netstatRow({ inBytes: 0, outBytes: 64 }),
+  "",
+].join("\n");
+
+Deno.test("fuzz netstat -w -I: mutated output gives byte counts or a ParseError, line by line", () => {
+  fc.assert(
+    fc.property(mutationsArb, (mutations) => {
+      const stream = new NetstatIntervalStream("en0");
+      for (const line of mutate(INTERVAL, mutations).split("\n")) {
+        const bytes = parsed(() => stream.line(line));
+        if (bytes === undefined) return; // a ParseError: the source restarts the child
+        if (bytes === null || bytes === "banner") continue;
+        assertCount(bytes.receivedBytes, "received");
+        assertCount(bytes.sentBytes, "sent");
+      }
+    }),
+    { seed: 0x7b0005, numRuns: 1500 },
+  );
+});
 
 /** `route -n get default` as BSD route prints it; no capture of it exists. */
 const ROUTE = "   route to: default\ndestination: default\n       mask: default\n" +

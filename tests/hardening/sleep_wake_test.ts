@@ -17,6 +17,7 @@ import { noteWhen } from "../support/note.ts";
 import { Subscriber } from "../support/readers.ts";
 import { poll } from "../support/wait.ts";
 import { alive, childrenOf } from "../support/procs.ts";
+import { SpawnCounter } from "../../src/process/spawn.ts";
 
 const STOPPED_MS = 30_000;
 
@@ -231,6 +232,8 @@ Deno.test("±1 h wall-clock jumps change no cadence, no sequence; timestamps fol
   const platform: Platform = {
     name: "fake",
     tools: [],
+    spawns: new SpawnCounter(),
+    cadences: {},
     facts: () =>
       Promise.resolve({
         memoryTotal: 2 ** 30,

@@ -21,6 +21,7 @@ Deno.test("statsFields reports counters, own cost and every source's cost, age a
   const fields = statsFields({
     stats: { clients: 3, framesSent: 900, framesDropped: 12, stalled: 1, flooded: 0, refused: 2 },
     frames: 301,
+    spawns: 42,
     health,
     cpuPercent: 1.23456,
     rssBytes: 52_428_800,
@@ -34,6 +35,7 @@ Deno.test("statsFields reports counters, own cost and every source's cost, age a
     dropped: 12,
     stalled: 1,
     refused: 2,
+    spawns: 42,
     cpu_pct: 1.23,
     rss_mib: 50,
     heap_mib: 7.3,
@@ -81,6 +83,9 @@ Deno.test("the daemon logs a JSON stats line every interval with real figures", 
       );
       assert.ok(b.sent >= b.frames - 2, "every frame reached the client");
       assert.equal(b.dropped, 0);
+      // top once, then one grep a second for the /proc reads due together (df every 30 s)
+      assert.ok(a.spawns >= 2, `spawns ${a.spawns}`);
+      assert.ok(b.spawns - a.spawns >= 1 && b.spawns - a.spawns <= 3, `${a.spawns} → ${b.spawns}`);
       assert.ok(b.cpu_pct > 0 && b.cpu_pct < 50, `cpu_pct ${b.cpu_pct}`);
       assert.ok(b.rss_mib > 10 && b.rss_mib < 500, `rss_mib ${b.rss_mib}`);
       assert.ok(b.heap_mib > 1 && b.heap_mib < b.rss_mib, `heap_mib ${b.heap_mib}`);

@@ -2,9 +2,14 @@
  * macOS sources: CPU from `cpus()` tick deltas (no spawn), memory from one
  * long-lived `vm_stat N` child (Activity Monitor's "Memory Used"), processes
  * from `ps` every few seconds, disk from `df -kP /`, static facts from one
- * `sysctl` at start. Temperature has no source: nothing shipped with macOS
- * prints °C without root, so frames carry no temperature rather than a fake one.
- * The sources added after the seed read through `readers.ts`.
+ * `sysctl` at start, the network from one long-lived `netstat -w` child. Temperature
+ * has no source: nothing shipped with macOS prints °C without root, so frames carry no
+ * temperature rather than a fake one. The polled sources added after the seed read
+ * through `readers.ts`.
+ *
+ * A spawn costs far more on macOS than on Linux (dyld, each tool's own start-up, `ioreg`
+ * walking the registry), so the platform keeps to a budget of one spawn a second at its
+ * default cadences ({@linkcode DARWIN_CADENCES}).
  *
  * @module
  */
@@ -12,7 +17,8 @@
 import { cpus } from "node:os";
 import { ProcessFailure } from "../../process/failure.ts";
 import { runCommand } from "../../process/run.ts";
-import { systemClock } from "../../time/clock.ts";
+import { SpawnCounter } from "../../process/spawn.ts";
+import { type Clock, systemClock } from "../../time/clock.ts";
 import { cpuSource } from "../cpu_source.ts";
 import { diskUsagePercent, findDfMount, parseDf } from "../df.ts";
 import { ParseError } from "../parse_error.ts";
@@ -23,13 +29,9 @@ import { loadSource, swapSource } from "../runtime_sources.ts";
 import { fallbackSource, type LineParser, streamedSource } from "../streamed_source.ts";
 import { coreLevelsFromSysctl } from "./perflevels.ts";
 import { parsePs } from "./ps.ts";
-import {
-  batteryReader,
-  diskIoReader,
-  gpuReader,
-  networkReader,
-  pressureReader,
-} from "./readers.ts";
+import { DARWIN_CADENCES } from "./cadences.ts";
+import { networkSource } from "./network_source.ts";
+import { batteryReader, diskIoReader, gpuReader, pressureReader } from "./readers.ts";
 import { interpretSysctlRun, STATIC_SYSCTL_KEYS, staticFactsFromSysctl } from "./sysctl.ts";
 import { memoryUsedBytes, parseVmStat } from "./vm_stat.ts";
 import { VmStatStream } from "./vm_stat_stream.ts";
@@ -46,7 +48,7 @@ export interface DarwinTools {
   sysctl: string;
   /** `/sbin/route`, for the default route's interface, rarely. */
   route: string;
-  /** `/usr/sbin/netstat`, as `netstat -ibn`, for network traffic. */
+  /** `/usr/sbin/netstat`, long-lived as `netstat -w N -I <if>` for network traffic. */
   netstat: string;
   /** `/usr/sbin/ioreg`, for disk throughput and the GPU. */
   ioreg: string;
@@ -98,11 +100,20 @@ function unrecognisedIntervalOutput(error: Error): boolean {
     error.cause instanceof ParseError;
 }
 
-/** The macOS platform; `tools` lets tests substitute executables. */
-export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
+/**
+ * The macOS platform; `tools` lets tests substitute executables, `clock` is what rate windows
+ * are measured on (the daemon's schedule's).
+ */
+export function darwinPlatform(
+  tools: DarwinTools = DARWIN_TOOLS,
+  clock: Clock = systemClock,
+): Platform {
+  const spawns = new SpawnCounter();
   return {
     name: "darwin",
     tools: Object.values(tools),
+    spawns,
+    cadences: DARWIN_CADENCES,
     async facts(): Promise<MachineFacts> {
       const fallback: MachineFacts = {
         memoryTotal: Deno.systemMemoryInfo().total, // hw.memsize on macOS
@@ -115,6 +126,7 @@ export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
         const run = await runCommand(tools.sysctl, [...STATIC_SYSCTL_KEYS], {
           // unknown keys: old sysctl exits 1, new one exits with their count
           allowExitCodes: STATIC_SYSCTL_KEYS.map((_, i) => i + 1),
+          spawns,
         });
         const values = interpretSysctlRun(run, STATIC_SYSCTL_KEYS).values;
         const facts = staticFactsFromSysctl(values);
@@ -132,7 +144,7 @@ export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
     },
     sources(facts: MachineFacts, options: SourceOptions): Source[] {
       const oneShotVmStat = polledSource("memory", async (signal) => {
-        const { stdout } = await runCommand(tools.vmStat, [], { signal });
+        const { stdout } = await runCommand(tools.vmStat, [], { signal, spawns });
         const report = parseVmStat(stdout);
         return memoryReading(memoryUsedBytes(report.counters, report.pageSize), facts);
       });
@@ -143,6 +155,7 @@ export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
             path: tools.vmStat,
             args: (ms) => [String(Math.max(1, Math.round(ms / 1000)))],
             parser: () => vmStatLineParser(facts),
+            spawns,
           }),
           oneShotVmStat,
           unrecognisedIntervalOutput,
@@ -150,11 +163,12 @@ export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
         polledSource("processes", async (signal) => {
           const { stdout } = await runCommand(tools.ps, ["-Axo", "pid=,pcpu=,rss=,comm=", "-r"], {
             signal,
+            spawns,
           });
           return { topProcesses: parsePs(stdout).slice(0, options.top) };
         }),
         polledSource("disk", async (signal) => {
-          const { stdout } = await runCommand(tools.df, ["-kP", "/"], { signal });
+          const { stdout } = await runCommand(tools.df, ["-kP", "/"], { signal, spawns });
           const row = findDfMount(parseDf(stdout), "/");
           const usage = row && diskUsagePercent(row);
           if (usage == null) throw new ParseError("df", 0, "no usable row for /");
@@ -162,11 +176,11 @@ export function darwinPlatform(tools: DarwinTools = DARWIN_TOOLS): Platform {
         }),
         loadSource(),
         swapSource(),
-        polledSource("pressure", pressureReader(tools.sysctl)),
-        polledSource("network", networkReader(tools, systemClock)),
-        polledSource("diskio", diskIoReader(tools.ioreg, systemClock)),
-        polledSource("battery", batteryReader(tools.pmset)),
-        polledSource("gpu", gpuReader(tools.ioreg)),
+        polledSource("pressure", pressureReader(tools.sysctl, spawns)),
+        networkSource(tools, spawns),
+        polledSource("diskio", diskIoReader(tools.ioreg, clock, spawns)),
+        polledSource("battery", batteryReader(tools.pmset, spawns)),
+        polledSource("gpu", gpuReader(tools.ioreg, spawns)),
       ];
     },
   };

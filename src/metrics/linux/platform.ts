@@ -11,7 +11,8 @@
 
 import { cpus } from "node:os";
 import { runCommand } from "../../process/run.ts";
-import { systemClock } from "../../time/clock.ts";
+import { SpawnCounter } from "../../process/spawn.ts";
+import { type Clock, systemClock } from "../../time/clock.ts";
 import { cpuSource } from "../cpu_source.ts";
 import { dfCapacityPercent, findDfMount, parseDf } from "../df.ts";
 import { ParseError } from "../parse_error.ts";
@@ -69,11 +70,22 @@ export function topLineParser(limit: number): LineParser {
   };
 }
 
-/** The Linux platform; `tools` lets tests substitute faulty executables. */
-export function linuxPlatform(tools: LinuxTools = LINUX_TOOLS): Platform {
+/**
+ * The Linux platform; `tools` lets tests substitute faulty executables, `clock` is what rate
+ * windows and re-probes are measured on (the daemon's schedule's). Its default cadences
+ * are the generic ones: one `grep` a second (the reads due in the same tick share it), `df`
+ * every 30 s and `top` once keep it within 1.2 spawns a second.
+ */
+export function linuxPlatform(
+  tools: LinuxTools = LINUX_TOOLS,
+  clock: Clock = systemClock,
+): Platform {
+  const spawns = new SpawnCounter();
   return {
     name: "linux",
     tools: Object.values(tools),
+    spawns,
+    cadences: {},
     facts(): Promise<MachineFacts> {
       const list = cpus();
       return Promise.resolve({
@@ -85,8 +97,7 @@ export function linuxPlatform(tools: LinuxTools = LINUX_TOOLS): Platform {
       });
     },
     sources(facts: MachineFacts, options: SourceOptions): Source[] {
-      const files = new GrepBatch(tools.grep).read;
-      const clock = systemClock;
+      const files = new GrepBatch(tools.grep, spawns).read;
       return [
         cpuSource({ levels: facts.coreLevels }),
         polledSource("memory", () => {
@@ -98,9 +109,10 @@ export function linuxPlatform(tools: LinuxTools = LINUX_TOOLS): Platform {
           path: tools.top,
           args: topArgs,
           parser: () => topLineParser(options.top),
+          spawns,
         }),
         polledSource("disk", async (signal) => {
-          const { stdout } = await runCommand(tools.df, ["-kP", "/"], { signal });
+          const { stdout } = await runCommand(tools.df, ["-kP", "/"], { signal, spawns });
           const row = findDfMount(parseDf(stdout), "/");
           const usage = row && dfCapacityPercent(row);
           if (usage == null) throw new ParseError("df", 0, "no usable row for /");

@@ -9,6 +9,7 @@
  */
 
 import { runCommand } from "../../process/run.ts";
+import { SpawnCounter } from "../../process/spawn.ts";
 import { ParseError } from "../parse_error.ts";
 
 /**
@@ -62,12 +63,13 @@ interface Request {
 export class GrepBatch {
   readonly #grep: string;
   #pending: Request[] = [];
-  /** Children spawned so far. */
-  spawns = 0;
+  /** Counts the children it spawns. */
+  readonly spawns: SpawnCounter;
 
-  /** Reads through the grep at absolute path `grep`. */
-  constructor(grep: string) {
+  /** Reads through the grep at absolute path `grep`, counting its runs in `spawns`. */
+  constructor(grep: string, spawns: SpawnCounter = new SpawnCounter()) {
     this.#grep = grep;
+    this.spawns = spawns;
   }
 
   /** Read `files` (as a {@linkcode FileReader}), sharing the spawn with this turn's other reads. */
@@ -97,11 +99,11 @@ export class GrepBatch {
     });
     const files = [...new Set(live.flatMap((r) => r.files))];
     try {
-      this.spawns++;
       // grep exits 1 when nothing matched and 2 when some files are missing: both normal.
       const { stdout } = await runCommand(this.#grep, ["-s", "-H", ".", ...files], {
         signal: abort.signal,
         allowExitCodes: [1, 2],
+        spawns: this.spawns,
       });
       const texts = splitGrepOutput(stdout, files);
       for (const r of live) {

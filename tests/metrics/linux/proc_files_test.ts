@@ -38,11 +38,11 @@ Deno.test({
         batch.read([`${dir}/a`, `${dir}/missing`]),
         batch.read([`${dir}/b`, `${dir}/a`, `${dir}/empty`]),
       ]);
-      assert.equal(batch.spawns, 1);
+      assert.equal(batch.spawns.count, 1);
       assert.deepEqual(first, new Map([[`${dir}/a`, "one\ntwo"]]));
       assert.deepEqual(second, new Map([[`${dir}/b`, "b: 1"], [`${dir}/a`, "one\ntwo"]]));
       assert.deepEqual(await batch.read([`${dir}/missing`]), new Map());
-      assert.equal(batch.spawns, 2, "a later read spawns again");
+      assert.equal(batch.spawns.count, 2, "a later read spawns again");
     }),
 });
 
