@@ -187,10 +187,11 @@ async function serveHttp(
       ...listen,
       log: o.log,
       onResponse: (status) => exporter.counters.response(status),
-      metrics: async (accept, headOnly) => {
+      metrics: async ({ accept, headOnly, timeoutMs }) => {
         const { format, contentType } = negotiate(accept);
         if (headOnly) return { contentType, body: null };
-        return { contentType, body: new TextEncoder().encode(await exporter.scrape(format)) };
+        const text = await exporter.scrape(format, timeoutMs);
+        return { contentType, body: new TextEncoder().encode(text) };
       },
     });
   } catch (error) {

@@ -8,9 +8,12 @@
 
 import type { Logger } from "../log.ts";
 import type { MetricsFrame } from "../ipc/codec.ts";
-import type { DaemonLink } from "./daemon_link.ts";
+import type { DaemonLink, Fetched } from "./daemon_link.ts";
 import { type ExpositionFormat, writeExposition } from "./exposition.ts";
 import { ExporterCounters, isFresh, scrapeFamilies } from "./scrape.ts";
+
+/** What is kept of the scraper's timeout for writing and sending the answer, ms. */
+const ANSWER_MARGIN_MS = 250;
 
 /** Options of {@linkcode Exporter}. */
 export interface ExporterOptions {
@@ -39,9 +42,12 @@ export class Exporter {
     this.#now = options.now ?? Date.now;
   }
 
-  /** The exposition of one scrape, in `format`. */
-  async scrape(format: ExpositionFormat): Promise<string> {
-    const fetched = await this.#options.link.fetch();
+  /**
+   * The exposition of one scrape, in `format`. With the scraper's timeout, the wait for the
+   * daemon ends in time for the answer to reach it: `opta_up 0` rather than no answer.
+   */
+  async scrape(format: ExpositionFormat, scrapeTimeoutMs: number | null = null): Promise<string> {
+    const fetched = await this.#fetch(scrapeTimeoutMs);
     const nowMs = this.#now();
     let frame: MetricsFrame | null = null;
     if (!fetched.ok) {
@@ -57,6 +63,28 @@ export class Exporter {
     }
     const context = { nowMs, processes: this.#options.processes };
     return writeExposition(scrapeFamilies(frame, context, this.counters), format);
+  }
+
+  /** The link's fetch, or a timeout failure once the scraper's time is nearly up. */
+  async #fetch(scrapeTimeoutMs: number | null): Promise<Fetched> {
+    const fetching = this.#options.link.fetch();
+    if (scrapeTimeoutMs === null) return await fetching;
+    void fetching.catch(() => {}); // a failure after the timeout has nobody left to tell
+    const budgetMs = Math.max(100, scrapeTimeoutMs - ANSWER_MARGIN_MS);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<Fetched>((resolve) => {
+      timer = setTimeout(() =>
+        resolve({
+          ok: false,
+          kind: "timeout",
+          reason: `no fresh frame within the scrape timeout's ${budgetMs} ms`,
+        }), budgetMs);
+    });
+    try {
+      return await Promise.race([fetching, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #state(state: string, fields: Record<string, string>): void {

@@ -1,12 +1,13 @@
 /**
  * The exporter's HTTP/1.1 server: `Deno.listen` and {@linkcode RequestHeadParser}, strict
  * and bounded where `Deno.serve` is not configurable. Every connection holds at most one
- * request head (the parser's limits) and one response. A request's first byte must come
- * within the idle timeout and its whole head within the head timeout after that (a slowloris
- * client gets 408); a response that cannot be written within the write timeout closes the
- * connection. At most `maxConnections` are open: a new one beyond that closes the one that
- * has waited longest for its request, or, when every connection is being answered, is
- * refused with 503. Nothing a client sends can stop the server or hold up other clients.
+ * request head (the parser's limits) and one response. A request head must be complete
+ * within the head timeout (a slowloris client gets 408; one that sent nothing is closed),
+ * a kept-alive connection may wait the idle timeout for its next request, and a response
+ * that cannot be written within the write timeout closes the connection. At most
+ * `maxConnections` are open: a new one beyond that closes the one that has waited longest
+ * for a request, once it has waited past a grace period, or else is refused with 503.
+ * Nothing a client sends can stop the server or keep it from serving other clients.
  *
  * @module
  */
@@ -28,14 +29,24 @@ export interface MetricsBody {
   body: Uint8Array | null;
 }
 
+/** A request for the metrics, as far as the answer depends on it. */
+export interface MetricsRequest {
+  /** The Accept header, or null. */
+  accept: string | null;
+  /** HEAD: the headers only. */
+  headOnly: boolean;
+  /** How long the scraper waits, ms, when it says so. */
+  timeoutMs: number | null;
+}
+
 /** Options of {@linkcode HttpServer.listen}. */
 export interface HttpServerOptions {
   /** Address to listen on. */
   hostname: string;
   /** Port (0: any free one). */
   port: number;
-  /** The answer to `GET`/`HEAD /metrics`, given the request's Accept header. */
-  metrics(accept: string | null, headOnly: boolean): Promise<MetricsBody>;
+  /** The answer to `GET`/`HEAD /metrics`. */
+  metrics(request: MetricsRequest): Promise<MetricsBody>;
   /** Told the status of every response sent. */
   onResponse?(status: number): void;
   /** Lifecycle and failure lines. */
@@ -44,10 +55,18 @@ export interface HttpServerOptions {
   limits?: Partial<HeadLimits>;
   /** Open connections at most (default 64). */
   maxConnections?: number;
-  /** How long a connection may wait for its next request's first byte, ms (default 120 000). */
+  /**
+   * How long a kept-alive connection may wait for its next request's first byte, ms
+   * (default 120 000).
+   */
   idleTimeoutMs?: number;
-  /** How long a request head may take after its first byte, ms (default 10 000). */
+  /**
+   * How long a request head may take, ms (default 10 000): from the connect for the first
+   * request, from its first byte for the next ones.
+   */
   headTimeoutMs?: number;
+  /** How long a connection is safe from being closed to make room for another, ms (default 1000). */
+  graceMs?: number;
   /** How long writing a response may take, ms (default 10 000). */
   writeTimeoutMs?: number;
 }
@@ -59,6 +78,10 @@ interface Client {
   waitingSince: number;
   /** Answering a request: not to be closed for another connection. */
   busy: boolean;
+  /** Some of a request has arrived (a victim that sent nothing is closed without a word). */
+  started(): boolean;
+  /** It has been answered once and kept alive: its next head's clock starts at its first byte. */
+  kept: boolean;
   /** Closes it; with a status, first tells the client why (best effort). */
   drop(status?: number, reason?: string): void;
 }
@@ -79,6 +102,7 @@ export class HttpServer {
       maxConnections: 64,
       idleTimeoutMs: 120_000,
       headTimeoutMs: 10_000,
+      graceMs: 1000,
       writeTimeoutMs: 10_000,
       limits: {},
       onResponse: () => {},
@@ -136,20 +160,30 @@ export class HttpServer {
     }
   }
 
-  /** Make room for `conn` (or refuse it), then serve it. */
+  /**
+   * Make room for `conn` by closing the connection that has waited longest for a request,
+   * if it has waited longer than the grace period; else refuse `conn` with 503. A client
+   * whose request is on its way (sent, not read yet) is never the one closed.
+   */
   #admit(conn: Deno.TcpConn): void {
     if (this.#clients.size >= this.#options.maxConnections) {
+      const before = performance.now() - this.#options.graceMs;
       let victim: Client | null = null;
       for (const c of this.#clients) {
-        if (!c.busy && (victim === null || c.waitingSince < victim.waitingSince)) victim = c;
+        if (c.busy || c.waitingSince > before) continue;
+        if (victim === null || c.waitingSince < victim.waitingSince) victim = c;
       }
       if (victim === null) {
         this.#options.onResponse(503);
         void sendAndClose(conn, refusalBytes(503, "too many connections"), 1000);
         return;
       }
-      this.#options.onResponse(503);
-      victim.drop(503, "too many connections: this one waited longest");
+      // An answer on a connection kept alive between requests would be taken for the answer
+      // to the client's next request: such a connection is closed without one.
+      if (victim.started()) {
+        this.#options.onResponse(503);
+        victim.drop(503, "too many connections: this one waited longest");
+      } else victim.drop();
     }
     void this.#serve(conn);
   }
@@ -164,6 +198,8 @@ export class HttpServer {
       conn,
       waitingSince: performance.now(),
       busy: false,
+      started: () => parser.started,
+      kept: false,
       drop: (status, reason) => {
         if (closed) return;
         closed = true;
@@ -176,10 +212,17 @@ export class HttpServer {
       clearTimeout(timer);
       timer = setTimeout(onExpiry, ms);
     };
-    const idle = () => arm(o.idleTimeoutMs, () => client.drop());
+    const headTimeout = () => {
+      const refuse = parser.started;
+      if (refuse) o.onResponse(408);
+      client.drop(
+        refuse ? 408 : undefined,
+        `request head not complete within ${o.headTimeoutMs} ms`,
+      );
+    };
     this.#clients.add(client);
     try {
-      idle();
+      arm(o.headTimeoutMs, headTimeout);
       while (!closed) {
         let head: RequestHead | HeadError | null = parser.next();
         while (head === null && !closed) {
@@ -187,12 +230,7 @@ export class HttpServer {
           if (n === null) return;
           const wasStarted = parser.started;
           head = parser.push(buffer.subarray(0, n));
-          if (!wasStarted && parser.started) {
-            arm(o.headTimeoutMs, () => {
-              o.onResponse(408);
-              client.drop(408, `request head not complete within ${o.headTimeoutMs} ms`);
-            });
-          }
+          if (!wasStarted && parser.started && client.kept) arm(o.headTimeoutMs, headTimeout);
         }
         if (head === null || closed) return;
         client.busy = true;
@@ -200,7 +238,8 @@ export class HttpServer {
         client.busy = false;
         if (!keepAlive) return;
         client.waitingSince = performance.now();
-        idle();
+        client.kept = true;
+        arm(o.idleTimeoutMs, () => client.drop());
       }
     } catch {
       // A reset, or the connection closed from our side (a timeout, a newer connection).
@@ -230,7 +269,7 @@ export class HttpServer {
       if (r.status === 200) {
         armWrite(o.writeTimeoutMs);
         try {
-          const answer = await o.metrics(r.accept, r.headOnly);
+          const answer = await o.metrics(r);
           bytes = responseBytes({
             status: 200,
             contentType: answer.contentType,

@@ -31,6 +31,19 @@ export interface Route {
   keepAlive: boolean;
   /** The request's Accept header (for 200). */
   accept: string | null;
+  /**
+   * How long the scraper waits for the answer, ms, when it says so
+   * (`X-Prometheus-Scrape-Timeout-Seconds`, as Prometheus sends it), else null.
+   */
+  timeoutMs: number | null;
+}
+
+/** The scrape timeout a request states, ms, or null (absent or not a positive number). */
+function timeoutOf(head: RequestHead): number | null {
+  const text = headerValue(head, "x-prometheus-scrape-timeout-seconds");
+  if (text === null || !/^\d+(\.\d+)?$/.test(text)) return null;
+  const ms = Number(text) * 1000;
+  return ms > 0 ? ms : null;
 }
 
 /** Whether `head` announces a body, and whether that announcement is well-formed. */
@@ -67,6 +80,7 @@ export function route(head: RequestHead): Route {
     headOnly,
     keepAlive: keep,
     accept: null,
+    timeoutMs: null,
   });
   const hosts = head.headers.filter(([n]) => n === "host").length;
   if (head.version === "HTTP/1.1" && hosts !== 1) {
@@ -79,7 +93,14 @@ export function route(head: RequestHead): Route {
   if (head.method !== "GET" && !headOnly) {
     return refuse(405, `method ${head.method} not allowed: use GET or HEAD`);
   }
-  return { status: 200, reason: "", headOnly, keepAlive, accept: headerValue(head, "accept") };
+  return {
+    status: 200,
+    reason: "",
+    headOnly,
+    keepAlive,
+    accept: headerValue(head, "accept"),
+    timeoutMs: timeoutOf(head),
+  };
 }
 
 const STATUS_TEXT: Record<number, string> = {

@@ -116,7 +116,12 @@ Deno.test("routing: 404 for other paths, 405 for other methods, HEAD, Host rules
     headOnly: false,
     keepAlive: true,
     accept: null,
+    timeoutMs: null,
   });
+  const timed = route(
+    head("GET /metrics HTTP/1.1", "Host: a\r\nX-Prometheus-Scrape-Timeout-Seconds: 1.5\r\n"),
+  );
+  assert.equal(timed.timeoutMs, 1500);
   assert.equal(route(head("GET /metrics?x=1 HTTP/1.1")).status, 200);
   assert.equal(route(head("GET http://box:9612/metrics HTTP/1.1")).status, 200);
   assert.equal(route(head("HEAD /metrics HTTP/1.1")).headOnly, true);

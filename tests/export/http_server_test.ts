@@ -19,7 +19,7 @@ async function withServer(
     hostname: "127.0.0.1",
     port: 0,
     log: silentLogger,
-    metrics: (accept, headOnly) => {
+    metrics: ({ accept, headOnly }) => {
       const { contentType } = negotiate(accept);
       return Promise.resolve({
         contentType,
@@ -155,27 +155,65 @@ Deno.test("slowloris: a head not complete within the head timeout gets 408; othe
   });
 });
 
-Deno.test("an idle connection is closed after the idle timeout, without a response", async () => {
-  await withServer({ idleTimeoutMs: 300 }, async (port) => {
+Deno.test("a connection that sends nothing is closed after the head timeout, without a word", async () => {
+  await withServer({ headTimeoutMs: 300 }, async (port) => {
     const started = performance.now();
     assert.equal(await exchange(port, ""), "");
     assert.ok(performance.now() - started < 3000);
   });
 });
 
+Deno.test("a kept-alive connection may wait the idle timeout for its next request", async () => {
+  await withServer({ headTimeoutMs: 200, idleTimeoutMs: 800 }, async (port) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const buffer = new Uint8Array(4096);
+    const ask = async () => {
+      await conn.write(encoder.encode("GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n"));
+      return decoder.decode(buffer.subarray(0, (await conn.read(buffer))!));
+    };
+    assert.equal(statusOf(await ask()), 200);
+    await new Promise((r) => setTimeout(r, 400)); // past the head timeout, within the idle one
+    assert.equal(statusOf(await ask()), 200);
+    const started = performance.now();
+    assert.equal(await conn.read(buffer), null);
+    assert.ok(performance.now() - started > 500);
+    conn.close();
+  });
+});
+
 Deno.test("over the connection limit, the connection that waited longest makes room", async () => {
-  await withServer({ maxConnections: 8 }, async (port, server) => {
+  await withServer({ maxConnections: 8, graceMs: 50 }, async (port, server) => {
     const idle = await Promise.all(
       Array.from({ length: 8 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
     );
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(server.connections, 8);
     assert.equal(statusOf(await exchange(port, GET)), 200);
-    // the first idle connection was closed (the 503 tells it why)
-    const first = new Uint8Array(1024);
-    const n = await idle[0].read(first);
-    assert.equal(statusOf(decoder.decode(first.subarray(0, n ?? 0))), 503);
+    // the first one was closed without a word: it had sent nothing
+    assert.equal(await idle[0].read(new Uint8Array(1024)), null);
     for (const c of idle) c.close();
+    // one that has started a request is told why
+    const started = await Promise.all(
+      Array.from({ length: 8 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+    );
+    for (const c of started) await c.write(encoder.encode("GET /metrics HTTP/1.1\r\n"));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(statusOf(await exchange(port, GET)), 200);
+    const buffer = new Uint8Array(1024);
+    const n = await started[0].read(buffer);
+    assert.equal(statusOf(decoder.decode(buffer.subarray(0, n ?? 0))), 503);
+    for (const c of started) c.close();
+  });
+});
+
+Deno.test("within the grace period nobody is closed for a newcomer: it is refused with 503", async () => {
+  await withServer({ maxConnections: 2, graceMs: 5000 }, async (port) => {
+    const held = await Promise.all(
+      Array.from({ length: 2 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(statusOf(await exchange(port, GET)), 503);
+    for (const c of held) c.close();
   });
 });
 
