@@ -75,7 +75,7 @@ function cadenceDefaults(): string {
   const cells = SOURCE_NAMES.map((name) => `${name} ${formatDuration(DEFAULT_CADENCES[name])}`);
   const lines: string[] = [];
   for (let i = 0; i < cells.length; i += 4) lines.push(`      ${cells.slice(i, i + 4).join(", ")}`);
-  const mac = Object.entries(DARWIN_CADENCES).map(([name, ms]) => `${name} ${formatMs(ms)}`);
+  const mac = Object.entries(DARWIN_CADENCES).map(([name, ms]) => `${name} ${formatDuration(ms)}`);
   lines.push(`      on macOS (one spawn a second at most): ${mac.slice(0, 3).join(", ")},`);
   lines.push(`      ${mac.slice(3).join(", ")}`);
   return lines.join("\n");
