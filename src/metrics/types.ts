@@ -94,6 +94,24 @@ export interface BatterySample {
 }
 
 /**
+ * CPU thermal throttling as the OS reports it. Each field is null where the OS gives none:
+ * macOS reports all but on Apple silicon records nothing; Linux, a speed limit from cpufreq and
+ * `throttled` from the CPUs' thermal throttle counters.
+ */
+export interface ThermalSample {
+  /** Fraction of full speed the CPUs may run at, 0–1 (1: no limit). */
+  readonly speedLimit: number | null;
+  /** Fraction of CPU time the scheduler may hand out, 0–1 (macOS). */
+  readonly schedulerLimit: number | null;
+  /** How many CPUs the scheduler may use (macOS). */
+  readonly availableCpus: number | null;
+  /** True while a limit or a warning is in force (or, on Linux, the CPUs throttled since the last reading). */
+  readonly throttled: boolean | null;
+  /** The OS's thermal warning level: 0 normal, 5 danger, 10 critical, 100 and up platform-defined (macOS). */
+  readonly warningLevel: number | null;
+}
+
+/**
  * The metrics of one moment, as the publisher encodes them. Deeply read-only: a
  * changed value is a new snapshot.
  */

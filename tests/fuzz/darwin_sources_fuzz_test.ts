@@ -18,6 +18,7 @@ import {
   parseIoregDict,
 } from "../../src/metrics/darwin/ioreg.ts";
 import { parsePmsetBatt } from "../../src/metrics/darwin/pmset.ts";
+import { parsePmsetTherm, thermalFromPmset } from "../../src/metrics/darwin/pmset_therm.ts";
 import { parseRouteInterface } from "../../src/metrics/darwin/route.ts";
 import { NetstatIntervalStream } from "../../src/metrics/darwin/netstat_interval.ts";
 import { capturesOf, fixture } from "../support/fixtures.ts";
@@ -45,6 +46,30 @@ for (const name of capturesOf("pmset -g batt")) {
         assert.equal(typeof battery.onAc, "boolean");
       }),
       { seed: 0x7b0001, numRuns: 1500 },
+    );
+  });
+}
+
+for (const name of [...capturesOf("pmset -g therm"), ...capturesOf("pmset -g thermlog")]) {
+  Deno.test(`fuzz pmset -g therm: mutated ${name}`, () => {
+    const text = fixture(name);
+    parsePmsetTherm(text); // the capture itself parses
+    fc.assert(
+      fc.property(mutationsArb, fc.integer({ min: 1, max: 256 }), (mutations, cpus) => {
+        const therm = parsed(() => parsePmsetTherm(mutate(text, mutations)));
+        if (!therm) return;
+        for (const [key, value] of Object.entries(therm)) {
+          if (value !== null) assertCount(value, key);
+        }
+        const thermal = thermalFromPmset(therm, cpus);
+        for (const limit of [thermal.speedLimit, thermal.schedulerLimit]) {
+          if (limit !== null) assert.ok(limit >= 0 && limit <= 1, `limit ${limit}`);
+        }
+        const { speedLimit, schedulerLimit, availableCpus, thermalWarningLevel } = therm;
+        const known = [speedLimit, schedulerLimit, availableCpus, thermalWarningLevel];
+        assert.equal(thermal.throttled === null, known.every((v) => v === null));
+      }),
+      { seed: 0x7b0006, numRuns: 1500 },
     );
   });
 }

@@ -16,6 +16,11 @@ import { parseDiskstats } from "../../../src/metrics/linux/diskstats.ts";
 import { parsePressure, pressureLevel } from "../../../src/metrics/linux/pressure.ts";
 import { parseBattery } from "../../../src/metrics/linux/power_supply.ts";
 import { parseGpuBusy } from "../../../src/metrics/linux/gpu.ts";
+import {
+  parseThrottle,
+  thermalFromThrottle,
+  throttleFiles,
+} from "../../../src/metrics/linux/throttle.ts";
 import { assertFinite, mutate, mutationsArb, parsed } from "../../support/mutate.ts";
 
 const capture = (name: string) =>
@@ -100,6 +105,25 @@ Deno.test("fuzz power_supply and gpu: mutated values give a sane reading or Pars
         parseGpuBusy(new Map([["/sys/class/drm/card0/device/gpu_busy_percent", mutate("42", g)]]))
       );
       if (gpu != null) assert.ok(gpu >= 0 && gpu <= 100, `gpu ${gpu}`);
+    }),
+    RUNS,
+  );
+});
+
+Deno.test("fuzz throttle: mutated counters and cpufreq files", () => {
+  const files = throttleFiles(2);
+  const values = ["3", "7", "4", "7", "4500000", "4500000", "2700000", "4500000"];
+  fc.assert(
+    fc.property(fc.array(mutationsArb, { minLength: 8, maxLength: 8 }), (edits) => {
+      const texts = new Map(files.map((f, i) => [f, mutate(values[i], edits[i])]));
+      const reading = parsed(() => parseThrottle(texts));
+      if (!reading) return;
+      if (reading.events !== null) nonNegative(reading.events, "events");
+      const thermal = thermalFromThrottle(reading, reading);
+      if (reading.speedLimit !== null) {
+        assert.ok(reading.speedLimit >= 0 && reading.speedLimit <= 1, `${reading.speedLimit}`);
+      }
+      assert.equal(thermal?.throttled ?? null, reading.events === null ? null : false);
     }),
     RUNS,
   );
