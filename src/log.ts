@@ -4,6 +4,8 @@
  * @module
  */
 
+import { jsonLine, printable } from "./printable.ts";
+
 /** Log levels, least to most severe. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 /** One of {@linkcode LOG_LEVELS}. */
@@ -82,7 +84,7 @@ export function createLogger(
       if (LOG_LEVELS.indexOf(at) < min) return;
       const time = new Date().toISOString();
       if (format === "json") {
-        write(JSON.stringify({ time, level: at, event, ...fields }));
+        write(jsonLine({ time, level: at, event, ...fields }));
         return;
       }
       const details = Object.entries(fields)
@@ -91,7 +93,10 @@ export function createLogger(
           `${k}=${typeof v === "string" && /[\s"=]/.test(v) ? JSON.stringify(v) : v}`
         )
         .join(" ");
-      write(`${time} ${at.toUpperCase().padEnd(5)} ${event}${details ? " " + details : ""}`);
+      // Values come from outside (a tool's output, a path): no control or format character.
+      write(
+        printable(`${time} ${at.toUpperCase().padEnd(5)} ${event}${details ? " " + details : ""}`),
+      );
     },
   };
 }

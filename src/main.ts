@@ -11,7 +11,7 @@ import { parseServeArgs, runServe, SERVE_HELP } from "./cli/serve.ts";
 import { parseWatchArgs, runWatch, WATCH_HELP } from "./cli/watch.ts";
 import { formatSample, SAMPLE_HELP, sampleToJson, takeSample } from "./cli/sample.ts";
 import { CommandError, intFlag, parseFlags, UsageError } from "./cli/flags.ts";
-import { jsonLine } from "./ipc/json.ts";
+import { jsonLine, printable } from "./printable.ts";
 import { SocketPathError } from "./ipc/socket_path.ts";
 import { isRuntimeError, osErrorAdvice, osErrorCode } from "./os_error.ts";
 
@@ -109,16 +109,16 @@ export function helpFor(message: string): string {
 /** Map an error to its one-line message and exit code; unexpected errors keep their stack. */
 export function reportError(error: unknown): number {
   if (error instanceof UsageError) {
-    console.error(`opta-metrics: ${error.message} (see '${helpFor(error.message)}')`);
+    console.error(`opta-metrics: ${printable(error.message)} (see '${helpFor(error.message)}')`);
     return 2;
   }
   if (error instanceof CommandError || error instanceof SocketPathError) {
-    console.error(`opta-metrics: ${error.message}`);
+    console.error(`opta-metrics: ${printable(error.message)}`);
     return 1;
   }
   if (error instanceof Deno.errors.BrokenPipe) return 0; // reader went away (e.g. `| head`)
   if (error instanceof Deno.errors.NotCapable) {
-    console.error(`opta-metrics: permission denied: ${(error as Error).message}`);
+    console.error(`opta-metrics: permission denied: ${printable((error as Error).message)}`);
     return 1;
   }
   // Any other OS error (the runtime's message names the call and the path) is the
@@ -126,7 +126,7 @@ export function reportError(error: unknown): number {
   if (isRuntimeError(error) || osErrorCode(error) !== null) {
     const advice = osErrorAdvice(error);
     const message = (error as Error).message.split("\n")[0];
-    console.error(`opta-metrics: ${message}${advice ? ` — ${advice}` : ""}`);
+    console.error(`opta-metrics: ${printable(message)}${advice ? ` — ${advice}` : ""}`);
     return 1;
   }
   console.error("opta-metrics: internal error:", error);

@@ -26,6 +26,24 @@ Deno.test("text lines: time, padded level, event, fields; quoted when needed; le
   assert.equal(lines[1].slice(25), 'ERROR bad reason="say \\"no\\"" eq="a=b"');
 });
 
+Deno.test("text and json lines show control and format characters of values as escapes", () => {
+  // What a tool's output or a path may hold: ESC, a C1 CSI, a bidi override, a zero-width space.
+  const hostile = "top\x1b[2J\x9b31m\u202eevil\u200b";
+  const lines: string[] = [];
+  createLogger("info", "text", (line) => lines.push(line)).log("warn", "failed", {
+    error: hostile,
+    path: `/tmp/${hostile}`,
+  });
+  createLogger("info", "json", (line) => lines.push(line)).log("warn", "failed", {
+    error: hostile,
+  });
+  // deno-lint-ignore no-control-regex -- finding control characters is the test
+  const unsafe = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/u;
+  for (const line of lines) assert.doesNotMatch(line, unsafe);
+  assert.ok(lines[0].includes("path=/tmp/top\\x1b[2J\\x9b31m\\u202eevil\\u200b"), lines[0]);
+  assert.equal(JSON.parse(lines[1]).error, hostile, "the JSON value is the same");
+});
+
 Deno.test("json lines carry time, level, event and the fields", () => {
   const lines: string[] = [];
   createLogger("warn", "json", (line) => lines.push(line)).log("warn", "slow", { ms: 12.5 });

@@ -8,8 +8,9 @@
 
 import { DecodeError, decodeMetrics } from "../ipc/codec.ts";
 import { FrameDecoder, FrameError, MAX_FRAME_BYTES } from "../ipc/framing.ts";
-import { frameToJson, jsonLine } from "../ipc/json.ts";
-import { CommandError, printable } from "./flags.ts";
+import { frameToJson } from "../ipc/json.ts";
+import { jsonLine, printable } from "../printable.ts";
+import { CommandError } from "./flags.ts";
 import { type ByteSink, writeAll } from "./write_all.ts";
 
 /** Help text of the decode command. */

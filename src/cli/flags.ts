@@ -10,6 +10,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "./errors.ts";
 
 export { CommandError, UsageError } from "./errors.ts";
+export { printable } from "../printable.ts";
 
 /** Options every command accepts. */
 const COMMON: ParseArgsOptionsConfig = {
@@ -187,20 +188,4 @@ export function envVar(name: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** C0 controls, DEL and C1 controls: what a terminal may act on instead of printing. */
-// deno-lint-ignore no-control-regex -- matching control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/**
- * `text` safe to print on a terminal: every control character (C0, DEL, C1) is
- * shown as a `\xNN` escape, so a process name or a daemon's message cannot move
- * the cursor, retitle the window or hide what follows.
- */
-export function printable(text: string): string {
-  return text.replace(
-    CONTROL_CHARACTERS,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
 }

@@ -15,7 +15,7 @@ import type {
   NetworkSample,
   SwapUsage,
 } from "../metrics/types.ts";
-import { printable } from "./flags.ts";
+import { printable } from "../printable.ts";
 
 /** What an absent value reads as. */
 export const ABSENT = "—";

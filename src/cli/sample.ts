@@ -11,7 +11,7 @@ import type { MachineFacts } from "../metrics/platform.ts";
 import { Sampler, type SourceStatus } from "../metrics/sampler.ts";
 import type { SourceName } from "../metrics/source.ts";
 import type { Snapshot } from "../metrics/types.ts";
-import { printable } from "./flags.ts";
+import { printable } from "../printable.ts";
 import {
   ABSENT,
   formatBattery,

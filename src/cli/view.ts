@@ -10,7 +10,7 @@
 
 import type { ReceivedFrame, SubscriberStatus } from "../ipc/client.ts";
 import { MOMENTUM_COLOR_NAMES } from "../momentum/momentum.ts";
-import { printable } from "./flags.ts";
+import { printable } from "../printable.ts";
 import {
   ABSENT,
   formatBattery,

@@ -15,10 +15,11 @@ import {
 } from "../ipc/client.ts";
 import { writeAll } from "./write_all.ts";
 import { ESC, renderView, type WatchStats } from "./view.ts";
-import { frameToJson, jsonLine } from "../ipc/json.ts";
+import { frameToJson } from "../ipc/json.ts";
+import { jsonLine, printable } from "../printable.ts";
 import { defaultClientSocket } from "../ipc/default_socket.ts";
 import { assertSocketGranted, DEFAULT_SOCKET_PATH, resolveSocketPath } from "../ipc/socket_path.ts";
-import { CommandError, envVar, intFlag, parseFlags, printable } from "./flags.ts";
+import { CommandError, envVar, intFlag, parseFlags } from "./flags.ts";
 
 /** Help text of the watch command. */
 export const WATCH_HELP = `Usage: opta-metrics watch [--socket PATH] [--json] [--count N]

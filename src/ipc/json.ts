@@ -4,7 +4,7 @@
  * pressure, battery state) as their schema names (as `flatc --json` prints them),
  * 32-bit floats printed at the shortest precision that reads back as the same float,
  * and `null` (or `[]` for the per-core lists) for every optional value that is absent.
- * {@linkcode jsonLine} prints them with every control character escaped.
+ * `jsonLine` (`../printable.ts`) prints them with every control and format character escaped.
  *
  * @module
  */
@@ -117,20 +117,4 @@ export function frameToJson(f: MetricsFrame): Record<string, unknown> {
     started_at_us: f.startedAtUs,
     ...appendedToJson(f),
   };
-}
-
-/** DEL and the C1 controls, which `JSON.stringify` leaves raw (it escapes only C0). */
-const RAW_CONTROLS = /[\u007f-\u009f]/g;
-
-/**
- * `value` as one line of JSON with every control character escaped: C0 by
- * `JSON.stringify`, DEL and C1 here as `\u00NN`. The parsed value is the same, and
- * a terminal that acts on C1 controls in UTF-8 (a process name can hold any of
- * them) prints them as text.
- */
-export function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(
-    RAW_CONTROLS,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
 }

@@ -180,6 +180,15 @@ Deno.test("decode and decode --raw refuse the alias bomb (80,000 names of 700 kB
   }
 });
 
+Deno.test("decode: a daemon's bytes in an error line are escaped, format characters included", async () => {
+  // A frame whose identifier is U+202E and a byte: the error quotes it, escaped.
+  const body = new Uint8Array(16);
+  body.set([0xe2, 0x80, 0xae, 0x1b], 4);
+  const run = await cli(["decode"], frame(body));
+  assertOneLineError(run, 1, /file identifier is "\\u202e\\u001b", expected "OPTM"/);
+  assert.ok(!run.stderr.includes("\u202e") && !run.stderr.includes("\x1b"), "nothing raw");
+});
+
 Deno.test("decode --raw stops reading once the input passes 1 MiB: a 50 MB stdin is refused early", async () => {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", "--quiet", main, "decode", "--raw"],

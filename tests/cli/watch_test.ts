@@ -7,14 +7,14 @@
 import assert from "node:assert/strict";
 import type { ReceivedFrame } from "../../src/ipc/client.ts";
 import { OutageLines, renderView, type WatchStats } from "../../src/cli/watch.ts";
-import { jsonLine } from "../../src/ipc/json.ts";
-import { printable } from "../../src/cli/flags.ts";
+import { jsonLine, printable } from "../../src/printable.ts";
 import { formatSample, type SampleResult } from "../../src/cli/sample.ts";
 import { withDir } from "../support/daemon.ts";
 import { clientPermissionFlags, runWatch } from "../support/client_permissions.ts";
 import { SCRIPT_SNAPSHOT, scriptedFrame, ScriptedListener } from "../support/scripted_listener.ts";
 import { MomentumColor } from "../../src/momentum/momentum.ts";
 import { EXTENDED_SNAPSHOT } from "../support/codec_fixtures.ts";
+import { SOURCE_NAMES } from "../../src/metrics/source.ts";
 
 /** A name that would clear the screen, retitle the window and recolour the terminal. */
 const HOSTILE = "evil\x1b[2J\x1b]0;pwned\x07\x9b31m\x7f\x00end";
@@ -48,6 +48,71 @@ Deno.test("printable escapes C0, DEL and C1 controls and leaves other text alone
   assert.equal(printable(HOSTILE), "evil\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m\\x7f\\x00end");
   assert.equal(printable("Überwachung ⚙️ 監視 😀"), "Überwachung ⚙️ 監視 😀");
   assert.equal(printable("a\nb\tc"), "a\\x0ab\\x09c");
+});
+
+/**
+ * Format characters a name may hold: bidirectional overrides and isolates (U+202E shows
+ * `gpj.exe` as `exe.jpg`), zero-width characters, the line and paragraph separators, a
+ * BOM, the Arabic letter mark, a soft hyphen and a tag character past U+FFFF.
+ */
+const INVISIBLE = "gpj\u202e.exe \u2066a\u2069 z\u200bw\u200c\u200d\u200e\u200f \u2028\u2029" +
+  " \ufeff\u061c\u00ad\u{e0041} ok";
+/** Any format character, or a line or paragraph separator. */
+const FORMAT = /[\u2028\u2029\p{Cf}]/u;
+const INVISIBLE_SHOWN = "gpj\\u202e.exe \\u2066a\\u2069 z\\u200bw\\u200c\\u200d\\u200e\\u200f " +
+  "\\u2028\\u2029 \\ufeff\\u061c\\xad\\u{e0041} ok";
+
+Deno.test("printable escapes bidi, zero-width and other format characters; scripts, emoji stay", () => {
+  assert.ok(FORMAT.test(INVISIBLE));
+  assert.equal(printable(INVISIBLE), INVISIBLE_SHOWN);
+  assert.doesNotMatch(printable(INVISIBLE), FORMAT);
+  assert.equal(printable(printable(INVISIBLE)), INVISIBLE_SHOWN, "escaping twice adds nothing");
+  assert.equal(
+    printable("Überwachung ⚙️ 監視 😀 עברית العربية"),
+    "Überwachung ⚙️ 監視 😀 עברית العربية",
+  );
+});
+
+Deno.test("jsonLine escapes format characters too: still JSON, the same value", () => {
+  const line = jsonLine({ name: INVISIBLE });
+  assert.doesNotMatch(line, FORMAT);
+  assert.ok(line.includes("gpj\\u202e.exe"), line);
+  assert.ok(line.includes("\\udb40\\udc41"), "a character past U+FFFF as its surrogate pair");
+  assert.deepEqual(JSON.parse(line), { name: INVISIBLE });
+});
+
+Deno.test("renderView and the sample table escape format characters in every name", () => {
+  const frame = received([INVISIBLE]);
+  frame.frame = {
+    ...frame.frame,
+    cpuCores: [10, 20],
+    cpuCoreLevels: [{ name: INVISIBLE, firstCore: 0, cores: 1 }, {
+      name: "E",
+      firstCore: 1,
+      cores: 1,
+    }],
+    network: { ...EXTENDED_SNAPSHOT.network!, interface: INVISIBLE },
+  };
+  const down = { state: "waiting" as const, path: "/tmp/x", reason: INVISIBLE, retryInMs: 100 };
+  const view = renderView(frame, stats, down, `/tmp/\u202e.sock`, { ansi: false });
+  assert.doesNotMatch(view, FORMAT);
+  assert.ok(view.includes(INVISIBLE_SHOWN), view);
+  assert.ok(view.includes("/tmp/\\u202e.sock"));
+  const table = formatSample({
+    snapshot: { ...frame.frame },
+    machine: {
+      os: "Linux",
+      model: INVISIBLE,
+      logicalCpus: 2,
+      memoryTotal: 1024 ** 3,
+      coreLevels: frame.frame.cpuCoreLevels,
+    },
+    sources: Object.fromEntries(
+      SOURCE_NAMES.map((name) => [name, { samples: 1, ageMs: 0, error: null }]),
+    ) as unknown as SampleResult["sources"],
+  });
+  assert.doesNotMatch(table, FORMAT);
+  assert.ok(table.includes(INVISIBLE_SHOWN), table);
 });
 
 Deno.test("jsonLine escapes DEL and C1 too: still JSON, the same value", () => {
@@ -160,6 +225,30 @@ Deno.test("watch --json (client set) prints hostile names as escaped JSON, the s
       assert.equal(json.top_processes[0].name, HOSTILE);
       assert.equal(json.started_at_us, 5, "the run id is in the NDJSON");
       assert.deepEqual([json.cpu_cores, json.network, json.gpu_usage], [[], null, null]);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+Deno.test("watch --json (client set) escapes format characters of names: the same value", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const frame = scriptedFrame({ run: 5, sequence: 1 }, {
+      ...EXTENDED_SNAPSHOT,
+      topProcesses: [{ pid: 9, name: INVISIBLE, cpuPercent: 1, memoryMb: 1 }],
+      cpuCoreLevels: [{ name: INVISIBLE, firstCore: 0, cores: 10 }],
+      network: { ...EXTENDED_SNAPSHOT.network!, interface: INVISIBLE },
+    });
+    const listener = new ScriptedListener(path, [{ frames: [frame], keepOpen: true }]);
+    try {
+      const run = await runWatch(path, ["--json", "--count", "1"]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stdout, FORMAT);
+      const json = JSON.parse(run.stdout);
+      assert.equal(json.top_processes[0].name, INVISIBLE);
+      assert.equal(json.cpu_core_levels[0].name, INVISIBLE);
+      assert.equal(json.network.interface, INVISIBLE);
     } finally {
       await listener.close();
     }
