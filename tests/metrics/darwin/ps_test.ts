@@ -5,6 +5,7 @@ import { assertParseError, fixture, toPidPcpuRssComm } from "../../support/fixtu
 const assertParseErrorOf = (fn: () => unknown, line: number, includes?: string) =>
   assertParseError(fn, "ps", line, includes);
 import { parsePs, processName } from "../../../src/metrics/darwin/ps.ts";
+import { HOSTILE_NAMES } from "../../support/process_names.ts";
 import type { ProcessSample } from "../../../src/metrics/types.ts";
 
 function byPid(list: ProcessSample[], pid: number): ProcessSample {
@@ -149,35 +150,15 @@ Deno.test("ps malformed input: ParseError names the line", () => {
 
 /** The `comm` values a process can have: what it was started as, any bytes but NUL and newline. */
 const NAMES = [
-  "",
-  "   ",
-  " lead",
-  "trail   ",
-  "  both  ",
-  "exactly-15bytes",
+  ...HOSTILE_NAMES,
   "/tmp/   ",
   "/tmp/ x /  y ",
   "(  )",
-  "tab\there\x1b[2J",
-  "\u202eevil\u2066",
   "\ufffd\ufffdA\ufffd", // bytes that are not UTF-8, as the decoder reads them
 ];
 
 /** What parsePs gives for each of NAMES: the base name after the last '/', spaces kept. */
-const SHOWN = [
-  "",
-  "   ",
-  " lead",
-  "trail   ",
-  "  both  ",
-  "exactly-15bytes",
-  "   ",
-  "  y ",
-  "  ",
-  "tab\there\x1b[2J",
-  "\u202eevil\u2066",
-  "\ufffd\ufffdA\ufffd",
-];
+const SHOWN = [...HOSTILE_NAMES, "   ", "  y ", "  ", "\ufffd\ufffdA\ufffd"];
 
 Deno.test("ps constructed lines: any comm a process can have parses, spaces and all", () => {
   const text = NAMES.map((name, i) => `${String(300 + i).padStart(5)}  12.5   2048 ${name}`);

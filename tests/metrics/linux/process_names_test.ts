@@ -13,6 +13,7 @@ import type { ProcessSample } from "../../../src/metrics/types.ts";
 import { exists } from "../../support/host.ts";
 import { stdoutOf } from "../../support/procs.ts";
 import { waitFor } from "../../support/wait.ts";
+import { HOSTILE_NAMES } from "../../support/process_names.ts";
 
 const PYTHON = "/usr/bin/python3";
 const TOP = "/usr/bin/top";
@@ -25,17 +26,9 @@ const BURNER = "import ctypes, os, sys\n" +
   "while True:\n    pass\n";
 
 /** The names, as bytes; the kernel keeps the first 15 of each. */
-const NAMES: Uint8Array[] = [
-  "",
-  "   ",
-  " lead",
-  "trail   ",
-  "  both  ",
-  "exactly-15bytes",
-  "sixteen-bytes-xx",
-  "tab\there\x1b[2J",
-  "\u202eevil\u2066",
-].map((text) => new TextEncoder().encode(text)).concat([
+const NAMES: Uint8Array[] = [...HOSTILE_NAMES, "sixteen-bytes-xx"].map((text) =>
+  new TextEncoder().encode(text)
+).concat([
   new Uint8Array([0xff, 0xfe, 0x41, 0xc3]), // not UTF-8
   new Uint8Array([0x20, 0x80, 0x9b, 0x20]), // C1 bytes between spaces
 ]);
