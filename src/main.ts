@@ -26,8 +26,8 @@ Usage: opta-metrics <command> [options]
 
 Commands:
   serve       (default) stream metrics frames on a Unix socket
-  watch       show the live stream of a running daemon (--json for NDJSON)
-  sample      take one snapshot of this machine and print it (--json for JSON)
+  watch       show the live stream of a running daemon (NDJSON when piped or --json)
+  sample      take one snapshot of this machine and print it (JSON when piped or --json)
   decode      read framed bytes from stdin, print one JSON object per frame
   export      serve the daemon's numbers as Prometheus metrics (or write a textfile)
 
@@ -58,7 +58,9 @@ const COMMANDS: Record<string, Command> = {
     if (flags.help) return print(SAMPLE_HELP);
     const top = intFlag("sample", "top", flags.top, 10, 1, 100);
     const result = await takeSample(top);
-    return print(flags.json ? jsonLine(sampleToJson(result)) : formatSample(result));
+    // as watch does: a table for a person at a terminal, JSON for a program reading a pipe
+    const json = flags.json === true || !Deno.stdout.isTerminal();
+    return print(json ? jsonLine(sampleToJson(result)) : formatSample(result));
   },
   async export(args) {
     const options = parseExportArgs(args);

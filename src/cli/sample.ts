@@ -30,12 +30,27 @@ export const SAMPLE_HELP = `Usage: opta-metrics sample [--json] [--top N]
 
 Take one snapshot of the machine, print it and exit.
 
-  --json      print one JSON object (default on a terminal: a readable table)
+  --json      print one JSON object (the default when stdout is not a terminal;
+              on a terminal: a readable table)
   --top N     how many of the busiest processes to show (default 10, 1-100)
   -h, --help  show this help`;
 
-/** Cadences for a one-off sample: every source fires at once, processes after a short window. */
-const SAMPLE_CADENCES = { cpu: 250, memory: 1000, processes: 300, disk: 30_000, temperature: 5000 };
+/**
+ * Cadences for a one-off sample: every source fires at once; the processes source refreshes
+ * after one second, and the sample waits for that second reading: Linux's `top` takes its first
+ * list over a short internal window (some 160 ms: per-process CPU in steps of about 6 points),
+ * the second over the whole second (steps of 1 point).
+ */
+const SAMPLE_CADENCES = {
+  cpu: 250,
+  memory: 1000,
+  processes: 1000,
+  disk: 30_000,
+  temperature: 5000,
+};
+
+/** How many readings of each source a sample waits for (others: the first). */
+const SAMPLE_READINGS = { processes: 2 };
 
 /** What `sample` prints: the snapshot plus the machine and per-source health. */
 export interface SampleResult {
@@ -56,7 +71,7 @@ export async function takeSample(top: number, timeoutMs = 4000): Promise<SampleR
   });
   sampler.start();
   try {
-    await sampler.settled(timeoutMs);
+    await sampler.settled(timeoutMs, SAMPLE_READINGS);
     return { snapshot: sampler.snapshot(), machine, sources: sampler.health() };
   } finally {
     await sampler.stop();

@@ -164,13 +164,24 @@ export class Sampler {
     for (const state of this.#states.values()) this.#wake(state);
   }
 
-  /** Resolves once every source has produced a value or failed once, or after `timeoutMs`. */
-  async settled(timeoutMs: number): Promise<void> {
-    const pending = [...this.#states.values()].filter((s) => s.samples + s.failures === 0);
+  /**
+   * Resolves once every source has produced a value (or `values[name]` of them) or failed once,
+   * or after `timeoutMs`.
+   */
+  async settled(
+    timeoutMs: number,
+    values: Partial<Record<SourceName, number>> = {},
+  ): Promise<void> {
+    const until = ([name, s]: [SourceName, SourceState]) =>
+      new Promise<void>((resolve) => {
+        const check = () =>
+          s.failures > 0 || s.samples >= (values[name] ?? 1) ? resolve() : s.waiters.push(check);
+        check();
+      });
     const clock = this.#schedule.clock;
     let timer: unknown;
     await Promise.race([
-      Promise.all(pending.map((s) => new Promise<void>((resolve) => s.waiters.push(resolve)))),
+      Promise.all([...this.#states.entries()].map(until)),
       new Promise<void>((resolve) => timer = clock.setTimeout(resolve, timeoutMs)),
     ]);
     clock.clear(timer);

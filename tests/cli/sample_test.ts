@@ -4,6 +4,7 @@ import { formatSample, type SampleResult, sampleToJson } from "../../src/cli/sam
 import { SOURCE_NAMES } from "../../src/metrics/source.ts";
 import type { SourceStatus } from "../../src/metrics/types.ts";
 import { EXTENDED_SNAPSHOT, M1_PRO_LEVELS } from "../support/codec_fixtures.ts";
+import { runSample, runSampleOnTerminal } from "../support/sample.ts";
 
 const OK: SourceStatus = { ageMs: 5, error: null, samples: 1, failures: 0, costMs: 0.5 };
 
@@ -97,4 +98,53 @@ Deno.test("sample --json: the appended fields by their schema names, null when a
   assert.equal(sources.gpu.state, "switched off");
   assert.equal(sources.network.state, "ok");
   assert.equal(sources.network.cost_ms, 0.5);
+});
+
+Deno.test({
+  name: "sample prints JSON when piped and a table on a terminal, as watch does",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const piped = JSON.parse(await runSample([]));
+    assert.equal(typeof piped.cpu_usage, "number");
+    assert.equal(piped.top_processes.length, 10);
+    const table = await runSampleOnTerminal([]);
+    assert.match(table, /^Linux .* CPUs/);
+    assert.match(table, /^ {4}PID {3}CPU % {3}MEM MiB {2}NAME$/m);
+    const json = JSON.parse(await runSampleOnTerminal(["--json"]));
+    assert.equal(typeof json.memory_usage, "number");
+  },
+});
+
+Deno.test({
+  name: "sample's per-process CPU covers a full second: a 3 % process reads about 3, not 0 or 6",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // 30 ms of CPU every second: over one second about 3 points; over the ~160 ms of top's
+    // first refresh it could only read 0 or a multiple of about 6.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        'console.log("ready");for(;;){const e=performance.now()+30;while(performance.now()<e){}' +
+        "await new Promise((r)=>setTimeout(r,970));}",
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      // past Deno's own start-up, whose CPU would count in the window
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      assert.match((await reader.read()).value ?? "", /ready/);
+      reader.releaseLock();
+      const { top_processes: rows } = JSON.parse(await runSample(["--json", "--top", "100"]));
+      const positive = rows.map((p: { cpu_percent: number }) => p.cpu_percent)
+        .filter((v: number) => v > 0);
+      const finest = Math.min(...positive);
+      assert.ok(finest < 4.5, `the smallest non-zero process CPU is ${finest}: ${positive}`);
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    }
+  },
 });

@@ -202,6 +202,21 @@ Deno.test("settled() waits for every source's first outcome, or its timeout on t
   assert.equal(clock.pending, 0);
 });
 
+Deno.test("settled(ms, { source: n }) waits for that source's n-th reading", async () => {
+  const c = cpu();
+  const { clock, sampler } = virtualSampler((on) => [c.source(on)], { cpu: 1000 });
+  sampler.start();
+  let settled = false;
+  const waiting = sampler.settled(5000, { cpu: 2 }).then(() => settled = true);
+  await clock.advance(0);
+  assert.equal(sampler.health().cpu.samples, 1, "the first reading is in");
+  assert.equal(settled, false, "one reading of the two asked for");
+  await clock.advance(1000);
+  await waiting;
+  assert.equal(sampler.health().cpu.samples, 2);
+  await sampler.stop();
+});
+
 // ---- the Linux top source over a real child, on the virtual clock --------------------------
 
 /** The Linux platform's processes source with `top` replaced, in a virtual sampler. */

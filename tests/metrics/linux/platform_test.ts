@@ -19,7 +19,7 @@ import {
   meminfo,
 } from "../../support/procs.ts";
 import { waitFor } from "../../support/wait.ts";
-import { runSample } from "../../support/sample.ts";
+import { runSample, runSampleOnTerminal } from "../../support/sample.ts";
 
 const isLinux = Deno.build.os === "linux";
 const sanitize = { sanitizeOps: true, sanitizeResources: true };
@@ -220,11 +220,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "sample (real subprocess, -P=serve-linux): the human table",
+  name: "sample (real subprocess, -P=serve-linux): the human table on a terminal",
   ignore: !isLinux,
   ...sanitize,
   fn: async () => {
-    const table = await runSample([]);
+    const table = await runSampleOnTerminal([]);
     for (const word of ["CPU", "Memory", "Disk", "Temperature", "PID"]) {
       assert.match(table, new RegExp(`^\\s*${word}\\b`, "m"), `${word} row in:\n${table}`);
     }
