@@ -195,7 +195,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ci.yml runs check, the suite, compile and the smoke test on Linux and both Macs" + RUBY,
+  name: "ci.yml runs check, the suite, compile, smoke and proof on Linux and both Macs" + RUBY,
   ignore: !haveRuby,
   fn() {
     const wf = parse("ci.yml");
@@ -209,9 +209,14 @@ Deno.test({
         /^deno task test$/m,
         /^deno task compile "\$\{TARGET\}"$/m,
         /^\.ci\/smoke "dist\/opta-metrics-\$\{TARGET\}"$/m,
+        /^deno run -A \.ci\/proof\.ts proof -- "dist\/opta-metrics-\$\{TARGET\}"$/m,
         /install-service\.sh install --binary/,
       ]
     ) assert.match(steps, want);
+    // the proof's evidence is kept even when a check fails
+    const upload = job.steps.find((s: Yaml) => /^actions\/upload-artifact@/.test(s.uses ?? ""));
+    assert.equal(upload?.if, "always()");
+    assert.equal(upload?.with?.path, "proof/");
     // the darwin captures are in the repository, so every runner runs their parser tests
     assert.match(texts.get("ci.yml")!, /tests\/fixtures\/darwin\/[\s\S]*every runner runs them/);
   },

@@ -1,0 +1,133 @@
+/**
+ * What `.ci/proof.ts` asserts, as pure functions of what it read: the `sample --json` object
+ * against the machine as read independently, the sequence numbers of a `watch --json` run, and
+ * the daemon's `stats` lines against the spawn budget. Each returns the failures it found, one
+ * line each (none: the check passed), so a run reports everything at once.
+ *
+ * @module
+ */
+
+/** The machine as the proof reads it, without the daemon (`null`: could not be read). */
+export interface Machine {
+  /** `darwin` or `linux`. */
+  os: string;
+  /** `sysctl -n hw.logicalcpu` / `getconf _NPROCESSORS_ONLN`. */
+  logicalCpus: number;
+  /** Memory in use, percent: from `vm_stat` (Activity Monitor's "Memory Used") / `free -b`. */
+  memoryPercent: number;
+  /** The default route's interface (`route -n get default` / `ip -4 route show default`). */
+  defaultInterface: string | null;
+  /** Whether it has a battery, a GPU reporting its load, disk counters, a throttle signal. */
+  has: { battery: boolean; gpu: boolean; diskIo: boolean; thermal: boolean };
+}
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** Sources a platform has no source for (their state says so; nothing else may). */
+const NO_SOURCE: Record<string, string[]> = { darwin: ["temperature"], linux: [] };
+
+/** Each present value the machine's facts decide: the JSON key, and whether it must be there. */
+function presence(machine: Machine): [string, boolean][] {
+  return [
+    ["network", machine.defaultInterface !== null],
+    ["battery", machine.has.battery],
+    ["gpu_usage", machine.has.gpu],
+    ["disk_io", machine.has.diskIo],
+    ["thermal", machine.has.thermal],
+  ];
+}
+
+/** The failures of a `sample --json` object on `machine`. */
+export function checkSample(sample: Json, machine: Machine): string[] {
+  const failures: string[] = [];
+  const fail = (line: string) => failures.push(line);
+  for (const [name, s] of Object.entries(sample.sources ?? {}) as [string, Json][]) {
+    const expected = NO_SOURCE[machine.os]?.includes(name) ? "no source on this platform" : "ok";
+    if (s.state !== expected) {
+      fail(`source ${name}: ${s.state}${s.error ? ` (${s.error})` : ""}, expected ${expected}`);
+    }
+  }
+  if (Object.keys(sample.sources ?? {}).length === 0) fail("no sources in the sample");
+  const cores = sample.cpu_cores?.length;
+  if (cores !== machine.logicalCpus || sample.machine?.logical_cpus !== machine.logicalCpus) {
+    fail(
+      `per-core count ${cores} (facts ${sample.machine?.logical_cpus}), ` +
+        `the OS says ${machine.logicalCpus}`,
+    );
+  }
+  const memory = sample.memory_usage;
+  if (typeof memory !== "number" || Math.abs(memory - machine.memoryPercent) > 2) {
+    fail(`memory ${memory} %, the OS says ${machine.memoryPercent.toFixed(2)} % (±2 points)`);
+  }
+  if (machine.defaultInterface !== null && sample.network?.interface !== machine.defaultInterface) {
+    fail(
+      `network on ${sample.network?.interface}, the default route is on ` +
+        machine.defaultInterface,
+    );
+  }
+  for (const [key, wanted] of presence(machine)) {
+    const present = sample[key] !== null && sample[key] !== undefined;
+    if (present !== wanted) {
+      fail(
+        `${key} is ${present ? "present" : "absent"}, the machine has ${wanted ? "one" : "none"}`,
+      );
+    }
+  }
+  return failures;
+}
+
+/** The failures of a `watch --json` run: every frame's sequence is one more than the last. */
+export function checkSequence(sequences: readonly number[], minFrames: number): string[] {
+  const failures: string[] = [];
+  if (sequences.length < minFrames) {
+    failures.push(`${sequences.length} frames, expected at least ${minFrames}`);
+  }
+  for (let i = 1; i < sequences.length; i++) {
+    if (sequences[i] !== sequences[i - 1] + 1) {
+      failures.push(`sequence gap: ${sequences[i - 1]} then ${sequences[i]}`);
+    }
+  }
+  return failures;
+}
+
+/** One parsed `stats` line: when it was read (ms) and its fields. */
+export interface StatsLine {
+  /** Arrival, ms on the proof's clock. */
+  at: number;
+  /** The line's JSON fields. */
+  fields: Json;
+}
+
+/**
+ * The spawns the daemon counted over the first `windowMs` of `lines` (from the first line to
+ * the first line at least that much later), against `budgetPerSecond`; and the failures, with
+ * any source error a stats line of the window reported.
+ */
+export function checkSpawns(
+  lines: readonly StatsLine[],
+  windowMs: number,
+  budgetPerSecond: number,
+  os: string,
+): { spawns: number; seconds: number; failures: string[] } {
+  const failures: string[] = [];
+  const first = lines[0];
+  const last = lines.find((l) => first && l.at - first.at >= windowMs - 500);
+  if (!first || !last) {
+    return { spawns: NaN, seconds: NaN, failures: [`no two stats lines ${windowMs} ms apart`] };
+  }
+  const spawns = last.fields.spawns - first.fields.spawns;
+  const seconds = (last.at - first.at) / 1000;
+  if (!(spawns >= 0 && spawns <= budgetPerSecond * seconds)) {
+    failures.push(`${spawns} spawns in ${seconds.toFixed(1)} s, budget ${budgetPerSecond}/s`);
+  }
+  for (const line of lines.filter((l) => l.at >= first.at && l.at <= last.at)) {
+    for (const [key, value] of Object.entries(line.fields)) {
+      const source = /^(\w+)_error$/.exec(key)?.[1];
+      if (source && !NO_SOURCE[os]?.includes(source)) {
+        failures.push(`stats: ${source} failing: ${value}`);
+      }
+    }
+  }
+  return { spawns, seconds, failures: [...new Set(failures)] };
+}
