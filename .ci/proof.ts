@@ -28,7 +28,7 @@ import {
   type Machine,
   type StatsLine,
 } from "./proof_checks.ts";
-import { readMachine, toolCosts } from "./proof_machine.ts";
+import { memoryPercent, readMachine, toolCosts } from "./proof_machine.ts";
 
 const [dir, separator, ...command] = Deno.args;
 if (!dir || separator !== "--" || command.length === 0) {
@@ -76,7 +76,10 @@ const sampleText = decoder.decode(sampleRun.stdout);
 Deno.writeTextFileSync(`${dir}/sample.json`, sampleText);
 if (sampleRun.code !== 0) {
   failures.push(`sample exited ${sampleRun.code}: ${decoder.decode(sampleRun.stderr)}`);
-} else failures.push(...checkSample(JSON.parse(sampleText), machine));
+} else {
+  const around = { ...machine, memoryPercent: [...machine.memoryPercent, await memoryPercent(os)] };
+  failures.push(...checkSample(JSON.parse(sampleText), around));
+}
 
 // 2. The daemon, watched for a minute at 25 Hz.
 const daemon = spawn(["serve", "--stats-interval", "5s", "--log-format", "json"], "null", "piped");

@@ -41,6 +41,17 @@ function vmStatUsedPercent(vmStat: string, memsize: number): number {
   return (100 * used * page) / memsize;
 }
 
+/** Memory in use now, percent, as the OS tells it (NaN when it cannot be read). */
+export async function memoryPercent(os: string): Promise<number> {
+  if (os === "darwin") {
+    const memsize = Number((await out("/usr/sbin/sysctl", ["-n", "hw.memsize"]))?.trim());
+    return vmStatUsedPercent((await out("/usr/bin/vm_stat", [])) ?? "", memsize);
+  }
+  const free = (await out("/usr/bin/free", ["-b"])) ?? "";
+  const mem = /^Mem:\s+(\d+)\s+\d+\s+\d+\s+\d+\s+\d+\s+(\d+)/m.exec(free);
+  return mem ? (100 * (Number(mem[1]) - Number(mem[2]))) / Number(mem[1]) : NaN;
+}
+
 async function darwin(): Promise<Machine> {
   const sysctl = async (key: string) =>
     Number((await out("/usr/sbin/sysctl", ["-n", key]))?.trim());
@@ -50,10 +61,7 @@ async function darwin(): Promise<Machine> {
   return {
     os: "darwin",
     logicalCpus: await sysctl("hw.logicalcpu"),
-    memoryPercent: vmStatUsedPercent(
-      (await out("/usr/bin/vm_stat", [])) ?? "",
-      await sysctl("hw.memsize"),
-    ),
+    memoryPercent: [await memoryPercent("darwin")],
     defaultInterface: route === null ? null : /interface: (\S+)/.exec(route)?.[1] ?? null,
     has: {
       battery: (await ioreg("AppleSmartBattery")).includes("AppleSmartBattery"),
@@ -65,9 +73,6 @@ async function darwin(): Promise<Machine> {
 }
 
 async function linux(): Promise<Machine> {
-  const mem = /^Mem:\s+(\d+)\s+\d+\s+\d+\s+\d+\s+\d+\s+(\d+)/m.exec(
-    (await out("/usr/bin/free", ["-b"])) ?? "",
-  );
   const route = (await out("/usr/sbin/ip", ["-4", "route", "show", "default"])) ??
     (await out("/sbin/ip", ["-4", "route", "show", "default"])) ?? "";
   const power = [...Deno.readDirSync("/sys/class/power_supply")].map((e) => e.name);
@@ -77,7 +82,7 @@ async function linux(): Promise<Machine> {
   return {
     os: "linux",
     logicalCpus: cpus,
-    memoryPercent: mem ? (100 * (Number(mem[1]) - Number(mem[2]))) / Number(mem[1]) : NaN,
+    memoryPercent: [await memoryPercent("linux")],
     defaultInterface: /\bdev (\S+)/.exec(route)?.[1] ?? null,
     has: {
       battery: power.some((n) => {
