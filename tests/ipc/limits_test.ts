@@ -1,8 +1,8 @@
 /**
  * The limits of one frame (`src/ipc/limits.ts`): a frame at every cap decodes, one
  * past any cap is refused with a DecodeError naming the field, a vector of aliases
- * to one huge name (the "decompression bomb" of a review) is refused before any of
- * it is built, and the encoder never writes what a reader refuses.
+ * to one huge name (an alias bomb) is refused before any of it is built, and the
+ * encoder never writes what a reader refuses.
  */
 import assert from "node:assert/strict";
 import {
@@ -59,7 +59,7 @@ function refusal(body: Uint8Array): string {
   assert.fail("the frame decoded");
 }
 
-Deno.test("limits: the review's bomb (80,000 aliases of one 700 kB name) is refused, not built", () => {
+Deno.test("limits: the alias bomb (80,000 aliases of one 700 kB name) is refused, not built", () => {
   const bomb = aliasBomb("top_processes");
   assert.ok(bomb.length < 1024 * 1024, "it fits in one frame");
   assert.equal(

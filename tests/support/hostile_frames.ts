@@ -83,7 +83,7 @@ export function hostileFrame(spec: HostileSpec): Uint8Array {
 }
 
 /**
- * The frame of the review: a vector of 80,000 offsets to one table whose name is
+ * The alias bomb: a vector of 80,000 offsets to one table whose name is
  * a 700 kB string, under 1 MiB on the wire, gigabytes once decoded naively.
  */
 export function aliasBomb(
