@@ -13,17 +13,11 @@ interface Run {
   stderr: string;
 }
 
-/**
- * Run the CLI under no permissions at all, as a user would; `runFlags` go to
- * `deno run` (a heap limit, so a regression fails fast instead of taking the machine).
- */
-export async function cli(
-  args: string[],
-  stdin?: Uint8Array,
-  runFlags: string[] = [],
-): Promise<Run> {
+/** `deno ARGS` in `cwd` with `stdin` (or none), its output decoded. */
+async function deno(args: string[], stdin?: Uint8Array, cwd?: string): Promise<Run> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--quiet", ...runFlags, main, ...args],
+    args,
+    cwd,
     stdin: stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
@@ -37,6 +31,14 @@ export async function cli(
   const out = await child.output();
   const text = new TextDecoder();
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}
+
+/**
+ * Run the CLI under no permissions at all, as a user would; `runFlags` go to
+ * `deno run` (a heap limit, so a regression fails fast instead of taking the machine).
+ */
+export function cli(args: string[], stdin?: Uint8Array, runFlags: string[] = []): Promise<Run> {
+  return deno(["run", "--no-prompt", "--quiet", ...runFlags, main, ...args], stdin);
 }
 
 function assertOneLineError(run: Run, code: number, pattern: RegExp): void {
@@ -227,23 +229,8 @@ Deno.test("decode --raw stops reading once the input passes 1 MiB: a 50 MB stdin
 const root = new URL("../../", import.meta.url).pathname;
 
 /** `deno task NAME ARGS` from the project root, as the README shows it. */
-async function task(args: string[], stdin?: Uint8Array): Promise<Run> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", ...args],
-    cwd: root,
-    stdin: stdin ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
-  }).spawn();
-  if (stdin) {
-    const writer = child.stdin.getWriter();
-    await writer.write(stdin);
-    await writer.close();
-  }
-  const out = await child.output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+function task(args: string[], stdin?: Uint8Array): Promise<Run> {
+  return deno(["task", "--quiet", ...args], stdin, root);
 }
 
 Deno.test("deno task watch/sample/compile -- FLAGS: the leading -- deno task passes on is accepted", async () => {

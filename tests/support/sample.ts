@@ -9,10 +9,15 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** Runs `opta-metrics sample ARGS` exactly as a user would, under the deno.json `serve-linux` set. */
-export async function runSample(args: string[]): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=serve-linux", "src/main.ts", "sample", ...args],
+/** `deno run [FLAGS] -P=serve-linux src/main.ts sample ARGS`, the executable first. */
+function sampleCommand(args: string[], denoFlags: string[] = []): string[] {
+  return [Deno.execPath(), "run", ...denoFlags, "-P=serve-linux", "src/main.ts", "sample", ...args];
+}
+
+/** Runs `command` in the project root; fails the test unless it exits 0. */
+async function run(command: string[]): Promise<{ stdout: string; stderr: string }> {
+  const out = await new Deno.Command(command[0], {
+    args: command.slice(1),
     cwd: ROOT,
     env: { NO_COLOR: "1" },
     stdin: "null",
@@ -20,9 +25,14 @@ export async function runSample(args: string[]): Promise<string> {
     stderr: "piped",
   }).output();
   const text = new TextDecoder();
-  const stdout = text.decode(out.stdout);
-  const stderr = text.decode(out.stderr);
+  const [stdout, stderr] = [text.decode(out.stdout), text.decode(out.stderr)];
   assert.equal(out.code, 0, stderr);
+  return { stdout, stderr };
+}
+
+/** Runs `opta-metrics sample ARGS` exactly as a user would, under the deno.json `serve-linux` set. */
+export async function runSample(args: string[]): Promise<string> {
+  const { stdout, stderr } = await run(sampleCommand(args));
   // Deno warns that config-file permissions are experimental; nothing else may appear
   const other = stderr.split("\n").filter((l) =>
     l.trim() !== "" && !/Warning.*Permissions/.test(l)
@@ -37,27 +47,7 @@ export async function runSample(args: string[]): Promise<string> {
  */
 export async function runSampleOnTerminal(args: string[]): Promise<string> {
   const pty = new URL("./pty_run.py", import.meta.url).pathname;
-  const out = await new Deno.Command("/usr/bin/python3", {
-    args: [
-      pty,
-      "50",
-      "200",
-      "20",
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      "-P=serve-linux",
-      "src/main.ts",
-      "sample",
-      ...args,
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  assert.equal(out.code, 0, text.decode(out.stderr));
-  return text.decode(out.stdout).replaceAll("\r\n", "\n");
+  const terminal = ["/usr/bin/python3", pty, "50", "200", "20"];
+  const { stdout } = await run([...terminal, ...sampleCommand(args, ["--quiet"])]);
+  return stdout.replaceAll("\r\n", "\n");
 }
