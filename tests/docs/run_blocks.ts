@@ -9,7 +9,8 @@
  * @module
  */
 
-import { Daemon, daemonCommand, shortTempDir, startDaemon } from "../support/daemon.ts";
+import { Daemon, shortTempDir, startDaemon } from "../support/daemon.ts";
+import { programCommand, writeProgram } from "../support/program.ts";
 import type { CodeBlock } from "./markdown.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -51,14 +52,7 @@ export class Scratch {
       Deno.copyFileSync(`${ROOT}${name}`, `${scratch.checkout}/${name}`);
     }
     Deno.mkdirSync(`${scratch.dir}/bin`);
-    const program = daemonCommand(scratch.socket);
-    const serve = program.splice(-3);
-    if (serve.join(" ") !== `serve --socket ${scratch.socket}`) {
-      throw new Error(`unexpected daemon command line: ${serve.join(" ")}`);
-    }
-    const quoted = program.map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(" ");
-    Deno.writeTextFileSync(`${scratch.dir}/bin/opta-metrics`, `#!/bin/sh\nexec ${quoted} "$@"\n`);
-    Deno.chmodSync(`${scratch.dir}/bin/opta-metrics`, 0o755);
+    writeProgram(`${scratch.dir}/bin/opta-metrics`, programCommand(scratch.socket));
     return scratch;
   }
 

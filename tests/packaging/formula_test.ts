@@ -2,57 +2,46 @@
  * The Homebrew formula: macOS only, the version from deno.json, and a `test do` that passes
  * against the real daemon and, when the daemon dies early, reports the daemon's exit rather
  * than a follow-on error. The block runs under formula_harness.rb (Homebrew's DSL as no-ops,
- * Minitest's assertions) with `bin` holding an `opta-metrics` that runs the daemon from source.
+ * Minitest's assertions) with `bin` holding an `opta-metrics` that runs the daemon from source,
+ * on a socket path of the test's own.
  */
 import assert from "node:assert/strict";
 import config from "../../deno.json" with { type: "json" };
-import { exists, works } from "../support/host.ts";
+import { works } from "../support/host.ts";
+import { withDir } from "../support/daemon.ts";
+import { programCommand, writeProgram } from "../support/program.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const formulaPath = `${root}packaging/homebrew/opta-metrics.rb`;
 const formula = Deno.readTextFileSync(formulaPath);
 const harness = `${root}tests/packaging/formula_harness.rb`;
-const SOCKET = "/tmp/opta-metrics.sock";
-
 const haveMinitest = works("ruby", ["-e", 'require "minitest"']);
-const socketTaken = exists(SOCKET);
-const skip = !haveMinitest
-  ? " [SKIPPED: no ruby with minitest]"
-  : socketTaken
-  ? ` [SKIPPED: ${SOCKET} exists; the formula's test serves there]`
-  : "";
+const skip = haveMinitest ? "" : " [SKIPPED: no ruby with minitest]";
 
-/** The permission set the daemon runs under here (per platform, or the older single set). */
-function servePermissionSet(): string {
-  const sets = Object.keys(config.permissions);
-  const own = `serve-${Deno.build.os}`;
-  return sets.includes(own) ? own : "serve";
-}
+/** The line of the test block that names the socket it serves on. */
+const SOCKET_LINE = /^(\s*sock = )"[^"]+"$/m;
 
-/** A bin/ directory whose `opta-metrics` runs src/main.ts; `serve` gets `serveFlags`. */
-function binDir(serveFlags: string): string {
-  const dir = Deno.makeTempDirSync({ prefix: "opta-formula-" });
-  const run = `"${Deno.execPath()}" run`;
-  const main = `"${root}src/main.ts"`;
-  Deno.writeTextFileSync(
-    `${dir}/opta-metrics`,
-    `#!/bin/sh
-case "$1" in serve) exec ${run} ${serveFlags} ${main} "$@";; esac
-exec ${run} -P=${servePermissionSet()} ${main} "$@"
-`,
-    { mode: 0o755 },
-  );
-  return dir;
-}
-
-async function runTestBlock(bin: string): Promise<{ code: number; stdout: string }> {
-  const out = await new Deno.Command("ruby", {
-    args: [harness, formulaPath, bin],
-    env: { NO_COLOR: "1" },
-    stderr: "null",
-  }).output();
-  Deno.removeSync(bin, { recursive: true });
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+/**
+ * Runs the formula's test block with its socket path swapped for a private one, so a daemon
+ * already serving on the default path neither stops it nor is disturbed. `bin` holds an
+ * `opta-metrics` that runs the program from source as the binary would (for that socket);
+ * `serve`, when given, runs its `serve` instead.
+ */
+function runTestBlock(serve?: string[]): Promise<{ code: number; stdout: string }> {
+  return withDir(async (dir) => {
+    const socket = `${dir}/s.sock`;
+    assert.match(formula, SOCKET_LINE, 'the test block names its socket as sock = "…"');
+    const copy = `${dir}/opta-metrics.rb`;
+    Deno.writeTextFileSync(copy, formula.replace(SOCKET_LINE, `$1"${socket}"`));
+    Deno.mkdirSync(`${dir}/bin`);
+    writeProgram(`${dir}/bin/opta-metrics`, programCommand(socket), serve);
+    const out = await new Deno.Command("ruby", {
+      args: [harness, copy, `${dir}/bin`],
+      env: { NO_COLOR: "1" },
+      stderr: "null",
+    }).output();
+    return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+  });
 }
 
 Deno.test("the formula is macOS-only and its version is deno.json's", () => {
@@ -66,8 +55,7 @@ Deno.test({
   name: "the formula's test do passes against the real daemon" + skip,
   ignore: skip !== "",
   async fn() {
-    const flags = `-P=${servePermissionSet()} --v8-flags=--expose-gc`;
-    const { code, stdout } = await runTestBlock(binDir(flags));
+    const { code, stdout } = await runTestBlock();
     assert.equal(code, 0, stdout);
     assert.match(stdout, /^PASS$/m);
   },
@@ -78,9 +66,14 @@ Deno.test({
   ignore: skip !== "",
   async fn() {
     // No write or net grant: the real daemon refuses the socket path and exits 1 at once.
-    const { code, stdout } = await runTestBlock(
-      binDir("--allow-read=/tmp --allow-sys --allow-env"),
-    );
+    const { code, stdout } = await runTestBlock([
+      Deno.execPath(),
+      "run",
+      "--allow-read=/tmp",
+      "--allow-sys",
+      "--allow-env",
+      `${root}src/main.ts`,
+    ]);
     assert.equal(code, 1, stdout);
     assert.match(stdout, /^FAIL: the daemon exited \(pid \d+ exit 1\) before binding/m);
     assert.doesNotMatch(stdout, /ESRCH|ENOENT|ECHILD/);
