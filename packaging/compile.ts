@@ -4,6 +4,9 @@
  * the target platform's permission set from deno.json (`serve-darwin` for the
  * macOS targets, `serve-linux` for the Linux ones) and the daemon's V8 flags
  * (`--expose-gc,--single-threaded-gc,--no-turbofan,--single-threaded`, see src/daemon/v8.ts) baked in.
+ * Beside it, `dist/opta-metrics-export-<target>`: the Prometheus exporter as a program of
+ * its own (`src/export_main.ts`) with its own set (`export-darwin`, `export-linux`), since
+ * a binary bakes one set and the daemon's grants no TCP.
  *
  *   deno task compile                          # all four targets
  *   deno task compile x86_64-unknown-linux-gnu # some targets
@@ -40,6 +43,26 @@ export function permissionSetFor(target: string): "serve-darwin" | "serve-linux"
   if (target.endsWith("-apple-darwin")) return "serve-darwin";
   if (target.includes("-linux-")) return "serve-linux";
   throw new Error(`no permission set for target ${target}`);
+}
+
+/** The deno.json permission set baked into a target's exporter binary. */
+export function exporterPermissionSetFor(target: string): "export-darwin" | "export-linux" {
+  return permissionSetFor(target) === "serve-darwin" ? "export-darwin" : "export-linux";
+}
+
+/** The `deno` arguments that build one target's exporter binary. */
+export function exporterCompileArgs(target: string): string[] {
+  return [
+    "compile",
+    "--frozen",
+    "--no-prompt",
+    `-P=${exporterPermissionSetFor(target)}`,
+    "--target",
+    target,
+    "--output",
+    `dist/opta-metrics-export-${target}`,
+    "src/export_main.ts",
+  ];
 }
 
 /** The `deno` arguments that build one target. */
@@ -82,8 +105,9 @@ if (import.meta.main) {
       return false;
     }
   })();
-  for (const target of wanted.length > 0 ? wanted : TARGETS) {
-    const args = compileArgs(target);
+  const builds = (wanted.length > 0 ? wanted : TARGETS)
+    .flatMap((target) => [[target, compileArgs(target)], [target, exporterCompileArgs(target)]]);
+  for (const [target, args] of builds as [string, string[]][]) {
     console.error(`opta-metrics ${config.version}: deno ${args.join(" ")}`);
     if (dryRun) continue;
     const out = await new Deno.Command(Deno.execPath(), {

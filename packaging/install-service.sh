@@ -2,8 +2,11 @@
 # Install or remove opta-metrics as a per-user service that starts at login:
 # a launchd agent on macOS, a systemd user unit on Linux.
 #
-#   install-service.sh install [--binary PATH] [--no-start]
-#   install-service.sh uninstall [--no-start]
+#   install-service.sh install [--exporter] [--binary PATH] [--no-start]
+#   install-service.sh uninstall [--exporter] [--no-start]
+#
+# --exporter: the Prometheus exporter (opta-metrics-export, /metrics on 127.0.0.1:9612) as a
+# service of its own, beside the daemon's, instead of the daemon.
 #
 # It writes the service file with this user's home and the binary's absolute path (launchd
 # expands neither ~ nor $HOME), loads it, and says what it did. Running it again rewrites
@@ -19,9 +22,10 @@ set -euo pipefail
 # the values put into the service files are literal text (older bash has no such option).
 shopt -u patsub_replacement 2>/dev/null || true
 
-usage="usage: install-service.sh install [--binary PATH] [--no-start] | uninstall [--no-start]"
+usage="usage: install-service.sh install [--exporter] [--binary PATH] [--no-start] | uninstall [--exporter] [--no-start]"
 label=dev.opta.metrics
 unit_name=opta-metrics.service
+program=opta-metrics
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 
 die() { echo "install-service.sh: $1" >&2; exit "${2:-1}"; }
@@ -37,6 +41,10 @@ esac
 
 binary=""
 start=1
+# What the service runs, after the binary, and where it serves (for the last line).
+what=serve
+where="socket /tmp/opta-metrics.sock"
+log_name=agent.log
 os=$(uname -s)
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,6 +55,15 @@ while [ $# -gt 0 ]; do
       shift 2
       ;;
     --no-start) start=0; shift ;;
+    --exporter)
+      label=dev.opta.metrics.export
+      unit_name=opta-metrics-export.service
+      program=opta-metrics-export
+      what="--listen 127.0.0.1:9612"
+      where="metrics at http://127.0.0.1:9612/metrics"
+      log_name=export.log
+      shift
+      ;;
     # Which service manager to write for; defaults to this machine's (for tests and packaging).
     --os)
       [ $# -ge 2 ] || die "--os needs Darwin or Linux" 2
@@ -125,20 +142,20 @@ require_user_manager() {
 # The last line of an install: what runs from now on, or that nothing was started.
 installed() {
   if [ "$start" -eq 1 ]; then
-    echo "installed: $1 runs '$2' now and at login (socket $3)"
+    echo "installed: $1 runs '$2' now and at login ($3)"
   else
-    echo "written, not started: run the commands above to start $1 now and at login (socket $3)"
+    echo "written, not started: run the commands above to start $1 now and at login ($3)"
   fi
 }
 
 find_binary() {
   if [ -z "$binary" ]; then
-    if binary=$(command -v opta-metrics); then
+    if binary=$(command -v "$program"); then
       :
-    elif [ -x "$here/opta-metrics" ]; then
-      binary=$here/opta-metrics
+    elif [ -x "$here/$program" ]; then
+      binary=$here/$program
     else
-      die "no opta-metrics binary on PATH or next to this script; pass --binary PATH"
+      die "no $program binary on PATH or next to this script; pass --binary PATH"
     fi
   fi
   if [ ! -f "$binary" ] || [ ! -x "$binary" ]; then
@@ -163,9 +180,9 @@ if [ "$os" = Darwin ]; then
   domain="gui/$(id -u)"
   if [ "$action" = install ]; then
     find_binary
-    plist=$(template launchd/dev.opta.metrics.plist)
+    plist=$(template "launchd/$label.plist")
     plist=${plist//@BINARY@/$binary}
-    plist=${plist//@LOG@/$(xml_escape "$logs/agent.log")}
+    plist=${plist//@LOG@/$(xml_escape "$logs/$log_name")}
     mkdir -p "$logs"
     echo "log directory: $logs"
     printf '%s\n' "$plist" | write_file "$agent"
@@ -174,7 +191,7 @@ if [ "$os" = Darwin ]; then
       run /bin/launchctl bootout "$domain/$label"
     fi
     run /bin/launchctl bootstrap "$domain" "$agent"
-    installed "$label" "$binary serve" /tmp/opta-metrics.sock
+    installed "$label" "$binary $what" "$where"
   else
     if [ "$start" -eq 1 ] && /bin/launchctl print "$domain/$label" >/dev/null 2>&1; then
       run /bin/launchctl bootout "$domain/$label"
@@ -203,14 +220,14 @@ else
   if [ "$action" = install ]; then
     find_binary
     require_user_manager
-    text=$(template systemd/opta-metrics.service)
+    text=$(template "systemd/$unit_name")
     quoted="\"$binary\""
-    text=${text//ExecStart=%h\/.local\/bin\/opta-metrics /ExecStart=$quoted }
+    text=${text//ExecStart=%h\/.local\/bin\/$program /ExecStart=$quoted }
     printf '%s\n' "$text" | write_file "$unit"
     run /usr/bin/systemctl --user daemon-reload
     run /usr/bin/systemctl --user enable "$unit_name"
     run /usr/bin/systemctl --user restart "$unit_name"
-    installed "$unit_name" "$binary serve" /tmp/opta-metrics.sock
+    installed "$unit_name" "$binary $what" "$where"
   else
     [ ! -e "$unit" ] || require_user_manager
     if [ "$start" -eq 1 ] && [ -e "$unit" ]; then

@@ -49,7 +49,7 @@ export class Exporter {
   async scrape(format: ExpositionFormat, scrapeTimeoutMs: number | null = null): Promise<string> {
     const fetched = await this.#fetch(scrapeTimeoutMs);
     const nowMs = this.#now();
-    let frame: MetricsFrame | null = null;
+    const frame: MetricsFrame | null = fetched.ok ? fetched.frame : null;
     if (!fetched.ok) {
       this.counters.failure(fetched.kind);
       this.#state(fetched.reason, { kind: fetched.kind });
@@ -58,7 +58,6 @@ export class Exporter {
       const ageS = ((nowMs - fetched.frame.timestamp) / 1000).toFixed(1);
       this.#state("the daemon's newest frame is too old", { kind: "stale", age_s: ageS });
     } else {
-      frame = fetched.frame;
       this.#state("up", {});
     }
     const context = { nowMs, processes: this.#options.processes };

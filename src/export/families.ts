@@ -52,7 +52,7 @@ export interface Family {
 
 /** What a frame alone does not say. */
 export interface FrameContext {
-  /** Wall-clock ms of the scrape, for the frame's age. */
+  /** Wall-clock ms of the scrape. */
   nowMs: number;
   /** Busiest processes to export (0: none, the default). */
   processes: number;
@@ -283,14 +283,6 @@ const DECLARATIONS: readonly Declaration[] = [
     read: (f) => one(f.startedAtUs > 0 ? f.startedAtUs : null),
   },
   {
-    name: "opta_frame_age_seconds",
-    type: "gauge",
-    unit: "seconds",
-    help: "Age of the newest reading in the frame at the time of the scrape.",
-    scale: 0.001,
-    read: (f, c) => one(Math.max(0, c.nowMs - f.timestamp)),
-  },
-  {
     name: "opta_process_cpu_ratio",
     type: "gauge",
     unit: "ratio",
@@ -308,7 +300,10 @@ const DECLARATIONS: readonly Declaration[] = [
   },
 ];
 
-/** The names of every family a frame can feed (`opta_up` and the exporter's own aside). */
+/**
+ * The names of every reading family a frame can feed (`opta_up`, `opta_frame_age_seconds`
+ * and the exporter's own aside).
+ */
 export const FRAME_FAMILY_NAMES: readonly string[] = DECLARATIONS.map((d) => d.name);
 
 /**

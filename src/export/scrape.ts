@@ -1,8 +1,9 @@
 /**
- * One scrape's families: `opta_up`, the frame's families when the frame is fresh (at most
- * `UP_MAX_AGE_MS` old), and the exporter's own `opta_exporter_*` families, which describe
- * the exporter and are written whether or not the daemon is up. When `opta_up` is 0 no
- * other reading of the machine is written: never stale numbers.
+ * One scrape's families. Two describe the link to the daemon: `opta_up`, and
+ * `opta_frame_age_seconds` whenever a frame came at all (so a daemon that answers with old
+ * numbers shows how old). The readings of the machine follow only when the frame is fresh
+ * (at most `UP_MAX_AGE_MS` old): when `opta_up` is 0 none is written, never stale numbers.
+ * The exporter's own `opta_exporter_*` families describe the exporter and are always written.
  *
  * @example
  * ```ts
@@ -98,6 +99,15 @@ export function scrapeFamilies(
       unit: "",
       help: "1 when the exporter has a frame from the daemon at most 2 s old, else 0.",
       samples: [{ labels: [], value: up ? 1 : 0 }],
+    },
+    {
+      name: "opta_frame_age_seconds",
+      type: "gauge",
+      unit: "seconds",
+      help: "Age of the newest reading in the daemon's frame at the time of the scrape.",
+      samples: frame === null
+        ? []
+        : [{ labels: [], value: Math.max(0, context.nowMs - frame.timestamp) / 1000 }],
     },
     ...(up && frame !== null ? frameFamilies(frame, context) : []),
     ...exporterFamilies(counters),

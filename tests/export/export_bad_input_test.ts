@@ -12,13 +12,14 @@ import { FrameEncoder } from "../../src/ipc/codec.ts";
 import { frame } from "../../src/ipc/framing.ts";
 import { MomentumColor } from "../../src/momentum/momentum.ts";
 import { withDir } from "../support/daemon.ts";
-import { httpGet, sampleValue, startExporter } from "../support/exporter.ts";
+import { freePort, httpGet, sampleValue, startExporter } from "../support/exporter.ts";
 import { aliasBomb } from "../support/hostile_frames.ts";
 import { rssKiB } from "../support/procs.ts";
 import { SCRIPT_SNAPSHOT } from "../support/scripted_listener.ts";
 
-const PORT = 19170;
-const URL_ = `http://127.0.0.1:${PORT}/metrics`;
+/** The current test's exporter port (each test takes a free one). */
+let PORT = 0;
+const url = () => `http://127.0.0.1:${PORT}/metrics`;
 
 /** A stand-in daemon on `path` that answers every connection with `bytes` and stays silent. */
 function fakeDaemon(path: string, bytes: () => Uint8Array): { close(): void } {
@@ -83,16 +84,20 @@ for (const c of CASES) {
       await withDir(async (dir) => {
         const socket = `${dir}/d.sock`;
         const daemon = fakeDaemon(socket, c.bytes);
-        const exporter = await startExporter(socket, PORT);
+        const exporter = await startExporter(socket, PORT = freePort());
         try {
           for (let i = 0; i < 3; i++) {
-            const { status, body } = await httpGet(URL_);
+            const { status, body } = await httpGet(url());
             assert.equal(status, 200);
             assert.equal(sampleValue(body, "opta_up"), 0);
             const readings = body.split("\n").filter((l) =>
-              /^opta_/.test(l) && !/^opta_(up|exporter_)/.test(l)
+              /^opta_/.test(l) && !/^opta_(up|frame_age_seconds|exporter_)/.test(l)
             );
             assert.deepEqual(readings, []);
+            // How old the frame was, when there was one: only the stale one here.
+            const age = sampleValue(body, "opta_frame_age_seconds");
+            if (c.name === "a stale frame") assert.ok(age! >= 60 && age! < 70, `age ${age}`);
+            else assert.equal(age, null);
           }
           const lines = exporter.matching(/daemon unavailable/);
           assert.equal(lines.length, 1, exporter.stderr);
@@ -119,10 +124,10 @@ Deno.test({
     await withDir(async (dir) => {
       const socket = `${dir}/d.sock`;
       const daemon = fakeDaemon(socket, () => new Uint8Array(0));
-      const exporter = await startExporter(socket, PORT);
+      const exporter = await startExporter(socket, PORT = freePort());
       try {
         const started = performance.now();
-        const { body } = await httpGet(URL_, { "X-Prometheus-Scrape-Timeout-Seconds": "0.6" });
+        const { body } = await httpGet(url(), { "X-Prometheus-Scrape-Timeout-Seconds": "0.6" });
         const elapsed = performance.now() - started;
         assert.equal(sampleValue(body, "opta_up"), 0);
         assert.ok(elapsed < 600, `answered after ${elapsed} ms`);
@@ -173,9 +178,9 @@ Deno.test({
     await withDir(async (dir) => {
       const socket = `${dir}/d.sock`;
       const daemon = fakeDaemon(socket, () => frameAged(0));
-      const exporter = await startExporter(socket, PORT);
+      const exporter = await startExporter(socket, PORT = freePort());
       try {
-        assert.equal(sampleValue((await httpGet(URL_)).body, "opta_up"), 1);
+        assert.equal(sampleValue((await httpGet(url())).body, "opta_up"), 1);
         const baseline = rssKiB(exporter.pid);
         const line = (target: string, fields = "Host: a\r\n") =>
           `GET ${target} HTTP/1.1\r\n${fields}\r\n`;
@@ -218,13 +223,22 @@ Deno.test({
             scrapes++;
           }
         })();
+        // Half ask properly, half leave their head unfinished.
         const flood = await Promise.all(
           Array.from(
             { length: 1000 },
-            (_, i) => rawStatus(i % 2 === 0 ? line("/metrics") : "GET /metrics HTTP/1.1\r\n", 3000),
+            (_, i) =>
+              i % 2 === 0
+                ? rawStatus(line("/metrics"), 10_000)
+                : rawStatus("GET /metrics HTTP/1.1\r\n", 3000),
           ),
         );
-        for (const s of flood) assert.ok([0, 200, 503].includes(s), `a flood connection got ${s}`);
+        const asked = flood.filter((_, i) => i % 2 === 0);
+        const unfinished = flood.filter((_, i) => i % 2 === 1);
+        for (const s of asked) assert.ok([200, 503].includes(s), `a request got ${s}`);
+        for (const s of unfinished) {
+          assert.ok([0, 408, 503].includes(s), `an unfinished one got ${s}`);
+        }
         stop = true;
         await scraper;
         assert.ok(scrapes >= 1, `${scrapes} scrapes served, ${refused} refused during the flood`);
@@ -234,7 +248,7 @@ Deno.test({
         assert.ok(grown < 128 * 1024, `RSS grew by ${grown} KiB`);
         for (const c of slow) c.close();
         assert.equal(exporter.exited, null);
-        assert.equal(sampleValue((await httpGet(URL_)).body, "opta_up"), 1);
+        assert.equal(sampleValue((await httpGet(url())).body, "opta_up"), 1);
       } finally {
         await exporter.stop();
         daemon.close();

@@ -7,13 +7,9 @@ import assert from "node:assert/strict";
 import { decodeMetrics } from "../../src/ipc/codec.ts";
 import { FrameDecoder } from "../../src/ipc/framing.ts";
 import { Daemon, startDaemon, withDir } from "../support/daemon.ts";
-import { ExporterProcess, startExporter } from "../support/exporter.ts";
+import { ExporterProcess, freePort, startExporter } from "../support/exporter.ts";
 import { NODE_EXPORTER, prometheusAvailable, PrometheusServer } from "../support/prometheus.ts";
 import { poll } from "../support/wait.ts";
-
-const EXPORTER_PORT = 19160;
-const PROMETHEUS_PORT = 19161;
-const NODE_EXPORTER_PORT = 19162;
 
 /** One frame straight from the daemon's socket. */
 async function frameFrom(socket: string) {
@@ -66,11 +62,12 @@ Deno.test({
     await withDir(async (dir) => {
       const socket = `${dir}/d.sock`;
       let daemon: Daemon = await startDaemon(socket);
-      const exporter = await startExporter(socket, EXPORTER_PORT);
+      const exporterPort = freePort();
+      const exporter = await startExporter(socket, exporterPort);
       const prometheus = await PrometheusServer.start(
         dir,
-        PROMETHEUS_PORT,
-        config({ opta: EXPORTER_PORT }),
+        freePort(),
+        config({ opta: exporterPort }),
       );
       try {
         await waitValue(prometheus, "opta_up", (v) => v === 1);
@@ -150,9 +147,10 @@ Deno.test({
         { socket, textfileDirectory: textfiles },
         ["--textfile", `${textfiles}/opta.prom`, "--interval", "1s"],
       );
+      const nodePort = freePort();
       const node = new Deno.Command(NODE_EXPORTER, {
         args: [
-          `--web.listen-address=127.0.0.1:${NODE_EXPORTER_PORT}`,
+          `--web.listen-address=127.0.0.1:${nodePort}`,
           "--collector.disable-defaults",
           "--collector.textfile",
           `--collector.textfile.directory=${textfiles}`,
@@ -163,8 +161,8 @@ Deno.test({
       }).spawn();
       const prometheus = await PrometheusServer.start(
         dir,
-        PROMETHEUS_PORT,
-        config({ node: NODE_EXPORTER_PORT }),
+        freePort(),
+        config({ node: nodePort }),
       );
       try {
         await exporter.waitForLine(/\bwriting\b/, 15_000);

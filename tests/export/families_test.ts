@@ -41,7 +41,6 @@ Deno.test("the laptop vector: every reading in its base unit, named as the contr
   assert.equal(one("opta_memory_pressure"), 1); // Warning
   assert.equal(one("opta_temperature_celsius"), 54.5);
   assert.equal(one("opta_daemon_start_time_seconds"), 1764183590);
-  assert.equal(one("opta_frame_age_seconds"), 0.25);
   assert.equal(one("opta_battery_charge_ratio"), frame.battery!.percent / 100);
   assert.equal(one("opta_battery_on_ac"), frame.battery!.onAc ? 1 : 0);
   assert.equal(one("opta_gpu_usage_ratio"), frame.gpuUsage! / 100);
@@ -155,7 +154,6 @@ Deno.test("the families are the contract's names, counters named without _total"
     "opta_gpu_usage_ratio",
     "opta_temperature_celsius",
     "opta_daemon_start_time_seconds",
-    "opta_frame_age_seconds",
     "opta_process_cpu_ratio",
     "opta_process_resident_memory_bytes",
   ]);

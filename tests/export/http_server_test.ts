@@ -238,7 +238,10 @@ Deno.test("1,000 concurrent connections: each gets an answer or a clear refusal,
   await withServer({}, async (port, server) => {
     // Half ask for the metrics, half connect and say nothing.
     const results = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => exchange(port, i % 2 === 0 ? GET : "", 2000)),
+      Array.from(
+        { length: 1000 },
+        (_, i) => i % 2 === 0 ? exchange(port, GET, 10_000) : exchange(port, "", 2000),
+      ),
     );
     const asked = results.filter((_, i) => i % 2 === 0).map((r) => String(statusOf(r)));
     const silent = results.filter((_, i) => i % 2 === 1).map((r) =>

@@ -14,7 +14,7 @@ import {
   textfileDirectories,
 } from "../../src/export/grants.ts";
 import { withDir } from "../support/daemon.ts";
-import { exporterCommand, exporterPermissionSet } from "../support/exporter.ts";
+import { exporterCommand, exporterPermissionSet, freePort } from "../support/exporter.ts";
 
 const sets = config.permissions as unknown as Record<string, Record<string, unknown>>;
 
@@ -63,7 +63,8 @@ Deno.test("each exporter set: the daemon's sockets, the exporter's port, the tex
 
 Deno.test("under its set the exporter cannot read, spawn, or listen on another port or interface", async () => {
   await withDir(async (dir) => {
-    const listen = "127.0.0.1:19180";
+    const port = freePort();
+    const listen = `127.0.0.1:${port}`;
     const command = exporterCommand({ socket: `${dir}/d.sock`, listen: [listen] }, []);
     // the same runtime flags and set, another script: the probe instead of the exporter
     const entry = command.findIndex((a) => a.endsWith("export_main.ts"));
@@ -71,7 +72,7 @@ Deno.test("under its set the exporter cannot read, spawn, or listen on another p
       ...command.slice(1, entry),
       new URL("../support/export_sandbox_probe.ts", import.meta.url).pathname,
       listen,
-      "19181",
+      String(port === 65535 ? port - 1 : port + 1),
     ];
     const out = await new Deno.Command(command[0], { args, stdout: "piped", stderr: "piped" })
       .output();

@@ -117,6 +117,17 @@ export async function startExporter(
   return exporter;
 }
 
+/**
+ * A loopback TCP port free right now, chosen by the kernel: tests of every worktree may run
+ * at once on this machine, so none of them may count on a fixed port.
+ */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
 /** GET (or `method`) `url`; status, headers and body text. */
 export async function httpGet(
   url: string,
