@@ -24,14 +24,21 @@
  * the daemon. On a small shared VM, rows taken minutes apart differ by as much
  * as the margins being judged.
  *
+ * Last, a daemon with no client: its CPU (own and its tools') over IDLE_S seconds at the idle
+ * cadence, then three clients, each after an idle period, and how long each waited for its
+ * first frame (the daemon holds it until the fast sources have read again) and how old that
+ * frame's newest reading was when it arrived.
+ *
  * Targets, each printed with its verdict: p99 < 1 ms with 10 subscribers; zero
  * missed frames for subscribers that keep up; daemon CPU with one subscriber
- * ≤ 1.3 × floor + the sampler's cost, and ≤ 2 % of one core in total.
+ * ≤ 1.3 × floor + the sampler's cost, and ≤ 2 % of one core in total; the idle
+ * daemon ≤ 0.1 % of one core; the first frame after an idle period ≤ 1 s old.
  *
  * @module
  */
 
 import { SOURCE_NAMES } from "../src/metrics/source.ts";
+import { subscribe } from "../src/ipc/client.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startDaemon } from "../tests/support/daemon.ts";
 import { treeCpu } from "./support/proc.ts";
@@ -45,6 +52,10 @@ const WARMUP_S = 2;
 const WARM_S = Number(Deno.env.get("STREAM_BENCH_WARM_SECONDS") ?? "30");
 /** The side-by-side window (see above). */
 const SIDE_BY_SIDE_S = 2 * SECONDS;
+/** The idle daemon's CPU window. */
+const IDLE_S = Number(Deno.env.get("STREAM_BENCH_IDLE_SECONDS") ?? "120");
+/** Clients that each connect after an idle period, for their first frame. */
+const AFTER_IDLE = 3;
 
 /**
  * Run N subscribers (a separate process) for WARMUP_S + SECONDS; the CPU window
@@ -169,9 +180,48 @@ async function sideBySide(dir: string): Promise<Row[]> {
   }
 }
 
+/** One client's first frame: how long after the connect it came, and its newest reading's age. */
+async function firstFrame(path: string): Promise<{ waitMs: number; ageMs: number }> {
+  const abort = new AbortController();
+  let connectedAt = NaN;
+  const onStatus = (s: { state: string }) => {
+    if (s.state === "connected") connectedAt = performance.now();
+  };
+  for await (const r of subscribe(path, { signal: abort.signal, onStatus })) {
+    const waitMs = performance.now() - connectedAt;
+    abort.abort();
+    return { waitMs, ageMs: r.receivedAtUs / 1000 - r.frame.timestamp };
+  }
+  throw new Error("no first frame");
+}
+
+/** The idle daemon's CPU, then {@linkcode AFTER_IDLE} first frames, each after an idle period. */
+async function idle(path: string) {
+  const daemon = await startDaemon(path, { flags: ["--log-level", "debug"] });
+  try {
+    const firsts: { waitMs: number; ageMs: number }[] = [];
+    let from = 0;
+    await daemon.waitForLine(/idle: no clients/, 20_000);
+    await sleep(2000); // the idle switch's reads and their tools are done
+    const cpu = treeCpu(daemon.pid);
+    await sleep(IDLE_S * 1000);
+    const usage = cpu();
+    for (let i = 0; i < AFTER_IDLE; i++) {
+      // After the first window, each client comes 3 s after the sampler went idle again.
+      if (i > 0) await daemon.waitForLine(/idle: no clients/, 20_000, from).then(() => sleep(3000));
+      from = daemon.lines.length;
+      firsts.push(await firstFrame(path));
+    }
+    return { ...usage, firsts };
+  } finally {
+    await daemon.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "optab" });
   const rows: Row[] = [];
+  let idled: Awaited<ReturnType<typeof idle>>;
   try {
     rows.push(...await daemonRows(`${dir}/d.sock`, [1, 10, 100]));
     const floorPath = `${dir}/f.sock`;
@@ -184,6 +234,7 @@ async function main(): Promise<void> {
       await stop(floor);
     }
     rows.push(...await sideBySide(dir));
+    idled = await idle(`${dir}/i.sock`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -236,7 +287,17 @@ p99 latency, 10 subs: ${f(ten.p99_us / 1000, 3)} ms, target < 1 ms → ${
   } (floor: ${f(floorTen.p99_us / 1000, 3)} ms)
 missed frames, judged rows: ${judged.reduce((n, r) => n + r.missed, 0)} → ${
     verdict(judged.every((r) => r.missed === 0))
-  }`);
+  }
+idle daemon, no client, own + tools over ${IDLE_S} s: ${f(idled.selfPct, 3)} + ${
+    f(idled.childrenPct, 3)
+  } = ${f(idled.selfPct + idled.childrenPct, 3)} % of one core, target ≤ 0.1 % → ${
+    verdict(idled.selfPct + idled.childrenPct <= 0.1)
+  }
+first frame after an idle period (${AFTER_IDLE} clients): newest reading ${
+    idled.firsts.map((x) => f(x.ageMs, 0)).join(" / ")
+  } ms old, target ≤ 1000 ms → ${verdict(idled.firsts.every((x) => x.ageMs <= 1000))}; the wait ${
+    idled.firsts.map((x) => f(x.waitMs, 0)).join(" / ")
+  } ms after the connect (its cost)`);
 }
 
 if (import.meta.main) await main();

@@ -6,7 +6,14 @@
  * client. The first client starts the tick and the sampler's full cadence; the
  * last one stops the tick, the schedule's own timer takes over, and after a grace
  * period the sampler slows to idle (a client that reconnects at once, or in a
- * loop, must not restart the sampler's children every time).
+ * loop, must not restart the sampler's children every time). The sampler starts
+ * at full cadence too, and slows after the same grace period if nobody connects.
+ *
+ * After an idle period the readings are as old as the idle cadence. The first
+ * frame then waits, ticking but publishing nothing, until every fast source (see
+ * {@linkcode Sampler.freshSince}) has read again, at most
+ * {@linkcode FIRST_FRAME_WAIT_MS}: a one-shot client such as `watch --count 1`
+ * gets current values, not the ones of the last idle read.
  *
  * @module
  */
@@ -27,6 +34,13 @@ import { wasFrozen } from "../time/freeze.ts";
 import type { Schedule } from "../time/schedule.ts";
 import { Ticker } from "../time/ticker.ts";
 import { WallClock } from "../time/wall_clock.ts";
+
+/**
+ * The longest the first frame after an idle period waits for fresh readings (ms): longer than
+ * the CPU source's shortest window and than a restarted once-a-second child takes to print
+ * its first line (`netstat -w 1` on macOS), short enough for a one-shot client.
+ */
+export const FIRST_FRAME_WAIT_MS = 1500;
 
 /** Options of {@linkcode Publisher}. */
 export interface PublisherOptions {
@@ -70,6 +84,8 @@ export class Publisher {
   #steppedFor: Snapshot | null = null;
   #settled = false;
   #cancelIdle: (() => void) | undefined;
+  /** When the sampler left idle for a client: no frame goes out until it is fresh again. */
+  #waitingSince: number | null = null;
   #stopped = false;
 
   /** A publisher with no client: not ticking. */
@@ -103,15 +119,30 @@ export class Publisher {
     return this.#broadcaster.stats();
   }
 
-  /** Serve a new connection: the first client gets a fresh frame at once, later ones the last. */
+  /**
+   * Serve a new connection: a client that joins others gets the last frame at once; the
+   * first, or one that comes while the first frame waits for fresh readings, the next.
+   */
   accept(conn: Deno.UnixConn): void {
     if (this.#stopped) {
       conn.close();
       return;
     }
     const first = this.#broadcaster.size === 0;
-    if (!this.#broadcaster.add(conn, first ? null : this.#latest)) return;
+    const current = first || this.#waitingSince !== null ? null : this.#latest;
+    if (!this.#broadcaster.add(conn, current)) return;
     if (first) this.#startTicking();
+  }
+
+  /** Slow the sampler to idle after the grace period, unless a client connects meanwhile. */
+  idleAfterGrace(): void {
+    this.#cancelIdle?.();
+    const at = this.#schedule.clock.now() + this.#idleGraceMs;
+    this.#cancelIdle = this.#schedule.at(at, () => {
+      if (this.#stopped || this.#broadcaster.size > 0) return;
+      this.#sampler.idle();
+      this.#log.log("debug", "idle: no clients");
+    });
   }
 
   /** Stop ticking and close every client, waiting for their writes to settle. */
@@ -129,6 +160,7 @@ export class Publisher {
 
   #firstClient(): void {
     this.#cancelIdle?.();
+    if (this.#sampler.mode !== "active") this.#waitingSince = this.#schedule.clock.now();
     this.#sampler.start();
     this.#log.log("debug", "streaming", { rate_hz: this.#rateHz });
   }
@@ -137,12 +169,7 @@ export class Publisher {
     this.#ticker.stop();
     if (this.#stopped) return;
     this.#schedule.driveWithTimer(true);
-    const at = this.#schedule.clock.now() + this.#idleGraceMs;
-    this.#cancelIdle = this.#schedule.at(at, () => {
-      if (this.#stopped || this.#broadcaster.size > 0) return;
-      this.#sampler.idle();
-      this.#log.log("debug", "idle: no clients");
-    });
+    this.idleAfterGrace();
   }
 
   /**
@@ -154,6 +181,11 @@ export class Publisher {
     if (wasFrozen(lateMs)) this.#broadcaster.forgiveStalls(now);
     this.#schedule.runDue(now);
     this.#broadcaster.closeStalled(now);
+    if (this.#waitingSince !== null) {
+      const waited = now - this.#waitingSince;
+      if (!this.#sampler.freshSince(this.#waitingSince) && waited < FIRST_FRAME_WAIT_MS) return;
+      this.#waitingSince = null;
+    }
     // The frame goes out last: work done after the write would hold up a client the
     // kernel woke on this CPU until this process sleeps again.
     this.#publish(now);

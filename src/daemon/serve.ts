@@ -62,8 +62,11 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     gcMs: collections.lastPauseMs,
   }));
   schedule.driveWithTimer(true);
-  sampler.idle(); // sample before accepting anyone: even the first frame is complete
+  // Sample before accepting anyone, at full cadence: even the first frame is complete, and a
+  // client that comes within the idle grace gets it at once.
+  sampler.start();
   await sampler.settled(o.startupSettleMs);
+  publisher.idleAfterGrace();
   socket.listen();
 
   let stopping: Promise<void> | null = null;

@@ -109,7 +109,11 @@ export interface CpuSample {
  * (so readings refreshed every 250 ms each cover about the last second), or since the
  * oldest sample when none is that old yet. A window shorter than `minWindowMs` gives
  * null rather than a figure built from a handful of ticks: a reading taken right after
- * another (a cadence change) still covers a real window.
+ * another (a cadence change) still covers a real window. A reading never reaches back
+ * more than twice the longer of the window and the cadence it is read at: an older
+ * sample (the previous reading came at the idle cadence, or the process was frozen) is
+ * dropped, and the window starts afresh, so the first reading after a switch to a fast
+ * cadence covers the last moments, not the idle interval.
  */
 export class CpuWindow {
   readonly #windowMs: number;
@@ -124,16 +128,20 @@ export class CpuWindow {
   }
 
   /**
-   * Add a sample; returns busy percent of the machine and of each core over the window it
-   * closes and that window's length in ms, or null when the window would be shorter than
-   * the minimum or the counters are unusable (see {@linkcode cpuBusy}). A sample older than
-   * the newest is ignored.
+   * Add a sample read at a cadence of `intervalMs`; returns busy percent of the machine and
+   * of each core over the window it closes and that window's length in ms, or null when the
+   * window would be shorter than the minimum or the counters are unusable (see
+   * {@linkcode cpuBusy}). A sample older than the newest is ignored.
    */
-  push(sample: CpuSample): (CpuBusy & { windowMs: number }) | null {
+  push(sample: CpuSample, intervalMs: number = Infinity): (CpuBusy & { windowMs: number }) | null {
     const samples = this.#samples;
     const newest = samples[samples.length - 1];
     if (newest !== undefined && sample.at < newest.at) return null;
     samples.push(sample);
+    const maxSpanMs = 2 * Math.max(this.#windowMs, intervalMs);
+    let stale = 0;
+    while (stale < samples.length - 1 && sample.at - samples[stale].at > maxSpanMs) stale++;
+    if (stale > 0) samples.splice(0, stale);
     // Drop samples that are older than the newest one outside the window: never used again.
     let reference = 0;
     for (let i = samples.length - 2; i >= 0; i--) {

@@ -36,18 +36,18 @@ export function cpuSource(options: CpuSourceOptions = {}): Source {
   const clock = options.clock ?? systemClock;
   const window = options.window ?? new CpuWindow();
   const levels = Object.freeze([...(options.levels ?? [])]);
-  const take = () => {
+  const take = (intervalMs?: number) => {
     const times = read();
     // cpus() answers an empty list when it cannot read the counters (on Linux, out of file
     // descriptors): a failed read, not a change of core count that would restart the window.
     if (times.length === 0) throw new Error("cpu: the per-core counters could not be read");
-    return window.push({ times, at: clock.now() });
+    return window.push({ times, at: clock.now() }, intervalMs);
   };
-  return polledSource("cpu", async (signal) => {
-    let reading = take();
+  return polledSource("cpu", async (signal, intervalMs) => {
+    let reading = take(intervalMs);
     for (let attempt = 0; reading === null && attempt < 3; attempt++) {
       await sleep(clock, CPU_MIN_WINDOW_MS, signal);
-      reading = take();
+      reading = take(intervalMs);
     }
     if (reading === null) throw new Error("cpu: tick counters unusable (core count changed?)");
     return { cpuUsage: reading.busy, cpuCores: reading.cores, cpuCoreLevels: levels };

@@ -9,8 +9,15 @@ import { Backoff } from "../time/backoff.ts";
 import type { Schedule } from "../time/schedule.ts";
 import type { Readings, Source, SourceName, SourceSink } from "./source.ts";
 
-/** What a polled source runs: one reading, or a failure (thrown or rejected). */
-export type PolledRead = (signal: AbortSignal) => Promise<Readings> | Readings;
+/**
+ * What a polled source runs: one reading, or a failure (thrown or rejected). `intervalMs` is
+ * the cadence it runs at now (a polled source always passes it): a reading over a window (a
+ * rate, the CPU) starts its window afresh when the previous sample is too old for it.
+ */
+export type PolledRead = (
+  signal: AbortSignal,
+  intervalMs?: number,
+) => Promise<Readings> | Readings;
 
 /** Longest pause between retries of a failing polled source. */
 export const MAX_RETRY_MS = 60_000;
@@ -50,7 +57,7 @@ export function polledSource(
     const started = clock.now();
     let delay = intervalMs;
     try {
-      const readings = await read(abort.signal);
+      const readings = await read(abort.signal, intervalMs);
       if (active) sink?.emit(readings, clock.now() - started);
       backoff.reset();
     } catch (error) {

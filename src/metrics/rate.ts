@@ -47,7 +47,9 @@ export function counterRates(previous: CounterSample, next: CounterSample): numb
  * The window of a rate source: each pushed sample is compared with the one before.
  * A sample closer than the minimum window to the previous one gives null and is not
  * kept (the window stays open from the previous sample); a sample that gives no honest
- * rate (see {@linkcode counterRates}) becomes the new start.
+ * rate (see {@linkcode counterRates}), or that comes more than two cadences after the
+ * previous one (that one was read at the idle cadence, or the process was frozen),
+ * becomes the new start.
  */
 export class RateWindow {
   readonly #minWindowMs: number;
@@ -58,12 +60,22 @@ export class RateWindow {
     this.#minWindowMs = minWindowMs;
   }
 
-  /** Add a sample; returns the rates since the previous one and that window, or null. */
-  push(sample: CounterSample): { rates: number[]; windowMs: number } | null {
+  /**
+   * Add a sample read at a cadence of `intervalMs`; returns the rates since the previous
+   * one and that window, or null.
+   */
+  push(
+    sample: CounterSample,
+    intervalMs: number = Infinity,
+  ): { rates: number[]; windowMs: number } | null {
     const previous = this.#previous;
     if (previous !== null && previous.key === sample.key) {
       const windowMs = sample.at - previous.at;
       if (windowMs >= 0 && windowMs < this.#minWindowMs) return null;
+      if (windowMs > 2 * intervalMs) {
+        this.#previous = sample;
+        return null;
+      }
       const rates = counterRates(previous, sample);
       this.#previous = sample;
       return rates === null ? null : { rates, windowMs };
@@ -79,16 +91,18 @@ export class RateWindow {
 }
 
 /**
- * Reads counters through `take` and pushes them into `window` until a reading covers a
- * real window: when the first sample (or one after a reset) gives no rate, it waits the
- * minimum window on `clock` and reads again, at most three times. `take` answering null
- * (nothing to count) resets the window and returns null.
+ * Reads counters through `take` at a cadence of `intervalMs` and pushes them into `window`
+ * until a reading covers a real window: when the first sample (or one after a reset, or
+ * after a long gap) gives no rate, it waits the minimum window on `clock` and reads again,
+ * at most three times. `take` answering null (nothing to count) resets the window and
+ * returns null.
  */
 export async function readRates(
   take: () => Promise<CounterSample | null>,
   window: RateWindow,
   clock: Clock,
   signal: AbortSignal,
+  intervalMs: number = Infinity,
   minWindowMs: number = RATE_MIN_WINDOW_MS,
 ): Promise<RateReading | null> {
   for (let attempt = 0;; attempt++) {
@@ -97,7 +111,7 @@ export async function readRates(
       window.reset();
       return null;
     }
-    const reading = window.push(sample);
+    const reading = window.push(sample, intervalMs);
     if (reading !== null) return { sample, rates: reading.rates };
     if (attempt === 3) throw new Error("no counter reading over a real window");
     await sleep(clock, minWindowMs, signal);

@@ -3,7 +3,8 @@
  * own cadence, and assembles a {@linkcode Snapshot} on demand without any I/O
  * (the 25 Hz publisher calls {@linkcode Sampler.snapshot} every tick). With no
  * subscriber the daemon calls {@linkcode Sampler.idle}: every source slows to the
- * idle cadence, so values stay fresh enough for the first frame after a connect.
+ * idle cadence; when a client comes back, {@linkcode Sampler.start} reads every source
+ * at once and {@linkcode Sampler.freshSince} tells when the fast ones have new values.
  *
  * Reads run only as tasks of the sampler's {@linkcode Schedule}: the daemon
  * passes the schedule its tick runs, so while frames flow every read happens
@@ -20,58 +21,10 @@ import { systemClock } from "../time/clock.ts";
 import { Schedule } from "../time/schedule.ts";
 import { type Readings, type Source, SOURCE_NAMES, type SourceName } from "./source.ts";
 import { NO_EXTENDED_READINGS, type Snapshot, type SourceStatus } from "./types.ts";
+import { type Cadences, DEFAULT_CADENCES, FAST_CADENCE_MS } from "./cadences.ts";
 
 export type { SourceStatus } from "./types.ts";
-
-/** How often each source refreshes, in ms. */
-export interface Cadences {
-  /** CPU busy percent (default 250). */
-  cpu: number;
-  /** Memory (default 1000). */
-  memory: number;
-  /** Busiest processes (default 2000). */
-  processes: number;
-  /** Disk usage (default 30000). */
-  disk: number;
-  /** Temperature (default 5000). */
-  temperature: number;
-  /** Load averages (default 5000). */
-  load: number;
-  /** Swap (default 10000). */
-  swap: number;
-  /** Memory pressure (default 5000). */
-  pressure: number;
-  /** Network throughput (default 1000). */
-  network: number;
-  /** Disk throughput (default 1000). */
-  diskio: number;
-  /** Battery (default 30000). */
-  battery: number;
-  /** GPU busy percent (default 2000). */
-  gpu: number;
-  /**
-   * Every source's interval while idle, unless its own is longer (default 30000): nobody
-   * sees the values then, and the first frame after a connect says how old they are.
-   */
-  idle: number;
-}
-
-/** The default cadences. */
-export const DEFAULT_CADENCES: Readonly<Cadences> = Object.freeze({
-  cpu: 250,
-  memory: 1000,
-  processes: 2000,
-  disk: 30_000,
-  temperature: 5000,
-  load: 5000,
-  swap: 10_000,
-  pressure: 5000,
-  network: 1000,
-  diskio: 1000,
-  battery: 30_000,
-  gpu: 2000,
-  idle: 30_000,
-});
+export { type Cadences, DEFAULT_CADENCES } from "./cadences.ts";
 
 /** Options of {@linkcode Sampler}. */
 export interface SamplerOptions {
@@ -96,6 +49,8 @@ interface SourceState {
   readings: Readings;
   lastGoodMono: number | null;
   lastGoodWall: number;
+  /** When it last delivered a reading or a failure (monotonic ms). */
+  lastAttemptMono: number;
   error: string | null;
   /** {@linkcode failureKey} of the failure last logged, while failing. */
   errorKey: string | null;
@@ -131,6 +86,7 @@ export class Sampler {
         readings: {},
         lastGoodMono: null,
         lastGoodWall: 0,
+        lastAttemptMono: -Infinity,
         error: null,
         errorKey: null,
         samples: 0,
@@ -230,6 +186,19 @@ export class Sampler {
     };
   }
 
+  /**
+   * Every source refreshed at least once a second at full cadence (by default cpu, memory,
+   * network, diskio) has delivered a reading, or failed, at or after `mono` (a time on the
+   * schedule's clock): after a switch from idle, the snapshot is as fresh as while streaming.
+   */
+  freshSince(mono: number): boolean {
+    for (const state of this.#states.values()) {
+      const fast = this.#cadences[state.source.name] <= FAST_CADENCE_MS;
+      if (fast && state.lastAttemptMono < mono) return false;
+    }
+    return true;
+  }
+
   /** Age and error state of every source. */
   health(): Record<SourceName, SourceStatus> {
     const now = this.#schedule.clock.now();
@@ -270,7 +239,7 @@ export class Sampler {
     state.readings = readings;
     state.costMs = costMs ?? null;
     this.#cached = null;
-    state.lastGoodMono = this.#schedule.clock.now();
+    state.lastGoodMono = state.lastAttemptMono = this.#schedule.clock.now();
     state.lastGoodWall = Date.now();
     state.samples++;
     if (state.error !== null) {
@@ -284,6 +253,7 @@ export class Sampler {
   #fail(state: SourceState, error: Error): void {
     if (this.#mode === "stopped") return;
     state.failures++;
+    state.lastAttemptMono = this.#schedule.clock.now();
     const key = failureKey(error.message);
     if (key !== state.errorKey) {
       this.#log.log("warn", "source failed", { source: state.source.name, error: error.message });

@@ -89,6 +89,25 @@ Deno.test("cpu window: no reading from one sample or a window under the minimum"
   assert.ok(window.push({ times: tickCounters(3, 0.5)(3800), at: 3800 }) !== null);
 });
 
+Deno.test("cpu window: a sample older than twice the window or the cadence starts it afresh", () => {
+  const counters = tickCounters(2, 0.5);
+  const window = new CpuWindow();
+  assert.equal(window.push({ times: counters(0), at: 0 }, 30_000), null, "one sample");
+  const idle = window.push({ times: counters(30_000), at: 30_000 }, 30_000);
+  assert.equal(idle?.windowMs, 30_000, "at the idle cadence, a reading covers the interval");
+  // At 250 ms the longest span is 2 × the 1 s window: the idle sample is too old.
+  assert.equal(window.push({ times: counters(32_500), at: 32_500 }, 250), null);
+  assert.equal(window.push({ times: counters(32_750), at: 32_750 }, 250)?.windowMs, 250);
+  // Within the span a late sample still reads over the window behind it.
+  const late = window.push({ times: counters(34_500), at: 34_500 }, 250);
+  assert.equal(late?.windowMs, 1750);
+  assert.equal(
+    window.push({ times: counters(90_000), at: 90_000 })?.windowMs,
+    55_500,
+    "no cadence",
+  );
+});
+
 /** A CPU source on a virtual clock over simulated counters, and what it emitted. */
 function virtualCpu(busyShare: number, read?: (atMs: number) => CpuTimes[]) {
   const clock = new VirtualClock(0);
@@ -123,14 +142,47 @@ Deno.test("cpu source: the reading taken when the cadence slows to idle covers a
     assert.ok(readings[7] > 1.5 && readings[7] < 4.5, `reading at the switch: ${readings}`);
     await clock.advance(3000);
     assert.equal(readings.length, 8, "idle: the next read is 10 s away");
-    source.start(250, sink, schedule); // a client arrives: the reading at once is real too
+    // A client arrives: the idle reading is too old for the fast cadence, so the window starts
+    // afresh and the reading covers the 250 ms after the connect.
+    source.start(250, sink, schedule);
+    await clock.advance(249);
+    assert.equal(readings.length, 8, "no reading over less than 250 ms");
     await clock.advance(1);
-    assert.equal(readings.length, 9);
+    assert.equal(readings.length, 10, "the reading, and the grid's own read at the same moment");
     assert.ok(readings[8] > 1.5 && readings[8] < 4.5, `reading at the connect: ${readings}`);
   } finally {
     await source.stop();
   }
   assert.equal(clock.pending, 0, "no timer left");
+});
+
+Deno.test("cpu source: the first reading after idle covers the last moments, not the idle interval", async () => {
+  // 3 % busy, then from 5 s on one of the two cores saturated: about 51.5 % of the machine.
+  const quiet = tickCounters(2, 0.03);
+  const offset = quiet(5000);
+  const counters = (t: number) =>
+    quiet(t).map((c, i) =>
+      i === 0 && t > 5000 ? { ...c, user: offset[0].user + (t - 5000), idle: offset[0].idle } : c
+    );
+  const { clock, schedule, source, readings, all, sink } = virtualCpu(0.03, counters);
+  try {
+    source.start(250, sink, schedule);
+    await clock.advance(1500);
+    source.start(10_000, sink, schedule); // no client: the idle read at 1.5 s, the next at 11.5 s
+    await clock.advance(7500);
+    const before = readings.length;
+    source.start(250, sink, schedule); // a client at 9 s, 4 s into the load
+    await clock.advance(249);
+    assert.equal(readings.length, before, "no reading over less than 250 ms");
+    await clock.advance(1);
+    // A window reaching back to the idle read at 1.5 s would read (3.5 s × 3 % + 4 s ×
+    // 51.5 %) / 7.5 s ≈ 29 %.
+    assert.ok(readings[before] > 48, `first reading at the fast cadence: ${readings}`);
+    const cores = all[before].cpuCores!;
+    assert.ok(cores[0] > 95 && cores[1] < 10, `cores: ${cores}`);
+  } finally {
+    await source.stop();
+  }
 });
 
 Deno.test("cpu source: the first reading waits for the minimum window", async () => {

@@ -35,6 +35,36 @@ Deno.test("rate window: a reset or a new key restarts the window; too soon is no
   assert.equal(w.push(at(5500, [200], "wlan0")), null, "after a reset");
 });
 
+Deno.test("rate window: a previous sample more than two cadences old starts the window afresh", () => {
+  const w = new RateWindow();
+  assert.equal(w.push(at(0, [0]), 30_000), null, "one sample");
+  assert.deepEqual(w.push(at(30_000, [300_000]), 30_000), { rates: [10_000], windowMs: 30_000 });
+  // The cadence drops to 1 s (a client came after an idle period): a rate over the idle
+  // interval would be old news.
+  assert.equal(w.push(at(40_000, [400_000]), 1000), null, "10 s after, at a 1 s cadence");
+  assert.deepEqual(w.push(at(40_250, [405_000]), 1000), { rates: [20_000], windowMs: 250 });
+  assert.deepEqual(w.push(at(42_250, [425_000]), 1000), { rates: [10_000], windowMs: 2000 });
+  assert.deepEqual(
+    w.push(at(52_250, [435_000])),
+    { rates: [1000], windowMs: 10_000 },
+    "no cadence",
+  );
+});
+
+Deno.test("rate: a reading after a long gap waits the minimum window at a fast cadence", async () => {
+  const clock = new VirtualClock(0);
+  const w = new RateWindow();
+  const take = () => Promise.resolve(at(clock.now(), [clock.now() < 30_000 ? 0 : clock.now()]));
+  const signal = new AbortController().signal;
+  const first = readRates(take, w, clock, signal, 30_000);
+  await clock.advance(RATE_MIN_WINDOW_MS);
+  assert.deepEqual((await first)?.rates, [0]);
+  await clock.advance(40_000);
+  const fresh = readRates(take, w, clock, signal, 1000);
+  await clock.advance(RATE_MIN_WINDOW_MS);
+  assert.deepEqual((await fresh)?.rates, [1000], "over the last 250 ms only");
+});
+
 Deno.test("rate: the first reading waits the minimum window on the clock", async () => {
   const clock = new VirtualClock(0);
   const w = new RateWindow();

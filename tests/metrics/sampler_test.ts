@@ -17,6 +17,7 @@ import {
 } from "../../src/metrics/source.ts";
 import { polledSource } from "../../src/metrics/polled_source.ts";
 import { Schedule } from "../../src/time/schedule.ts";
+import { sleep } from "../../src/time/clock.ts";
 import { collectingLogger } from "../support/log_lines.ts";
 import { childrenOf, fakeTool, withTempDir } from "../support/procs.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
@@ -215,6 +216,44 @@ Deno.test("settled(ms, { source: n }) waits for that source's n-th reading", asy
   await waiting;
   assert.equal(sampler.health().cpu.samples, 2);
   await sampler.stop();
+});
+
+Deno.test("freshSince() waits for a new outcome of every fast source, never a slow one", async () => {
+  // cpu answers 250 ms after each read (its window), memory fails from the 2nd read on, and
+  // disk (30 s cadence: not a fast source) hangs after its first read.
+  const cpuSource = scripted("cpu", async (_, signal) => {
+    await sleep(clock, 250, signal);
+    return { cpuUsage: 12 };
+  });
+  const memorySource = scripted("memory", (read) => {
+    if (read > 1) throw new Error("meminfo unreadable");
+    return { memoryUsage: 34, memoryTotal: 1 << 30 };
+  });
+  const disk = scripted(
+    "disk",
+    (read, signal) =>
+      read === 1 ? { diskUsage: 50 } : new Promise<Readings>((_resolve, reject) => {
+        signal.addEventListener("abort", () => reject(signal.reason));
+      }),
+  );
+  const { clock, sampler, stop } = virtualSampler(
+    (on) => [cpuSource.source(on), memorySource.source(on), disk.source(on)],
+    { cpu: 250, memory: 1000, disk: 30_000, idle: 10_000 },
+  );
+  sampler.idle();
+  await clock.advance(5000);
+  assert.equal(sampler.freshSince(0), true, "each has had an outcome since 0");
+  const connect = clock.now();
+  assert.equal(sampler.freshSince(connect), false, "the idle readings are older");
+  sampler.start(); // reads every source at once
+  await clock.advance(0);
+  assert.equal(sampler.freshSince(connect), false, "cpu is still measuring its window");
+  await clock.advance(249);
+  assert.equal(sampler.freshSince(connect), false);
+  await clock.advance(1);
+  assert.equal(sampler.freshSince(connect), true, "cpu read, memory failed, disk is slow");
+  assert.equal(sampler.health().memory.error, "meminfo unreadable");
+  await stop();
 });
 
 // ---- the Linux top source over a real child, on the virtual clock --------------------------

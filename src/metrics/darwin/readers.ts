@@ -52,7 +52,7 @@ export function ioregArgs(className: string): string[] {
  */
 export function diskIoReader(ioreg: string, clock: Clock, spawns: SpawnCounter): Read {
   const window = new RateWindow();
-  return async (signal) => {
+  return async (signal, intervalMs) => {
     const take = async () => {
       const { stdout } = await runCommand(ioreg, ioregArgs("IOBlockStorageDriver"), {
         signal,
@@ -63,7 +63,7 @@ export function diskIoReader(ioreg: string, clock: Clock, spawns: SpawnCounter):
       const key = `${bytes.drivers} drivers`;
       return { key, counters: [bytes.readBytes, bytes.writtenBytes], at: clock.now() };
     };
-    return { diskIo: diskIoFrom(await readRates(take, window, clock, signal)) };
+    return { diskIo: diskIoFrom(await readRates(take, window, clock, signal, intervalMs)) };
   };
 }
 

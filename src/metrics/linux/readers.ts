@@ -35,7 +35,7 @@ export function pressureReader(reader: FileReader): Read {
  */
 export function networkReader(reader: FileReader, clock: Clock): Read {
   const window = new RateWindow();
-  return async (signal) => {
+  return async (signal, intervalMs) => {
     const take = async () => {
       const found = defaultInterfaceBytes(await reader(NET_FILES, signal));
       if (found === null) return null;
@@ -45,7 +45,7 @@ export function networkReader(reader: FileReader, clock: Clock): Read {
         at: clock.now(),
       };
     };
-    return { network: networkFrom(await readRates(take, window, clock, signal)) };
+    return { network: networkFrom(await readRates(take, window, clock, signal, intervalMs)) };
   };
 }
 
@@ -56,7 +56,7 @@ export function networkReader(reader: FileReader, clock: Clock): Read {
  */
 export function diskIoReader(reader: FileReader, clock: Clock): Read {
   const window = new RateWindow();
-  return async (signal) => {
+  return async (signal, intervalMs) => {
     const take = async () => {
       const text = (await reader([DISKSTATS_FILE], signal)).get(DISKSTATS_FILE);
       if (text === undefined) throw new ParseError(DISKSTATS_FILE, 0, "missing");
@@ -64,7 +64,7 @@ export function diskIoReader(reader: FileReader, clock: Clock): Read {
       if (disks.disks.length === 0) return null;
       return { key: disks.disks.join(","), counters: [disks.read, disks.written], at: clock.now() };
     };
-    return { diskIo: diskIoFrom(await readRates(take, window, clock, signal)) };
+    return { diskIo: diskIoFrom(await readRates(take, window, clock, signal, intervalMs)) };
   };
 }
 
