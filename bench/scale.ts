@@ -9,6 +9,10 @@
  *     benchmark in batches and all killed at the end), next to the same figures with no
  *     extra processes: delivered rate, latency, the daemon's CPU, its `top` child's CPU and
  *     what one process sample costs (top's CPU seconds over the window ÷ its refreshes).
+ * (c) Memory after bursts (bench/support/burst_memory.ts): 8 bursts of 1000 clients that
+ *     stream for 5 s and leave, against a daemon side by side that takes none. Target: 60 s
+ *     after the last burst has gone, the JS heap is back within 2 MiB of its level before
+ *     the bursts, and RSS is at most half the systemd unit's `MemoryMax=256M`.
  *
  * Every window starts after a warm-up (connects, the sampler's switch from idle to full
  * cadence). CPU is % of one core from /proc/<pid>/stat (10 ms ticks). The sleepers are
@@ -17,6 +21,7 @@
  *
  *   deno run -A bench/scale.ts                 # 30 s windows
  *   deno run -A bench/scale.ts --seconds 15    # quicker, coarser
+ *   deno run -A bench/scale.ts --bursts 0      # without (c)
  *
  * @module
  */
@@ -25,6 +30,7 @@ import type { LoadSummary } from "./support/subscribers.ts";
 import { benchFlags } from "./support/args.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Daemon, startDaemon } from "../tests/support/daemon.ts";
+import { AFTER_S, burstMemory, type BurstMemoryRow } from "./support/burst_memory.ts";
 import {
   CLOCK_TICKS,
   cmdlineOf,
@@ -41,18 +47,30 @@ import {
 } from "./support/proc.ts";
 
 const root = new URL("../", import.meta.url).pathname;
-const values = benchFlags({ seconds: "30", subscribers: "1000", processes: "4", extra: "5000" });
+const values = benchFlags({
+  seconds: "30",
+  subscribers: "1000",
+  processes: "4",
+  extra: "5000",
+  bursts: "8",
+  "burst-size": "1000",
+});
 const SECONDS = Number(values.seconds);
 const SUBSCRIBERS = Number(values.subscribers);
 const CLIENT_PROCS = Number(values.processes);
 const EXTRA = Number(values.extra);
+const BURSTS = Number(values.bursts);
+const BURST_SIZE = Number(values["burst-size"]);
 if (
   !(SECONDS >= 5 && SECONDS <= 600) || !(SUBSCRIBERS >= 1 && SUBSCRIBERS <= 1900) ||
-  !(CLIENT_PROCS >= 1 && CLIENT_PROCS <= 16) || !(EXTRA >= 0 && EXTRA <= 20_000)
+  !(CLIENT_PROCS >= 1 && CLIENT_PROCS <= 16) || !(EXTRA >= 0 && EXTRA <= 20_000) ||
+  !(Number.isInteger(BURSTS) && BURSTS >= 0 && BURSTS <= 100) ||
+  !(Number.isInteger(BURST_SIZE) && BURST_SIZE >= 1 && BURST_SIZE <= 1900)
 ) {
   console.error(
     "usage: scale.ts [--seconds S (5-600, default 30)] [--subscribers N (default 1000)] " +
-      "[--processes P (default 4)] [--extra N (default 5000)]",
+      "[--processes P (default 4)] [--extra N (default 5000)] [--bursts N (0-100, default 8)] " +
+      "[--burst-size N (1-1900, default 1000)]",
   );
   Deno.exit(2);
 }
@@ -286,6 +304,48 @@ async function preflight(): Promise<void> {
   await quietCheck();
 }
 
+/** The systemd unit's `MemoryMax`, MiB: the daemon's RSS must stay well under it. */
+const UNIT_MEMORY_MAX_MIB = 256;
+/** How far above its level before the bursts the JS heap may be afterwards (MiB). */
+const HEAP_TARGET_MIB = 2;
+
+/** Prints (c) and its verdicts; true when its targets are met. */
+function printBurstMemory(rows: BurstMemoryRow[]): boolean {
+  console.log(`\n(c) memory after ${BURSTS} bursts of ${BURST_SIZE} clients, MiB`);
+  console.log(
+    "| daemon | heap before | heap peak | heap after | RSS before | RSS peak | RSS after | " +
+      "anon before | anon peak | anon after | memory-returning collections |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of rows) {
+    const cells = [r.before, r.peak, r.after].map((p) => p.heap.toFixed(1))
+      .concat([r.before, r.peak, r.after].map((p) => p.rss.toFixed(1)))
+      .concat([r.before, r.peak, r.after].map((p) => p.anon.toFixed(1)));
+    console.log(`| ${r.label} | ${cells.join(" | ")} | ${r.reduced} |`);
+  }
+  const [bursted, baseline] = rows;
+  const heapGrowth = bursted.after.heap - bursted.before.heap;
+  const heapOk = heapGrowth <= HEAP_TARGET_MIB;
+  const rssOk = bursted.after.rss <= UNIT_MEMORY_MAX_MIB / 2;
+  console.log(
+    `JS heap ${AFTER_S} s after the last burst: ${f(bursted.after.heap, 1)} MiB against ${
+      f(bursted.before.heap, 1)
+    } before (${heapGrowth >= 0 ? "+" : ""}${f(heapGrowth, 1)}; the baseline daemon ${
+      f(baseline.before.heap, 1)
+    } → ${f(baseline.after.heap, 1)}), target ≤ +${HEAP_TARGET_MIB} MiB → ${
+      heapOk ? "met" : "NOT met"
+    }`,
+  );
+  console.log(
+    `RSS ${AFTER_S} s after the last burst: ${f(bursted.after.rss, 1)} MiB (before ${
+      f(bursted.before.rss, 1)
+    }, peak ${f(bursted.peak.rss, 1)}; the baseline daemon ${f(baseline.after.rss, 1)}), target ≤ ${
+      UNIT_MEMORY_MAX_MIB / 2
+    } MiB, half the unit's MemoryMax → ${rssOk ? "met" : "NOT met"}`,
+  );
+  return heapOk && rssOk;
+}
+
 function printRows(title: string, rows: Row[], withTop: boolean): void {
   console.log(`\n${title}`);
   const head = [
@@ -383,7 +443,23 @@ async function main(): Promise<number> {
         ok ? "yes" : "NO"
       }${topCost}`,
     );
-    return ok ? 0 : 1;
+    await killSleepers(sleepers);
+    await daemon.stop(3000);
+    daemon = null;
+    let memoryOk = true;
+    if (BURSTS > 0) {
+      checkInterrupted();
+      const rows = await burstMemory({
+        dir,
+        bursts: BURSTS,
+        size: BURST_SIZE,
+        processes: CLIENT_PROCS,
+        holdS: 5,
+        signal: interrupted.signal,
+      });
+      memoryOk = printBurstMemory(rows);
+    }
+    return ok && memoryOk ? 0 : 1;
   } finally {
     if (sleepers.pids.length > 0 || sleepers.shells.length > 0) {
       const n = sleepers.pids.length;

@@ -60,6 +60,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     spawns: platform.spawns.count,
     health: sampler.health(),
     gcMs: collections.lastPauseMs,
+    gcReduced: collections.reduced,
   }));
   schedule.driveWithTimer(true);
   // Sample before accepting anyone, at full cadence: even the first frame is complete, and a

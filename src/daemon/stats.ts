@@ -30,18 +30,24 @@ export interface StatsInput {
   heapBytes: number;
   /** How long the last periodic full collection took (ms); null before the first or when off. */
   gcMs: number | null;
+  /** How many collections also returned freed heap pages to the OS. */
+  gcReduced: number;
 }
 
 /** What the daemon knows and the stats task cannot measure itself. */
-export type DaemonCounters = Pick<StatsInput, "stats" | "frames" | "spawns" | "health" | "gcMs">;
+export type DaemonCounters = Pick<
+  StatsInput,
+  "stats" | "frames" | "spawns" | "health" | "gcMs" | "gcReduced"
+>;
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 /**
  * The fields of a `stats` log line: clients, frames published, sent and dropped
  * for slow clients, clients closed for stalling, connections refused, tools spawned since
- * start, own CPU %, RSS, JavaScript heap and last full-collection pause, and per source the
- * cost of its last reading, its age and its error.
+ * start, own CPU %, RSS, JavaScript heap, the last full collection's pause and how many
+ * collections returned memory so far, and per source the cost of its last reading, its age
+ * and its error.
  */
 export function statsFields(input: StatsInput): LogFields {
   const { stats, health } = input;
@@ -57,6 +63,7 @@ export function statsFields(input: StatsInput): LogFields {
     rss_mib: round(input.rssBytes / 1048576, 1),
     heap_mib: round(input.heapBytes / 1048576, 1),
     gc_ms: input.gcMs === null ? null : round(input.gcMs, 1),
+    gc_reduced: input.gcReduced,
   };
   for (const [name, h] of Object.entries(health) as [SourceName, SourceStatus][]) {
     fields[`${name}_cost_ms`] = h.costMs === null ? null : round(h.costMs, 2);

@@ -5,7 +5,8 @@
  * the live heap: left alone, the daemon's RSS climbs for its first minutes
  * before it levels off. A full collection every minute costs a few
  * milliseconds and keeps the heap at its live size from the first minute on,
- * as the JDK's periodic collections (JEP 346) do for idle services. It needs
+ * as the JDK's periodic collections (JEP 346) do for idle services. After a
+ * burst of clients, one of them also returns the burst's heap pages to the OS. It needs
  * V8's `gc` hook, which the runtime exposes with `--v8-flags=--expose-gc`: the
  * compiled binary has it baked in and `deno task start` passes it; without it
  * V8's own heuristics apply. BENCHMARKS.md ("Soak") has the measured cost and
@@ -39,10 +40,33 @@ export const DAEMON_V8_FLAGS: readonly string[] = Object.freeze([
 /** The default interval between full collections (ms). */
 export const DEFAULT_GC_INTERVAL_MS = 60_000;
 
-/** V8's full collection when the runtime exposes it (`--expose-gc`), else null. */
-export function fullCollection(): (() => void) | null {
+/**
+ * How much more memory than at its lowest the process may hold beyond the JS heap before a
+ * collection gives V8's freed pages back (bytes): well above what the native side moves while
+ * streaming, well below what a burst of clients leaves behind.
+ */
+export const RETAINED_MARGIN_BYTES = 8 * 1024 * 1024;
+
+/** What the periodic collections use of the runtime; {@linkcode v8Runtime} is the real one. */
+export interface GcRuntime {
+  /** A full collection. */
+  collect(): void;
+  /** A full collection that also shrinks the heap and returns its freed pages to the OS. */
+  reduce(): void;
+  /** The process's resident memory and the JS heap's committed size, bytes. */
+  memory(): { rss: number; heapTotal: number };
+}
+
+/** V8's collections when the runtime exposes them (`--expose-gc`), else null. */
+export function v8Runtime(): GcRuntime | null {
   const gc = (globalThis as { gc?: unknown }).gc;
-  return typeof gc === "function" ? () => void gc() : null;
+  if (typeof gc !== "function") return null;
+  return {
+    collect: () => void gc(),
+    // V8's "last resort" collection: what it does itself on a low-memory notification.
+    reduce: () => void gc({ type: "major", execution: "sync", flavor: "last-resort" }),
+    memory: () => Deno.memoryUsage(),
+  };
 }
 
 /** Periodic full collections on a schedule, and what they report. */
@@ -51,29 +75,62 @@ export interface Collections {
   readonly state: string;
   /** The last collection's pause (ms); null before the first or when off. */
   readonly lastPauseMs: number | null;
+  /** How many collections also gave freed heap pages back to the OS. */
+  readonly reduced: number;
   /** Stops collecting. */
   stop(): void;
 }
 
-/** Runs a full collection every `intervalMs` (0: never) as a task of `schedule`. */
-export function scheduleCollections(schedule: Schedule, intervalMs: number): Collections {
-  const collect = intervalMs > 0 ? fullCollection() : null;
+/**
+ * Runs a full collection every `intervalMs` (0: never) as a task of `schedule`. After it, when
+ * the process holds more than {@linkcode RETAINED_MARGIN_BYTES} beyond its JS heap than it did
+ * at its lowest, it runs a memory-reducing collection too: after a burst of clients, V8 frees
+ * the burst's heap pages but keeps them resident, and with `--single-threaded` its own memory
+ * reducer, which would return them, never runs.
+ */
+export function scheduleCollections(
+  schedule: Schedule,
+  intervalMs: number,
+  runtime: GcRuntime | null = v8Runtime(),
+): Collections {
+  const on = intervalMs > 0 ? runtime : null;
   let lastPauseMs: number | null = null;
-  const stop = collect
+  let reduced = 0;
+  const beyondHeap = () => {
+    const { rss, heapTotal } = on!.memory();
+    return rss - heapTotal;
+  };
+  /**
+   * The least memory held beyond the heap, from the start on (after a reducing collection:
+   * what that one left), so that a burst before the first collection counts too.
+   */
+  let floor = on ? beyondHeap() : Infinity;
+  const stop = on
     ? schedule.every(intervalMs, () => {
       const started = schedule.clock.now();
-      collect();
+      on.collect();
+      const held = beyondHeap();
+      if (held > floor + RETAINED_MARGIN_BYTES) {
+        on.reduce();
+        reduced++;
+        floor = beyondHeap(); // native memory that stays raises the floor: reduce once, not always
+      } else {
+        floor = Math.min(floor, held);
+      }
       lastPauseMs = schedule.clock.now() - started;
     })
     : () => {};
   return {
     state: intervalMs === 0
       ? "off"
-      : collect
+      : on
       ? `every ${intervalMs / 1000}s`
       : "unavailable (run with --v8-flags=--expose-gc)",
     get lastPauseMs() {
       return lastPauseMs;
+    },
+    get reduced() {
+      return reduced;
     },
     stop,
   };

@@ -27,6 +27,7 @@ Deno.test("statsFields reports counters, own cost and every source's cost, age a
     rssBytes: 52_428_800,
     heapBytes: 7_654_321,
     gcMs: 12.345,
+    gcReduced: 2,
   });
   assert.deepEqual(fields, {
     clients: 3,
@@ -40,6 +41,7 @@ Deno.test("statsFields reports counters, own cost and every source's cost, age a
     rss_mib: 50,
     heap_mib: 7.3,
     gc_ms: 12.3,
+    gc_reduced: 2,
     cpu_cost_ms: 0.31,
     cpu_age_ms: 120,
     memory_cost_ms: 0.02,
