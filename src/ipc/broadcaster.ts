@@ -80,6 +80,8 @@ export class Broadcaster {
       }
     },
   };
+  /** Where every client's input is read to be discarded (see `drainClientInput`). */
+  readonly #discard = new Uint8Array(4096);
   #nextId = 1;
   #lastRefusalLogMs = -Infinity;
   #refusedSinceLog = 0;
@@ -173,7 +175,11 @@ export class Broadcaster {
 
   /** Reads and discards what the client sends, and acts on how its input ends. */
   async #readLoop(client: Subscriber): Promise<void> {
-    const end = await drainClientInput(client.conn, this.#options.floodBytesPerSecond);
+    const end = await drainClientInput(
+      client.conn,
+      this.#options.floodBytesPerSecond,
+      this.#discard,
+    );
     if (client.closed) return;
     if (end.kind === "eof") {
       // It may only have shut down its sending side (a client never needs to send). Keep

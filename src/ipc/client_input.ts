@@ -20,18 +20,22 @@ export interface Readable {
   read(buffer: Uint8Array): Promise<number | null>;
 }
 
-/** Read and discard `conn`'s input until it ends; more than `floodBytesPerSecond` ends it too. */
+/**
+ * Read and discard `conn`'s input into `discard` until it ends; more than
+ * `floodBytesPerSecond` ends it too. Nothing reads what lands in `discard`, so every
+ * client of a broadcaster can share one: a connection then costs no buffer of its own.
+ */
 export async function drainClientInput(
   conn: Readable,
   floodBytesPerSecond: number,
+  discard: Uint8Array = new Uint8Array(4096),
   now: () => number = () => performance.now(),
 ): Promise<InputEnd> {
-  const buffer = new Uint8Array(4096);
   let windowStart = now();
   let windowBytes = 0;
   try {
     while (true) {
-      const n = await conn.read(buffer);
+      const n = await conn.read(discard);
       if (n === null) return { kind: "eof" };
       const at = now();
       if (at - windowStart >= 1000) {
