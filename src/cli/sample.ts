@@ -6,24 +6,16 @@
  */
 
 import { snapshotToJson } from "../ipc/json.ts";
+import { READING_LIST } from "../metrics/catalog.ts";
 import { currentPlatform } from "../metrics/current.ts";
+import { formatGib } from "../metrics/format.ts";
 import type { MachineFacts } from "../metrics/platform.ts";
 import { Sampler, type SourceStatus } from "../metrics/sampler.ts";
 import type { SourceName } from "../metrics/source.ts";
+import { isAbsent } from "../metrics/shape.ts";
 import type { Snapshot } from "../metrics/types.ts";
 import { printable } from "../printable.ts";
-import {
-  ABSENT,
-  formatBattery,
-  formatBytes,
-  formatCores,
-  formatDiskIo,
-  formatLevels,
-  formatLoad,
-  formatNetwork,
-  formatPercent,
-  formatSwap,
-} from "./readings.ts";
+import { ABSENT, readingRows } from "./rows.ts";
 
 /** Help text of the sample command. */
 export const SAMPLE_HELP = `Usage: opta-metrics sample [--json] [--top N]
@@ -94,10 +86,10 @@ export function sourceState(s: SourceStatus | undefined): string {
 /** The JSON object `sample --json` prints; a reading whose source never produced is null. */
 export function sampleToJson(result: SampleResult): Record<string, unknown> {
   const json = snapshotToJson(result.snapshot);
-  const missing = (name: SourceName) => result.sources[name].samples === 0;
-  if (missing("cpu")) json.cpu_usage = null;
-  if (missing("memory")) json.memory_usage = null;
-  if (missing("disk")) json.disk_usage = null;
+  for (const reading of READING_LIST) {
+    const never = result.sources[reading.source as SourceName].samples === 0;
+    if (never && !isAbsent(json[reading.wire])) json[reading.wire] = null;
+  }
   return {
     ...json,
     machine: {
@@ -117,51 +109,23 @@ export function sampleToJson(result: SampleResult): Record<string, unknown> {
   };
 }
 
-const pct = (v: unknown) => typeof v === "number" ? `${v.toFixed(1)} %` : ABSENT;
-
-/** A readable table of a sample. */
+/** A readable table of a sample: a row per reading, saying why an absent one is absent. */
 export function formatSample(result: SampleResult): string {
-  const j = sampleToJson(result);
   const s = result.snapshot;
-  const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-  /** A row: its label, its text, and why it is absent when it is. */
-  const row = (label: string, text: string, source: SourceName) => {
-    const state = sourceState(result.sources[source]);
-    const why = text !== ABSENT ? "" : state === "ok" ? "  (not on this machine)" : `  (${state})`;
-    return `${label.padEnd(12)} ${text}${why}`;
-  };
-  const levels = formatLevels(s.cpuCoreLevels);
+  const { os, model, logicalCpus, memoryTotal } = result.machine;
+  const rows = readingRows(s).map((row) => {
+    const state = sourceState(result.sources[row.source]);
+    const never = result.sources[row.source]?.samples === 0;
+    const text = never ? null : row.text;
+    const why = text !== null ? "" : state === "ok" ? "  (not on this machine)" : `  (${state})`;
+    const detail = text !== null && row.detail ? `  (${row.detail})` : "";
+    return `${row.label.padEnd(12)} ${text ?? ABSENT}${detail}${why}`;
+  });
   const lines = [
-    `${printable(result.machine.os)}${
-      result.machine.model ? ` · ${printable(result.machine.model)}` : ""
-    } · ` +
-    `${result.machine.logicalCpus} CPUs · ${gib(result.machine.memoryTotal)}`,
+    `${printable(os)}${model ? ` · ${printable(model)}` : ""} · ` +
+    `${logicalCpus} CPUs · ${formatGib(memoryTotal)}`,
     "",
-    `CPU          ${pct(j.cpu_usage)}`,
-    row("  per core", formatCores(s.cpuCores, s.cpuCoreLevels), "cpu") +
-    (levels ? `  (${levels})` : ""),
-    row("Load", formatLoad(s.loadAverage), "load"),
-    `Memory       ${pct(j.memory_usage)} of ${gib(s.memoryTotal)}`,
-    row("Swap", formatSwap(s.swap), "swap"),
-    row("Pressure", s.memoryPressure ?? ABSENT, "pressure"),
-    `Disk (/)     ${pct(j.disk_usage)}`,
-    row("Disk I/O", formatDiskIo(s.diskIo), "diskio") +
-    (s.diskIo
-      ? `  (${formatBytes(s.diskIo.readBytes)} read, ` +
-        `${formatBytes(s.diskIo.writtenBytes)} written)`
-      : ""),
-    row("Network", formatNetwork(s.network), "network") +
-    (s.network
-      ? `  (${formatBytes(s.network.receivedBytes)} in, ` +
-        `${formatBytes(s.network.sentBytes)} out)`
-      : ""),
-    row("Battery", formatBattery(s.battery), "battery"),
-    row("GPU", formatPercent(s.gpuUsage), "gpu"),
-    row(
-      "Temperature",
-      s.temperature === null ? ABSENT : `${s.temperature.toFixed(1)} °C`,
-      "temperature",
-    ),
+    ...rows,
     "",
     "    PID   CPU %   MEM MiB  NAME",
     ...s.topProcesses.map((p) =>

@@ -1,9 +1,8 @@
 /**
  * `watch`'s live view of one frame as text: pure, so it is tested without a
- * terminal. The seed's bars and the momentum always show; the appended readings
- * (per-core, load, swap, pressure, disk I/O, network, battery, GPU) each take a row
- * when the frame carries them; on a short terminal the process list goes first, then
- * the appended rows from the least useful up.
+ * terminal. The rows are the declared readings' (`rows.ts`): those of rank 0 and the
+ * momentum always show, the others when the frame carries their value; on a short
+ * terminal the process list goes first, then the rows from the highest rank down.
  *
  * @module
  */
@@ -11,15 +10,7 @@
 import type { ReceivedFrame, SubscriberStatus } from "../ipc/client.ts";
 import { MOMENTUM_COLOR_NAMES } from "../momentum/momentum.ts";
 import { printable } from "../printable.ts";
-import {
-  ABSENT,
-  formatBattery,
-  formatCores,
-  formatDiskIo,
-  formatLoad,
-  formatNetwork,
-  formatSwap,
-} from "./readings.ts";
+import { ABSENT, readingRows } from "./rows.ts";
 
 /** Rolling figures the live view shows. */
 export interface WatchStats {
@@ -72,10 +63,7 @@ function cut(line: string, width: number): string {
   return out;
 }
 
-/** Colour codes of the memory pressure levels. */
-const PRESSURE_CODES: Record<string, string> = { normal: "32", warning: "33", critical: "31" };
-
-/** A row of the view above the processes and its rank: on a short terminal the highest goes first. */
+/** A line of the view above the processes and its rank: on a short terminal the highest goes first. */
 interface Row {
   /** The text. */
   line: string;
@@ -108,37 +96,21 @@ export function renderView(
   if (received === null) return fit(head);
   const f = received.frame;
   const color = MOMENTUM_COLOR_NAMES[f.momentum.color] ?? String(f.momentum.color);
-  const bars = (label: string, pct: number) =>
-    `${label.padEnd(12)} ${bar(pct)} ${pct.toFixed(1).padStart(5)} %`;
-  const text = (label: string, value: string) => `${label.padEnd(12)} ${value}`;
   const momentum = `${"Momentum".padEnd(12)} ${
     paint(COLOR_CODES[f.momentum.color] ?? "0", color.padEnd(8))
   } intensity ${f.momentum.intensity.toFixed(2)}  rotation ${
     f.momentum.rotationSpeed.toFixed(2)
   }/s`;
-  const pressure = f.memoryPressure;
-  const memory = bars("Memory", f.memoryUsage) +
-    `  of ${(f.memoryTotal / 1024 ** 3).toFixed(1)} GiB`;
-  const temperature = f.temperature === null ? ABSENT : `${f.temperature.toFixed(1)} °C`;
-  const candidates: (Row | null)[] = [
-    { line: bars("CPU", f.cpuUsage), rank: 0 },
-    f.cpuCores.length === 0
-      ? null
-      : { line: text("  per core", formatCores(f.cpuCores, f.cpuCoreLevels)), rank: 1 },
-    f.loadAverage === null ? null : { line: text("Load", formatLoad(f.loadAverage)), rank: 5 },
-    { line: memory, rank: 0 },
-    f.swap === null ? null : { line: text("Swap", formatSwap(f.swap)), rank: 7 },
-    pressure === null
-      ? null
-      : { line: text("Pressure", paint(PRESSURE_CODES[pressure] ?? "0", pressure)), rank: 4 },
-    { line: bars("Disk (/)", f.diskUsage), rank: 0 },
-    f.diskIo === null ? null : { line: text("Disk I/O", formatDiskIo(f.diskIo)), rank: 3 },
-    f.network === null ? null : { line: text("Network", formatNetwork(f.network)), rank: 2 },
-    f.battery === null ? null : { line: text("Battery", formatBattery(f.battery)), rank: 6 },
-    f.gpuUsage === null ? null : { line: bars("GPU", f.gpuUsage), rank: 8 },
-    { line: text("Temperature", temperature), rank: 0 },
-    { line: momentum, rank: 0 },
-  ];
+  // A reading's row: a bar when it is a percentage, the text coloured by its level.
+  const candidates: (Row | null)[] = readingRows(f).map((r) => {
+    if (r.text === null) {
+      return r.rank === 0 ? { line: `${r.label.padEnd(12)} ${ABSENT}`, rank: 0 } : null;
+    }
+    const text = r.level === null ? r.text : paint(COLOR_CODES[r.level], r.text);
+    const value = r.gauge === null ? text : `${bar(r.gauge)} ${text.padStart(7)}`;
+    return { line: `${r.label.padEnd(12)} ${value}`, rank: r.rank };
+  });
+  candidates.push({ line: momentum, rank: 0 });
   const metrics = candidates.filter((r) => r !== null);
   const foot = [
     "",
@@ -147,7 +119,7 @@ export function renderView(
     "",
     "    PID   CPU %   MEM MiB  NAME",
   ];
-  // Drop appended rows, least useful first, while not even one process line would fit.
+  // Drop rows, the highest rank first, while not even one process line would fit.
   while (head.length + 1 + metrics.length + foot.length + 1 > rows) {
     const worst = metrics.reduce((w, r, i) => r.rank > metrics[w].rank ? i : w, 0);
     if (metrics[worst].rank === 0) break;

@@ -19,6 +19,17 @@ export type PolledRead = (
   intervalMs?: number,
 ) => Promise<Readings> | Readings;
 
+/**
+ * The reads a platform module provides, by the source each one is: a reader module
+ * that adds a source adds it here, and the platform runs it with no edit of its own.
+ */
+export type PolledReads = Partial<Record<SourceName, PolledRead>>;
+
+/** A polled source for each of `reads`. */
+export function polledSources(reads: PolledReads): Source[] {
+  return Object.entries(reads).map(([name, read]) => polledSource(name as SourceName, read));
+}
+
 /** Longest pause between retries of a failing polled source. */
 export const MAX_RETRY_MS = 60_000;
 

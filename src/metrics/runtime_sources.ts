@@ -7,21 +7,18 @@
  * @module
  */
 
-import { polledSource } from "./polled_source.ts";
-import type { Source } from "./source.ts";
+import type { PolledReads } from "./polled_source.ts";
 
-/** Load averages over 1, 5 and 15 minutes. */
-export function loadSource(): Source {
-  return polledSource("load", () => {
-    const [one, five, fifteen] = Deno.loadavg();
-    return { loadAverage: { one, five, fifteen } };
-  });
-}
-
-/** Swap in use and configured, bytes. */
-export function swapSource(): Source {
-  return polledSource("swap", () => {
-    const { swapTotal, swapFree } = Deno.systemMemoryInfo();
-    return { swap: { used: Math.max(0, swapTotal - swapFree), total: swapTotal } };
-  });
+/** Load averages over 1, 5 and 15 minutes, and swap in use and configured (bytes). */
+export function runtimeReads(): PolledReads {
+  return {
+    load: () => {
+      const [one, five, fifteen] = Deno.loadavg();
+      return { loadAverage: { one, five, fifteen } };
+    },
+    swap: () => {
+      const { swapTotal, swapFree } = Deno.systemMemoryInfo();
+      return { swap: { used: Math.max(0, swapTotal - swapFree), total: swapTotal } };
+    },
+  };
 }

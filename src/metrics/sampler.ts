@@ -19,8 +19,11 @@
 import { type Logger, silentLogger } from "../log.ts";
 import { systemClock } from "../time/clock.ts";
 import { Schedule } from "../time/schedule.ts";
+import { READING_LIST } from "./catalog.ts";
+import type { Reading } from "./reading.ts";
+import { absentValue } from "./shape.ts";
 import { type Readings, type Source, SOURCE_NAMES, type SourceName } from "./source.ts";
-import { NO_EXTENDED_READINGS, type Snapshot, type SourceStatus } from "./types.ts";
+import type { Snapshot, SourceStatus } from "./types.ts";
 import { type Cadences, DEFAULT_CADENCES, FAST_CADENCE_MS } from "./cadences.ts";
 
 export type { SourceStatus } from "./types.ts";
@@ -154,8 +157,6 @@ export class Sampler {
   }
 
   #assemble(): Snapshot {
-    const r = (name: SourceName): Readings => this.#states.get(name)?.readings ?? {};
-    const memory = r("memory");
     // The wall time of the newest sample, picked by the monotonic clock: after the wall clock
     // stepped back, the largest wall time belongs to an older sample.
     let timestamp = 0;
@@ -166,24 +167,12 @@ export class Sampler {
         timestamp = state.lastGoodWall;
       }
     }
-    return {
-      cpuUsage: r("cpu").cpuUsage ?? 0,
-      memoryUsage: memory.memoryUsage ?? 0,
-      memoryTotal: memory.memoryTotal ?? 0,
-      diskUsage: r("disk").diskUsage ?? 0,
-      temperature: r("temperature").temperature ?? null,
-      timestamp,
-      topProcesses: r("processes").topProcesses ?? [],
-      cpuCores: r("cpu").cpuCores ?? NO_EXTENDED_READINGS.cpuCores,
-      cpuCoreLevels: r("cpu").cpuCoreLevels ?? NO_EXTENDED_READINGS.cpuCoreLevels,
-      loadAverage: r("load").loadAverage ?? null,
-      swap: r("swap").swap ?? null,
-      memoryPressure: r("pressure").memoryPressure ?? null,
-      network: r("network").network ?? null,
-      diskIo: r("diskio").diskIo ?? null,
-      battery: r("battery").battery ?? null,
-      gpuUsage: r("gpu").gpuUsage ?? null,
-    };
+    const snapshot: Record<string, unknown> = { timestamp };
+    for (const reading of READING_LIST) {
+      const value = this.#states.get(reading.source as SourceName)?.readings[reading.key];
+      snapshot[reading.key] = value ?? absentReading(reading);
+    }
+    return snapshot as unknown as Snapshot;
   }
 
   /**
@@ -266,6 +255,14 @@ export class Sampler {
   #wake(state: SourceState): void {
     for (const resolve of state.waiters.splice(0)) resolve();
   }
+}
+
+/**
+ * What a snapshot holds for a reading its source has not produced: absent (null, or an
+ * empty list), or 0 for a reading the seed's frame cannot leave out.
+ */
+function absentReading(reading: Reading): unknown {
+  return reading.shape.kind === "vector" || reading.shape.optional ? absentValue(reading.shape) : 0;
 }
 
 /**

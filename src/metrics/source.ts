@@ -1,6 +1,6 @@
 /**
- * What a source is: each kind of reading ({@linkcode SOURCE_NAMES}) comes from one
- * independent source that produces values on its own cadence and reports its own
+ * What a source is: each kind of reading ({@linkcode SOURCE_NAMES}, declared in
+ * `catalog.ts`) comes from one independent source that produces values on its own cadence and reports its own
  * failures. Two shapes cover every platform: a *polled* source (a function run at
  * an interval, `polled_source.ts`) and a *streamed* source (a long-lived child
  * whose lines a parser turns into readings, `streamed_source.ts`).
@@ -13,74 +13,22 @@
  */
 
 import type { Schedule } from "../time/schedule.ts";
-import type {
-  BatterySample,
-  CoreLevel,
-  DiskIoSample,
-  LoadAverage,
-  MemoryPressure,
-  NetworkSample,
-  ProcessSample,
-  SwapUsage,
-} from "./types.ts";
+import { SOURCE_NAMES, type SourceName, SOURCES } from "./catalog.ts";
+import type { ReadingKey } from "./reading.ts";
+import type { Snapshot } from "./types.ts";
 
-/** The kinds of reading, one source each. */
-export const SOURCE_NAMES = [
-  "cpu",
-  "memory",
-  "processes",
-  "disk",
-  "temperature",
-  "load",
-  "swap",
-  "pressure",
-  "network",
-  "diskio",
-  "battery",
-  "gpu",
-] as const;
-/** One of {@linkcode SOURCE_NAMES}. */
-export type SourceName = typeof SOURCE_NAMES[number];
+export { SOURCE_NAMES, type SourceName };
 
 /**
  * Sources that cannot be switched off: the seed's frame has no "absent" for their
  * values, and momentum is derived from cpu and memory.
  */
-export const REQUIRED_SOURCES: readonly SourceName[] = ["cpu", "memory", "disk"];
+export const REQUIRED_SOURCES: readonly SourceName[] = Object.freeze(
+  SOURCE_NAMES.filter((name) => SOURCES[name].required),
+);
 
-/** What a source may report; each source fills its own fields. */
-export interface Readings {
-  /** Whole-machine busy percent, 0–100. */
-  cpuUsage?: number;
-  /** Memory in use, percent 0–100. */
-  memoryUsage?: number;
-  /** Physical memory, bytes. */
-  memoryTotal?: number;
-  /** Root volume in use, percent 0–100. */
-  diskUsage?: number;
-  /** °C, or null when the machine has no readable sensor. */
-  temperature?: number | null;
-  /** Busiest processes, descending by cpu. */
-  topProcesses?: ProcessSample[];
-  /** Per-core busy percent, the OS's order (the cpu source). */
-  cpuCores?: readonly number[];
-  /** Core kinds, fastest first (the cpu source; static). */
-  cpuCoreLevels?: readonly CoreLevel[];
-  /** Load averages (the load source). */
-  loadAverage?: LoadAverage | null;
-  /** Swap (the swap source). */
-  swap?: SwapUsage | null;
-  /** Memory pressure (the pressure source); null where the OS does not report it. */
-  memoryPressure?: MemoryPressure | null;
-  /** Default-route traffic (the network source); null without a default route. */
-  network?: NetworkSample | null;
-  /** Physical disks' throughput (the diskio source). */
-  diskIo?: DiskIoSample | null;
-  /** Battery (the battery source); null on a machine without one. */
-  battery?: BatterySample | null;
-  /** GPU busy percent (the gpu source); null where no GPU reports it. */
-  gpuUsage?: number | null;
-}
+/** What a source may report: each source fills the readings declared as its own. */
+export type Readings = Partial<Pick<Snapshot, ReadingKey>>;
 
 /** Where a running source delivers. */
 export interface SourceSink {

@@ -151,17 +151,15 @@ export interface Snapshot {
 }
 
 /** The values added after the seed's six (each null or empty when not read). */
-export type ExtendedReadings = Pick<
+export type ExtendedReadings = Omit<
   Snapshot,
-  | "cpuCores"
-  | "cpuCoreLevels"
-  | "loadAverage"
-  | "swap"
-  | "memoryPressure"
-  | "network"
-  | "diskIo"
-  | "battery"
-  | "gpuUsage"
+  | "cpuUsage"
+  | "memoryUsage"
+  | "memoryTotal"
+  | "diskUsage"
+  | "temperature"
+  | "timestamp"
+  | "topProcesses"
 >;
 
 /**

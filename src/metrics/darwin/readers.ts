@@ -11,11 +11,38 @@ import { runCommand } from "../../process/run.ts";
 import type { SpawnCounter } from "../../process/spawn.ts";
 import type { Clock } from "../../time/clock.ts";
 import { diskIoFrom, RateWindow, readRates } from "../rate.ts";
-import type { PolledRead as Read } from "../polled_source.ts";
+import type { PolledRead as Read, PolledReads } from "../polled_source.ts";
 import { blockStorageBytes, gpuUtilization } from "./ioreg.ts";
 import { parsePmsetBatt } from "./pmset.ts";
 import { memoryPressureFromSysctl, PRESSURE_SYSCTL_KEY } from "./pressure.ts";
 import { interpretSysctlRun } from "./sysctl.ts";
+
+/** The macOS tools the polled reads spawn. */
+export interface DarwinReadTools {
+  /** `/usr/sbin/sysctl`, for memory pressure. */
+  readonly sysctl: string;
+  /** `/usr/sbin/ioreg`, for disk throughput and the GPU. */
+  readonly ioreg: string;
+  /** `/usr/bin/pmset`, as `pmset -g batt`, for the battery. */
+  readonly pmset: string;
+}
+
+/**
+ * The macOS sources read by one tool run each, by source name: the platform runs each as a
+ * polled source, so a new one is added here (and declared in `catalog.ts`) alone.
+ */
+export function darwinReads(
+  tools: DarwinReadTools,
+  clock: Clock,
+  spawns: SpawnCounter,
+): PolledReads {
+  return {
+    pressure: pressureReader(tools.sysctl, spawns),
+    diskio: diskIoReader(tools.ioreg, clock, spawns),
+    battery: batteryReader(tools.pmset, spawns),
+    gpu: gpuReader(tools.ioreg, spawns),
+  };
+}
 
 /**
  * Memory pressure from `sysctl kern.memorystatus_vm_pressure_level`; null on a macOS that

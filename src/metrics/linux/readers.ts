@@ -10,7 +10,7 @@
 import type { Clock } from "../../time/clock.ts";
 import { ParseError } from "../parse_error.ts";
 import { diskIoFrom, networkFrom, RateWindow, readRates } from "../rate.ts";
-import type { PolledRead as Read } from "../polled_source.ts";
+import type { PolledRead as Read, PolledReads } from "../polled_source.ts";
 import { DISKSTATS_FILE, parseDiskstats } from "./diskstats.ts";
 import { gpuFiles, parseGpuBusy } from "./gpu.ts";
 import { parseBattery, powerSupplyFiles } from "./power_supply.ts";
@@ -18,6 +18,26 @@ import { type FileReader, joinGrepOutput, ProbedFiles } from "./proc_files.ts";
 import { parseThermal, thermalFiles } from "./thermal.ts";
 import { defaultInterfaceBytes, NET_FILES } from "./proc_net.ts";
 import { parsePressure, PRESSURE_FILE, pressureLevel } from "./pressure.ts";
+
+/** What the Linux reads share: one grep for the files due in a tick, and the clock. */
+export interface LinuxReadContext {
+  /** Reads procfs and sysfs files (one grep for the reads due in the same tick). */
+  readonly files: FileReader;
+  /** The clock rates and reprobes are timed by. */
+  readonly clock: Clock;
+}
+
+/** The Linux sources that read `/proc` and `/sys` files, by source name. */
+export function linuxReads({ files, clock }: LinuxReadContext): PolledReads {
+  return {
+    temperature: temperatureReader(files, clock),
+    pressure: pressureReader(files),
+    network: networkReader(files, clock),
+    diskio: diskIoReader(files, clock),
+    battery: batteryReader(files, clock),
+    gpu: gpuReader(files, clock),
+  };
+}
 
 /** Memory pressure from PSI; null on a kernel without it (the file is absent or unreadable). */
 export function pressureReader(reader: FileReader): Read {

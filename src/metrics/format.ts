@@ -1,8 +1,15 @@
 /**
- * The appended readings (per-core, load, swap, pressure, network, disk I/O,
- * battery, GPU) as short text for people, shared by `sample`'s table and
- * `watch`'s view: binary units (KiB, MiB, GiB, as the memory figures use), one
- * line each, and "—" for a value that is absent.
+ * Readings as short text for people, the pieces the declared rows of `sample` and
+ * `watch` are made of: binary units (KiB, MiB, GiB, as the memory figures use) and
+ * "—" for a value that is absent. Text that comes from the machine (an interface or
+ * core-level name) is returned as it is: the terminal side escapes whole rows.
+ *
+ * @example
+ * ```ts
+ * import { formatBytes, formatRate } from "./format.ts";
+ * formatBytes(1536); // "1.5 KiB"
+ * formatRate(1572864); // "1.5 MiB/s"
+ * ```
  *
  * @module
  */
@@ -13,9 +20,9 @@ import type {
   DiskIoSample,
   LoadAverage,
   NetworkSample,
+  ProcessSample,
   SwapUsage,
-} from "../metrics/types.ts";
-import { printable } from "../printable.ts";
+} from "./types.ts";
 
 /** What an absent value reads as. */
 export const ABSENT = "—";
@@ -34,10 +41,20 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
 }
 
+/** Bytes as GiB with one decimal, e.g. `32.0 GiB` (how memory totals read). */
+export function formatGib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
 /** A throughput, e.g. `1.5 MiB/s`. */
 export function formatRate(bytesPerSecond: number): string {
   const text = formatBytes(bytesPerSecond);
   return text === ABSENT ? text : `${text}/s`;
+}
+
+/** A percentage, e.g. `23.5 %`. */
+export function formatPercent(value: number): string {
+  return `${value.toFixed(1)} %`;
 }
 
 /** Eight block heights for one core's busy percent (space for idle). */
@@ -65,7 +82,7 @@ export function formatCores(cores: readonly number[], levels: readonly CoreLevel
   for (const level of levels) {
     const slice = cores.slice(level.firstCore, level.firstCore + level.cores);
     for (let i = 0; i < slice.length; i++) listed.add(level.firstCore + i);
-    if (slice.length > 0) groups.push(`${printable(level.name.slice(0, 1))} ${coreBlocks(slice)}`);
+    if (slice.length > 0) groups.push(`${level.name.slice(0, 1)} ${coreBlocks(slice)}`);
   }
   const rest = cores.filter((_, i) => !listed.has(i));
   if (rest.length > 0) groups.push(`? ${coreBlocks(rest)}`);
@@ -74,34 +91,29 @@ export function formatCores(cores: readonly number[], levels: readonly CoreLevel
 
 /** Each level's name and size, e.g. `8 Performance + 2 Efficiency`; empty for one kind. */
 export function formatLevels(levels: readonly CoreLevel[]): string {
-  return levels.map((l) => `${l.cores} ${printable(l.name)}`).join(" + ");
+  return levels.map((l) => `${l.cores} ${l.name}`).join(" + ");
 }
 
 /** The three load averages, e.g. `4.25  3.50  2.75`. */
-export function formatLoad(load: LoadAverage | null): string {
-  return load === null
-    ? ABSENT
-    : [load.one, load.five, load.fifteen].map((v) => v.toFixed(2)).join("  ");
+export function formatLoad(load: LoadAverage): string {
+  return [load.one, load.five, load.fifteen].map((v) => v.toFixed(2)).join("  ");
 }
 
 /** Swap use, e.g. `1.5 GiB of 3.0 GiB`, or `none configured`. */
-export function formatSwap(swap: SwapUsage | null): string {
-  if (swap === null) return ABSENT;
+export function formatSwap(swap: SwapUsage): string {
   if (swap.total === 0) return "none configured";
   return `${formatBytes(swap.used)} of ${formatBytes(swap.total)}`;
 }
 
 /** The default-route interface's traffic, e.g. `en0  ↓ 1.5 MiB/s  ↑ 96.0 KiB/s`. */
-export function formatNetwork(n: NetworkSample | null): string {
-  if (n === null) return ABSENT;
-  return `${printable(n.interface)}  ↓ ${formatRate(n.receiveBytesPerSecond)}  ↑ ${
+export function formatNetwork(n: NetworkSample): string {
+  return `${n.interface}  ↓ ${formatRate(n.receiveBytesPerSecond)}  ↑ ${
     formatRate(n.sendBytesPerSecond)
   }`;
 }
 
 /** Disk throughput, e.g. `read 8.0 MiB/s  write 2.0 MiB/s`. */
-export function formatDiskIo(d: DiskIoSample | null): string {
-  if (d === null) return ABSENT;
+export function formatDiskIo(d: DiskIoSample): string {
   return `read ${formatRate(d.readBytesPerSecond)}  write ${formatRate(d.writeBytesPerSecond)}`;
 }
 
@@ -112,9 +124,8 @@ function hoursMinutes(minutes: number): string {
 }
 
 /** The battery, e.g. `72.5 %  discharging  3:35 left` or `100.0 %  charged  on AC`. */
-export function formatBattery(b: BatterySample | null): string {
-  if (b === null) return ABSENT;
-  const parts = [`${b.percent.toFixed(1)} %`, b.state];
+export function formatBattery(b: BatterySample): string {
+  const parts = [formatPercent(b.percent), b.state];
   if (b.minutesRemaining !== null) {
     const when = b.state === "charging" ? "to full" : "left";
     parts.push(`${hoursMinutes(b.minutesRemaining)} ${when}`);
@@ -123,7 +134,13 @@ export function formatBattery(b: BatterySample | null): string {
   return parts.join("  ");
 }
 
-/** A percentage, e.g. `23.5 %`. */
-export function formatPercent(value: number | null): string {
-  return value === null ? ABSENT : `${value.toFixed(1)} %`;
+/** A core's metric labels: its index, and its kind where the machine has more than one. */
+export function coreLabels(core: number, levels: readonly CoreLevel[]): Record<string, string> {
+  const level = levels.find((l) => core >= l.firstCore && core < l.firstCore + l.cores);
+  return level ? { core: String(core), kind: level.name } : { core: String(core) };
+}
+
+/** A process's metric labels: its id and name. */
+export function processLabels(p: ProcessSample): Record<string, string> {
+  return { pid: String(p.pid), name: p.name };
 }
