@@ -23,14 +23,12 @@
  * @module
  */
 
-import * as flatbuffers from "flatbuffers";
-import {
-  Opta_Metrics_ProcessInfo as ProcessTable,
-  Opta_Metrics_SystemMetrics as MetricsTable,
-} from "./generated/system_metrics_generated.ts";
+import { readReadings } from "./readings_codec.ts";
+import { MOMENTUM_STATE, ROOT } from "./layout.ts";
 import { verifySystemMetrics } from "./verify.ts";
-import { BATTERY_STATE_BY_WIRE, PRESSURE_BY_WIRE } from "./extended.ts";
-import type { CoreLevel, ExtendedReadings, ProcessSample, Snapshot } from "../metrics/types.ts";
+import { clamp, fieldAt, follow, readUlong } from "./wire_values.ts";
+import { MAX_EXACT, type NumberShape } from "../metrics/shape.ts";
+import type { Snapshot } from "../metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../momentum/momentum.ts";
 
 /** The schema's `file_identifier`: bytes 4–7 of every frame body. */
@@ -74,13 +72,14 @@ export class DecodeError extends Error {
   }
 }
 
-/** The root table of `body`, once it passed the identifier and structure checks. */
-function rootOf(body: Uint8Array, animationOnly = false): MetricsTable {
+const IDENTIFIER = new TextEncoder().encode(FILE_IDENTIFIER);
+
+/** The position of the root table of `body`, once it passed the identifier and structure checks. */
+function rootOf(body: Uint8Array, view: DataView, animationOnly = false): number {
   if (body.length < 8) {
     throw new DecodeError(`buffer of ${body.length} bytes is too short for a FlatBuffer`);
   }
-  const bb = new flatbuffers.ByteBuffer(body);
-  if (!MetricsTable.bufferHasIdentifier(bb)) {
+  if (IDENTIFIER.some((byte, i) => body[4 + i] !== byte)) {
     const found = new TextDecoder().decode(body.subarray(4, 8));
     throw new DecodeError(
       `not an opta-metrics frame: file identifier is ${JSON.stringify(found)}, ` +
@@ -89,7 +88,7 @@ function rootOf(body: Uint8Array, animationOnly = false): MetricsTable {
   }
   const problem = verifySystemMetrics(body, animationOnly);
   if (problem) throw new DecodeError(`malformed frame: ${problem}`);
-  return MetricsTable.getRootAsSystemMetrics(bb);
+  return view.getUint32(0, true);
 }
 
 /** Run a read that may walk off the end of malformed bytes, turning its failure into a DecodeError. */
@@ -102,40 +101,60 @@ function guarded<T>(read: () => T): T {
   }
 }
 
-/** Decode a bare FlatBuffer body (no length prefix) into a plain object. */
+const viewOf = (body: Uint8Array) => new DataView(body.buffer, body.byteOffset, body.byteLength);
+
+/** The `ulong` root field `name`: 0 when absent, at most 2^53 − 1 (see `wire_values.ts`). */
+function rootUlong(view: DataView, root: number, name: string): number {
+  const at = fieldAt(view, root, ROOT[name].slot);
+  return at === 0 ? 0 : readUlong(view, at, MAX_EXACT);
+}
+
+/** The range of the momentum's float `name`, as `layout.ts` declares it. */
+const rangeOf = (name: string) => (MOMENTUM_STATE[name].shape as NumberShape).range;
+const INTENSITY = rangeOf("intensity");
+const ROTATION = rangeOf("rotationSpeed");
+
+/**
+ * The momentum table of a verified root: intensity and rotation clamped to their
+ * declared ranges, a colour this reader does not know read as idle (0), absent fields as 0.
+ */
+function readMomentum(view: DataView, root: number): MomentumState {
+  const link = fieldAt(view, root, ROOT.momentum.slot);
+  if (link === 0) return { intensity: 0, color: 0, rotationSpeed: 0 };
+  const table = follow(view, link);
+  const at = (name: string) => fieldAt(view, table, MOMENTUM_STATE[name].slot);
+  const intensity = at("intensity");
+  const color = at("color");
+  const rotation = at("rotationSpeed");
+  const wire = color === 0 ? 0 : view.getInt8(color);
+  return {
+    intensity: intensity === 0
+      ? 0
+      : clamp(view.getFloat32(intensity, true), INTENSITY.min, INTENSITY.max),
+    color: (wire >= 0 && wire <= 2 ? wire : 0) as MomentumColor,
+    rotationSpeed: rotation === 0
+      ? 0
+      : clamp(view.getFloat32(rotation, true), ROTATION.min, ROTATION.max),
+  };
+}
+
+/**
+ * Decode a bare FlatBuffer body (no length prefix) into a plain object. Each value
+ * outside its declared range reads as PROTOCOL.md says: absent when optional, else
+ * clamped (NaN as 0).
+ */
 export function decodeMetrics(body: Uint8Array): MetricsFrame {
   return guarded(() => {
-    const root = rootOf(body);
-    const topProcesses: ProcessSample[] = [];
-    const count = root.topProcessesLength();
-    const entry = new ProcessTable();
-    for (let i = 0; i < count; i++) {
-      const p = root.topProcesses(i, entry)!;
-      topProcesses.push({
-        pid: p.pid(),
-        name: p.name() ?? "",
-        cpuPercent: p.cpuPercent(),
-        memoryMb: p.memoryMb(),
-      });
-    }
-    const m = root.momentum();
+    const view = viewOf(body);
+    const root = rootOf(body, view);
+    const readings = readReadings(view, body, root);
     return {
-      cpuUsage: root.cpuUsage(),
-      memoryUsage: root.memoryUsage(),
-      memoryTotal: Number(root.memoryTotal()),
-      diskUsage: root.diskUsage(),
-      temperature: root.temperature(),
-      timestamp: Number(root.timestamp()),
-      topProcesses,
-      momentum: {
-        intensity: m?.intensity() ?? 0,
-        color: (m?.color() ?? 0) as MomentumColor,
-        rotationSpeed: m?.rotationSpeed() ?? 0,
-      },
-      sequence: Number(root.sequence()),
-      sentAtUs: Number(root.sentAtUs()),
-      startedAtUs: Number(root.startedAtUs()),
-      ...readExtended(root),
+      ...readings,
+      timestamp: rootUlong(view, root, "timestamp"),
+      momentum: readMomentum(view, root),
+      sequence: rootUlong(view, root, "sequence"),
+      sentAtUs: rootUlong(view, root, "sentAtUs"),
+      startedAtUs: rootUlong(view, root, "startedAtUs"),
     };
   });
 }
@@ -143,69 +162,15 @@ export function decodeMetrics(body: Uint8Array): MetricsFrame {
 /** Read only the animation fields of a bare FlatBuffer body: the cheap path for a UI. */
 export function decodeAnimation(body: Uint8Array): AnimationFields {
   return guarded(() => {
-    const root = rootOf(body, true);
-    const m = root.momentum();
+    const view = viewOf(body);
+    const root = rootOf(body, view, true);
+    const m = readMomentum(view, root);
     return {
-      color: (m?.color() ?? 0) as MomentumColor,
-      intensity: m?.intensity() ?? 0,
-      rotationSpeed: m?.rotationSpeed() ?? 0,
-      sequence: Number(root.sequence()),
-      startedAtUs: Number(root.startedAtUs()),
+      color: m.color,
+      intensity: m.intensity,
+      rotationSpeed: m.rotationSpeed,
+      sequence: rootUlong(view, root, "sequence"),
+      startedAtUs: rootUlong(view, root, "startedAtUs"),
     };
   });
-}
-
-/** The appended fields of a verified root table; absent ones as null or []. */
-function readExtended(root: MetricsTable): ExtendedReadings {
-  // One element at a time: the generated `cpuCoresArray()` views the buffer as a
-  // Float32Array, which throws when a frame body starts at an unaligned offset.
-  const cpuCores: number[] = [];
-  const coreCount = root.cpuCoresLength();
-  for (let i = 0; i < coreCount; i++) cpuCores.push(root.cpuCores(i)!);
-  const cpuCoreLevels: CoreLevel[] = [];
-  const levelCount = root.cpuCoreLevelsLength();
-  for (let i = 0; i < levelCount; i++) {
-    const level = root.cpuCoreLevels(i)!;
-    cpuCoreLevels.push({
-      name: level.name() ?? "",
-      firstCore: level.firstCore(),
-      cores: level.cores(),
-    });
-  }
-  const load = root.loadAverage();
-  const swap = root.swap();
-  const pressure = root.memoryPressure();
-  const n = root.network();
-  const d = root.diskIo();
-  const battery = root.battery();
-  return {
-    cpuCores,
-    cpuCoreLevels,
-    loadAverage: load === null
-      ? null
-      : { one: load.one(), five: load.five(), fifteen: load.fifteen() },
-    swap: swap === null ? null : { used: Number(swap.used()), total: Number(swap.total()) },
-    // A level a newer schema adds reads as "not reported", never as a wrong level.
-    memoryPressure: pressure === null ? null : PRESSURE_BY_WIRE[pressure] ?? null,
-    network: n === null ? null : {
-      interface: n.interface_() ?? "",
-      receiveBytesPerSecond: n.receiveBytesPerSecond(),
-      sendBytesPerSecond: n.sendBytesPerSecond(),
-      receivedBytes: Number(n.receivedBytes()),
-      sentBytes: Number(n.sentBytes()),
-    },
-    diskIo: d === null ? null : {
-      readBytesPerSecond: d.readBytesPerSecond(),
-      writeBytesPerSecond: d.writeBytesPerSecond(),
-      readBytes: Number(d.readBytes()),
-      writtenBytes: Number(d.writtenBytes()),
-    },
-    battery: battery === null ? null : {
-      percent: battery.percent(),
-      state: BATTERY_STATE_BY_WIRE[battery.state()] ?? "unknown",
-      onAc: battery.onAc(),
-      minutesRemaining: battery.minutesRemaining(),
-    },
-    gpuUsage: root.gpuUsage(),
-  };
 }

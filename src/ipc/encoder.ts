@@ -31,8 +31,9 @@ import {
 } from "./generated/system_metrics_generated.ts";
 import { FrameSlab } from "./framing.ts";
 import { type FrameHeader, FrameTemplate } from "./frame_template.ts";
-import { addExtended, buildExtended, toUlong } from "./extended.ts";
 import { MAX_NAME_BYTES, MAX_TOP_PROCESSES } from "./limits.ts";
+import { AppendedWriter, sameAppended } from "./readings_codec.ts";
+import type { ReadingKey } from "../metrics/reading.ts";
 import type { ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumState } from "../momentum/momentum.ts";
 
@@ -57,6 +58,23 @@ export interface EncoderOptions {
    * the run's start, µs since the Unix epoch, so a client tells a restart from a gap.
    */
   startedAtUs?: number;
+  /**
+   * The appended readings compared to tell whether the last frame can be patched
+   * (default: every one). Only tests leave one out, to prove that the check which
+   * walks every reading notices a stale value.
+   */
+  compared?: readonly ReadingKey[];
+}
+
+const TWO_64 = 2 ** 64;
+
+/** The largest `ulong`, 2^64 − 1. */
+const ULONG_MAX = 0xffff_ffff_ffff_ffffn;
+
+/** A count or time as the schema's `ulong`: whole, 0 for NaN/±Infinity/negatives, at most 2^64 − 1. */
+export function toUlong(value: number): bigint {
+  if (!Number.isFinite(value) || value <= 0) return 0n;
+  return value < TWO_64 ? BigInt(Math.trunc(value)) : ULONG_MAX;
 }
 
 const utf8 = new TextEncoder();
@@ -86,7 +104,8 @@ export class FrameEncoder {
   readonly #nameCacheSize: number;
   readonly #startedAtUs: bigint;
   #offsets: flatbuffers.Offset[] = [];
-  readonly #utf8 = (name: string) => this.#nameBytes(name);
+  readonly #appended = new AppendedWriter((name) => this.#nameBytes(name));
+  readonly #same: (a: Snapshot, b: Snapshot) => boolean;
   #template: FrameTemplate | null = null;
   #templateBytes = new Uint8Array(1024);
   #fullBuilds = 0;
@@ -96,6 +115,7 @@ export class FrameEncoder {
     this.#top = Math.min(options.top ?? DEFAULT_TOP, MAX_TOP_PROCESSES);
     this.#nameCacheSize = options.nameCacheSize ?? 4096;
     this.#startedAtUs = toUlong(options.startedAtUs ?? 0);
+    this.#same = sameAppended(options.compared);
   }
 
   /** Frames this encoder built in full; every other frame was a rewrite of the last one. */
@@ -122,15 +142,15 @@ export class FrameEncoder {
     }
     const copy = this.#templateBytes.subarray(0, body.length);
     copy.set(body);
-    this.#template = new FrameTemplate(copy, snapshot, this.#top);
+    this.#template = new FrameTemplate(copy, snapshot, this.#top, this.#same);
     this.#fullBuilds++;
     return this.#slab.frame(this.#template.write(snapshot, momentum, header));
   }
 
   /**
-   * A full build with every counter (`ulong`) but the run id left 0, for the template
-   * to fill: it writes them as two 32-bit halves, where the builder needs a BigInt
-   * each. The returned view points into the reused builder.
+   * A full build with the seed's counters (`ulong`) but the run id left 0, for the
+   * template to fill: it writes them as two 32-bit halves, where the builder needs a
+   * BigInt each. The returned view points into the reused builder.
    */
   #build(snapshot: Snapshot, momentum: MomentumState): Uint8Array {
     const b = this.#builder;
@@ -147,7 +167,7 @@ export class FrameEncoder {
     // written too. The appended fields are absent when null or empty, so a snapshot
     // without them keeps the seed's bytes.
     b.forceDefaults(true);
-    const extended = buildExtended(b, snapshot, this.#utf8);
+    this.#appended.build(b, snapshot);
     const animation = MomentumTable.createMomentumState(
       b,
       momentum.intensity,
@@ -166,7 +186,7 @@ export class FrameEncoder {
     MetricsTable.addSequence(b, 0n);
     MetricsTable.addSentAtUs(b, 0n);
     MetricsTable.addStartedAtUs(b, this.#startedAtUs);
-    addExtended(b, snapshot, extended);
+    this.#appended.add(b, snapshot);
     b.forceDefaults(false);
     MetricsTable.finishSystemMetricsBuffer(b, MetricsTable.endSystemMetrics(b));
     return b.asUint8Array();

@@ -4,24 +4,16 @@
  * processes, its appended readings (per-core, network, battery…) and on whether it
  * carries a temperature, because the encoder writes every seed scalar even when it
  * is 0; so a frame with the same processes and appended readings (by value) and the
- * same temperature presence differs only in scalars whose positions are fixed, and
- * rewriting them gives the bytes of a full build. The appended readings change only
- * when a source reads again, far less often than frames are sent, so they are left
- * to the full build rather than patched.
+ * same temperature presence differs only in the seed's scalars, whose positions are
+ * fixed, and rewriting them gives the bytes of a full build. The appended readings
+ * change only when a source reads again, far less often than frames are sent, so
+ * they are left to the full build rather than patched.
  *
  * @module
  */
 
-import {
-  DISK_IO,
-  fieldPosition,
-  MOMENTUM_STATE,
-  NETWORK,
-  ROOT,
-  type ScalarField,
-} from "./layout.ts";
-import { sameExtended } from "./extended.ts";
-import type { ExtendedReadings, ProcessSample, Snapshot } from "../metrics/types.ts";
+import { fieldPosition, MOMENTUM_STATE, ROOT } from "./layout.ts";
+import type { ProcessSample, Snapshot } from "../metrics/types.ts";
 import type { MomentumState } from "../momentum/momentum.ts";
 
 /** The per-frame bookkeeping written into every frame's root table. */
@@ -48,42 +40,27 @@ interface Positions {
   readonly intensity: number;
   readonly color: number;
   readonly rotationSpeed: number;
-  readonly swap: number;
-  readonly receivedBytes: number;
-  readonly sentBytes: number;
-  readonly readBytes: number;
-  readonly writtenBytes: number;
 }
 
 /** Where the patched scalars sit in `view`, a body this process built. */
 function positionsIn(view: DataView): Positions {
   const root = view.getUint32(0, true);
-  const at = (table: number, field: ScalarField) => fieldPosition(view, table, field.slot);
-  /** The table a root reference points to, or 0 when the root does not carry it. */
-  const table = (slot: number) => {
-    const link = fieldPosition(view, root, slot);
-    return link === 0 ? 0 : link + view.getUint32(link, true);
-  };
-  const momentum = table(ROOT.momentum.slot);
-  const network = table(ROOT.network.slot);
-  const diskIo = table(ROOT.diskIo.slot);
+  const at = (table: number, name: string) => fieldPosition(view, table, ROOT[name].slot);
+  const link = fieldPosition(view, root, ROOT.momentum.slot);
+  const momentum = link + view.getUint32(link, true);
+  const inMomentum = (name: string) => fieldPosition(view, momentum, MOMENTUM_STATE[name].slot);
   return {
-    cpuUsage: at(root, ROOT.cpuUsage),
-    memoryUsage: at(root, ROOT.memoryUsage),
-    memoryTotal: at(root, ROOT.memoryTotal),
-    diskUsage: at(root, ROOT.diskUsage),
-    temperature: at(root, ROOT.temperature),
-    timestamp: at(root, ROOT.timestamp),
-    sequence: at(root, ROOT.sequence),
-    sentAtUs: at(root, ROOT.sentAtUs),
-    intensity: at(momentum, MOMENTUM_STATE.intensity),
-    color: at(momentum, MOMENTUM_STATE.color),
-    rotationSpeed: at(momentum, MOMENTUM_STATE.rotationSpeed),
-    swap: fieldPosition(view, root, ROOT.swap.slot),
-    receivedBytes: network && at(network, NETWORK.receivedBytes),
-    sentBytes: network && at(network, NETWORK.sentBytes),
-    readBytes: diskIo && at(diskIo, DISK_IO.readBytes),
-    writtenBytes: diskIo && at(diskIo, DISK_IO.writtenBytes),
+    cpuUsage: at(root, "cpuUsage"),
+    memoryUsage: at(root, "memoryUsage"),
+    memoryTotal: at(root, "memoryTotal"),
+    diskUsage: at(root, "diskUsage"),
+    temperature: at(root, "temperature"),
+    timestamp: at(root, "timestamp"),
+    sequence: at(root, "sequence"),
+    sentAtUs: at(root, "sentAtUs"),
+    intensity: inMomentum("intensity"),
+    color: inMomentum("color"),
+    rotationSpeed: inMomentum("rotationSpeed"),
   };
 }
 
@@ -93,21 +70,28 @@ export class FrameTemplate {
   readonly #view: DataView;
   readonly #at: Positions;
   readonly #processes: readonly ProcessSample[];
-  readonly #extended: ExtendedReadings;
-  #countersWritten = false;
+  readonly #snapshot: Snapshot;
+  readonly #same: (a: Snapshot, b: Snapshot) => boolean;
 
   /**
    * Keeps `body` (a frame body built with every seed scalar present from `snapshot`)
    * and what fixed its layout: its first `top` processes and its appended readings,
    * held as they are since a snapshot is deeply read-only (an unchanged reading is
-   * then recognised by identity before its values are compared).
+   * then recognised by identity before its values are compared); `same` tells whether
+   * two snapshots' appended readings encode alike.
    */
-  constructor(body: Uint8Array, snapshot: Snapshot, top: number) {
+  constructor(
+    body: Uint8Array,
+    snapshot: Snapshot,
+    top: number,
+    same: (a: Snapshot, b: Snapshot) => boolean,
+  ) {
     this.#bytes = body;
     this.#view = new DataView(body.buffer, body.byteOffset, body.length);
     this.#at = positionsIn(this.#view);
     this.#processes = snapshot.topProcesses.slice(0, top);
-    this.#extended = snapshot;
+    this.#snapshot = snapshot;
+    this.#same = same;
   }
 
   /** Whether a frame of `snapshot` (its first `top` processes) has this template's layout. */
@@ -124,7 +108,7 @@ export class FrameTemplate {
         !Object.is(a.memoryMb, b.memoryMb)
       ) return false;
     }
-    return sameExtended(this.#extended, snapshot);
+    return this.#same(this.#snapshot, snapshot);
   }
 
   /**
@@ -145,23 +129,6 @@ export class FrameTemplate {
     view.setFloat32(at.intensity, momentum.intensity, true);
     view.setInt8(at.color, momentum.color);
     view.setFloat32(at.rotationSpeed, momentum.rotationSpeed, true);
-    // The appended counters are part of what `fits` compares, so they are the same on
-    // every write of one template: written once, as the full build leaves them 0.
-    if (this.#countersWritten) return this.#bytes;
-    this.#countersWritten = true;
-    const { swap, network, diskIo } = snapshot;
-    if (at.swap !== 0 && swap !== null) {
-      this.#ulong(at.swap, swap.used);
-      this.#ulong(at.swap + 8, swap.total);
-    }
-    if (at.receivedBytes !== 0 && network !== null) {
-      this.#ulong(at.receivedBytes, network.receivedBytes);
-      this.#ulong(at.sentBytes, network.sentBytes);
-    }
-    if (at.readBytes !== 0 && diskIo !== null) {
-      this.#ulong(at.readBytes, diskIo.readBytes);
-      this.#ulong(at.writtenBytes, diskIo.writtenBytes);
-    }
     return this.#bytes;
   }
 

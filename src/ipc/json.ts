@@ -1,35 +1,19 @@
 /**
  * The JSON form of frames and snapshots printed by `decode`, `watch --json` and
- * `sample --json`: the schema's snake_case field names, enums (colour, memory
- * pressure, battery state) as their schema names (as `flatc --json` prints them),
- * 32-bit floats printed at the shortest precision that reads back as the same float,
- * and `null` (or `[]` for the per-core lists) for every optional value that is absent.
+ * `sample --json`, made from the declarations bound in `layout.ts`: the schema's
+ * snake_case field names in schema order, enums (colour, memory pressure, battery
+ * state) as their schema names (as `flatc --json` prints them), 32-bit floats printed
+ * at the shortest precision that reads back as the same float, and `null` (or `[]`
+ * for a list) for every optional value that is absent.
  * `jsonLine` (`../printable.ts`) prints them with every control and format character escaped.
  *
  * @module
  */
 
-import type { BatteryState, MemoryPressure, Snapshot } from "../metrics/types.ts";
+import { type BoundField, bySlot, FRAME_FIELD_KEYS, ROOT } from "./layout.ts";
+import { wireName } from "../metrics/shape.ts";
+import type { Snapshot } from "../metrics/types.ts";
 import type { MetricsFrame } from "./codec.ts";
-
-/** Enum names of the colours as the schema spells them, indexed by wire value. */
-export const COLOR_ENUM_NAMES = ["Idle", "Active", "Critical"] as const;
-
-/** Enum names of the memory pressure levels as the schema spells them. */
-export const PRESSURE_ENUM_NAMES: Readonly<Record<MemoryPressure, string>> = {
-  normal: "Normal",
-  warning: "Warning",
-  critical: "Critical",
-};
-
-/** Enum names of the battery states as the schema spells them. */
-export const BATTERY_STATE_ENUM_NAMES: Readonly<Record<BatteryState, string>> = {
-  unknown: "Unknown",
-  charging: "Charging",
-  discharging: "Discharging",
-  charged: "Charged",
-  "not-charging": "NotCharging",
-};
 
 /** The shortest decimal that reads back as the same 32-bit float (what the wire carries). */
 export function float32(value: number): number {
@@ -42,79 +26,63 @@ export function float32(value: number): number {
   return target;
 }
 
+type Json = (value: unknown) => unknown;
+
+/** How a value of `field` is printed: made once per field, from its declaration. */
+function jsonOf(field: BoundField): Json {
+  const shape = field.shape;
+  switch (field.kind) {
+    case "scalar":
+      if (shape.kind === "float") return (v) => v === null ? null : float32(v as number);
+      if (shape.kind !== "enum") return (v) => v;
+      // By its schema name; a frame's colour is its wire number, a reading's a TypeScript name.
+      return (v) =>
+        v === null
+          ? null
+          : field.names[typeof v === "number" ? v : shape.values.indexOf(v as string)] ?? v;
+    case "string":
+      return (v) => v;
+    case "scalars":
+      return (v) => (v as number[]).map(float32);
+    case "struct":
+      return record(field.members.map((m) => ({
+        key: m.key,
+        wire: wireName(m.key),
+        json: m.shape.kind === "float" ? (v) => float32(v as number) : (v) => v,
+      })));
+    case "table":
+    case "tables": {
+      const table = record(
+        field.fields.map((f) => ({ key: f.key, wire: f.wire, json: jsonOf(f) })),
+      );
+      return field.kind === "table" ? table : (v) => (v as unknown[]).map(table);
+    }
+  }
+}
+
+/** How a record is printed: each member by its schema name; null stays null. */
+function record(members: readonly { key: string; wire: string; json: Json }[]): Json {
+  return (v) => {
+    if (v === null) return null;
+    const value = v as Record<string, unknown>;
+    return Object.fromEntries(members.map((m) => [m.wire, m.json(value[m.key])]));
+  };
+}
+
+const FRAME = bySlot(ROOT).map((f): [BoundField, Json] => [f, jsonOf(f)]);
+const SNAPSHOT = FRAME.filter(([f]) => f.key === "timestamp" || !FRAME_FIELD_KEYS.includes(f.key));
+
+function toJson(fields: readonly [BoundField, Json][], value: object): Record<string, unknown> {
+  const values = value as Record<string, unknown>;
+  return Object.fromEntries(fields.map(([f, json]) => [f.wire, json(values[f.key])]));
+}
+
 /** Snapshot fields in schema order with snake_case names. */
 export function snapshotToJson(s: Snapshot): Record<string, unknown> {
-  return { ...seedToJson(s), ...appendedToJson(s) };
-}
-
-/** The seed's snapshot fields. */
-function seedToJson(s: Snapshot): Record<string, unknown> {
-  return {
-    cpu_usage: float32(s.cpuUsage),
-    memory_usage: float32(s.memoryUsage),
-    memory_total: s.memoryTotal,
-    disk_usage: float32(s.diskUsage),
-    temperature: s.temperature === null ? null : float32(s.temperature),
-    timestamp: s.timestamp,
-    top_processes: s.topProcesses.map((p) => ({
-      pid: p.pid,
-      name: p.name,
-      cpu_percent: float32(p.cpuPercent),
-      memory_mb: float32(p.memoryMb),
-    })),
-  };
-}
-
-/** The fields appended after the seed's, absent ones as null or []. */
-function appendedToJson(s: Snapshot): Record<string, unknown> {
-  const { loadAverage: load, swap, network: n, diskIo: d, battery: b } = s;
-  return {
-    cpu_cores: s.cpuCores.map(float32),
-    cpu_core_levels: s.cpuCoreLevels.map((l) => ({
-      name: l.name,
-      first_core: l.firstCore,
-      cores: l.cores,
-    })),
-    load_average: load === null
-      ? null
-      : { one: float32(load.one), five: float32(load.five), fifteen: float32(load.fifteen) },
-    swap: swap === null ? null : { used: swap.used, total: swap.total },
-    memory_pressure: s.memoryPressure === null ? null : PRESSURE_ENUM_NAMES[s.memoryPressure],
-    network: n === null ? null : {
-      interface: n.interface,
-      receive_bytes_per_second: float32(n.receiveBytesPerSecond),
-      send_bytes_per_second: float32(n.sendBytesPerSecond),
-      received_bytes: n.receivedBytes,
-      sent_bytes: n.sentBytes,
-    },
-    disk_io: d === null ? null : {
-      read_bytes_per_second: float32(d.readBytesPerSecond),
-      write_bytes_per_second: float32(d.writeBytesPerSecond),
-      read_bytes: d.readBytes,
-      written_bytes: d.writtenBytes,
-    },
-    battery: b === null ? null : {
-      percent: float32(b.percent),
-      state: BATTERY_STATE_ENUM_NAMES[b.state],
-      on_ac: b.onAc,
-      minutes_remaining: b.minutesRemaining,
-    },
-    gpu_usage: s.gpuUsage === null ? null : float32(s.gpuUsage),
-  };
+  return toJson(SNAPSHOT, s);
 }
 
 /** A decoded frame in its JSON form: every schema field, in schema order. */
 export function frameToJson(f: MetricsFrame): Record<string, unknown> {
-  return {
-    ...seedToJson(f),
-    momentum: {
-      intensity: float32(f.momentum.intensity),
-      color: COLOR_ENUM_NAMES[f.momentum.color] ?? f.momentum.color,
-      rotation_speed: float32(f.momentum.rotationSpeed),
-    },
-    sequence: f.sequence,
-    sent_at_us: f.sentAtUs,
-    started_at_us: f.startedAtUs,
-    ...appendedToJson(f),
-  };
+  return toJson(FRAME, f);
 }

@@ -26,6 +26,13 @@ export const MAX_CPU_CORES = 8192;
 /** Most entries of `cpu_core_levels`: a machine has a few kinds of core. */
 export const MAX_CORE_LEVELS = 16;
 
+/** The most entries of each vector field of the root, by its TypeScript name. */
+export const MOST_ENTRIES_OF: Readonly<Record<string, number>> = Object.freeze({
+  topProcesses: MAX_TOP_PROCESSES,
+  cpuCores: MAX_CPU_CORES,
+  cpuCoreLevels: MAX_CORE_LEVELS,
+});
+
 /**
  * Most bytes decoding one frame may copy out of it: every field, string and vector
  * element read, counted again each time another offset reaches the same bytes. A

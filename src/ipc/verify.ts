@@ -10,42 +10,29 @@
  */
 
 import {
-  BATTERY,
+  type BoundField,
   bySlot,
-  CORE_LEVEL,
-  DISK_IO,
   type Field,
-  MOMENTUM_STATE,
-  NETWORK,
-  PROCESS_INFO,
   type ReferenceField,
   ROOT,
   type ScalarsField,
 } from "./layout.ts";
-import {
-  MAX_CORE_LEVELS,
-  MAX_CPU_CORES,
-  MAX_DECODED_BYTES,
-  MAX_NAME_BYTES,
-  MAX_TOP_PROCESSES,
-} from "./limits.ts";
+import { MAX_DECODED_BYTES, MAX_NAME_BYTES, MOST_ENTRIES_OF } from "./limits.ts";
 
-/** `cpuUsage` as the schema spells it: `cpu_usage`. */
-const snakeCase = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/** The schema's name of every field, for messages that say where a frame is wrong. */
-const NAMES = new Map<Field, string>(
-  [ROOT, PROCESS_INFO, MOMENTUM_STATE, CORE_LEVEL, NETWORK, DISK_IO, BATTERY].flatMap((table) =>
-    Object.entries(table).map(([name, field]): [Field, string] => [field, snakeCase(name)])
-  ),
-);
+/** The schema's name of every field of every table, for messages that say where a frame is wrong. */
+const NAMES = new Map<Field, string>();
+const nameAll = (fields: readonly BoundField[]) => {
+  for (const field of fields) {
+    NAMES.set(field, field.wire);
+    if ("fields" in field) nameAll(field.fields);
+  }
+};
+nameAll(bySlot(ROOT));
 
 /** The most entries of each vector field. */
-const MOST_ENTRIES = new Map<Field, number>([
-  [ROOT.topProcesses, MAX_TOP_PROCESSES],
-  [ROOT.cpuCores, MAX_CPU_CORES],
-  [ROOT.cpuCoreLevels, MAX_CORE_LEVELS],
-]);
+const MOST_ENTRIES = new Map<Field, number>(
+  Object.entries(MOST_ENTRIES_OF).map(([key, most]) => [ROOT[key], most]),
+);
 
 for (const [field, name] of NAMES) {
   // A vector the schema gains must get its cap in limits.ts before it is ever read.

@@ -24,6 +24,10 @@ import type {
   Snapshot,
 } from "../../src/metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../../src/momentum/momentum.ts";
+import { READING_LIST, READINGS } from "../../src/metrics/catalog.ts";
+import { ulong as ulongShape } from "../../src/metrics/shape.ts";
+import { MOMENTUM_STATE } from "../../src/ipc/layout.ts";
+import { readBack } from "../support/shapes.ts";
 import { uniform } from "../support/fuzz.ts";
 import { concat } from "../support/bytes.ts";
 import { deepFreeze } from "../support/frozen.ts";
@@ -128,89 +132,28 @@ const momentumArb: fc.Arbitrary<MomentumState> = fc.record({
   rotationSpeed: floatArb,
 });
 
-/** What a `float` field reads back as: the float32 rounding, NaN staying NaN (±0 both read as 0). */
-function assertF32(actual: number, input: number, what: string): void {
-  if (Number.isNaN(input)) assert.ok(Number.isNaN(actual), `${what}: ${actual} is not NaN`);
-  else assert.ok(actual === Math.fround(input), `${what}: ${actual} !== fround(${input})`);
-}
-
-/** What a `ulong` field reads back as: 0 for NaN/±Infinity/negatives, else truncated, at most 2^64 − 1. */
-function ulong(value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) return 0;
-  const whole = BigInt(Math.trunc(value));
-  return Number(whole > 0xffff_ffff_ffff_ffffn ? 0xffff_ffff_ffff_ffffn : whole);
-}
-
-/** What a `ushort` field reads back as: truncated, clamped to 0–65535. */
-function ushort(value: number): number {
-  return value > 0 ? Math.min(Math.trunc(value), 0xffff) : 0;
-}
-
-/** What `minutes_remaining` reads back as: null for null and non-finite, else rounded and clamped to int32. */
-function minutes(value: number | null): number | null {
-  if (value === null || !Number.isFinite(value)) return null;
-  return Math.max(-(2 ** 31), Math.min(Math.round(value), 2 ** 31 - 1)) + 0; // an int has no -0
-}
-
-/** A name as it reads back: its UTF-8 cut to 255 bytes, with lone surrogates replaced. */
-function text(name: string): string {
-  return fromUtf8.decode(truncateUtf8(name));
-}
-
-/** The appended fields of `got` against the snapshot `s` they were encoded from. */
-function assertExtended(got: MetricsFrame, s: Snapshot): void {
-  assert.equal(got.cpuCores.length, s.cpuCores.length);
-  got.cpuCores.forEach((v, i) => assertF32(v, s.cpuCores[i], `cpuCores[${i}]`));
-  assert.deepEqual(
-    got.cpuCoreLevels,
-    s.cpuCoreLevels.map((l) => ({
-      name: text(l.name),
-      firstCore: ushort(l.firstCore),
-      cores: ushort(l.cores),
-    })),
+/** A frame field of `s`'s as the decoder reads it back, by its declaration. */
+function expectedReadings(s: Snapshot, top: number): Record<string, unknown> {
+  return Object.fromEntries(
+    READING_LIST.map((r) => {
+      const value = r.key === "topProcesses" ? s.topProcesses.slice(0, top) : s[r.key];
+      return [r.key, readBack(r.shape, value)];
+    }),
   );
-  assert.equal(got.loadAverage === null, s.loadAverage === null, "loadAverage presence");
-  if (s.loadAverage !== null) {
-    assertF32(got.loadAverage!.one, s.loadAverage.one, "load one");
-    assertF32(got.loadAverage!.five, s.loadAverage.five, "load five");
-    assertF32(got.loadAverage!.fifteen, s.loadAverage.fifteen, "load fifteen");
-  }
-  assert.deepEqual(
-    got.swap,
-    s.swap === null ? null : { used: ulong(s.swap.used), total: ulong(s.swap.total) },
-  );
-  assert.equal(got.memoryPressure, s.memoryPressure);
-  assert.equal(got.network === null, s.network === null, "network presence");
-  if (s.network !== null) {
-    const n = got.network!;
-    assert.equal(n.interface, text(s.network.interface));
-    assertF32(n.receiveBytesPerSecond, s.network.receiveBytesPerSecond, "rx/s");
-    assertF32(n.sendBytesPerSecond, s.network.sendBytesPerSecond, "tx/s");
-    assert.equal(n.receivedBytes, ulong(s.network.receivedBytes));
-    assert.equal(n.sentBytes, ulong(s.network.sentBytes));
-  }
-  assert.equal(got.diskIo === null, s.diskIo === null, "diskIo presence");
-  if (s.diskIo !== null) {
-    const d = got.diskIo!;
-    assertF32(d.readBytesPerSecond, s.diskIo.readBytesPerSecond, "read/s");
-    assertF32(d.writeBytesPerSecond, s.diskIo.writeBytesPerSecond, "write/s");
-    assert.equal(d.readBytes, ulong(s.diskIo.readBytes));
-    assert.equal(d.writtenBytes, ulong(s.diskIo.writtenBytes));
-  }
-  assert.equal(got.battery === null, s.battery === null, "battery presence");
-  if (s.battery !== null) {
-    const b = got.battery!;
-    assertF32(b.percent, s.battery.percent, "battery percent");
-    assert.equal(b.state, s.battery.state);
-    assert.equal(b.onAc, s.battery.onAc);
-    assert.equal(b.minutesRemaining, minutes(s.battery.minutesRemaining));
-  }
-  if (s.gpuUsage === null) assert.equal(got.gpuUsage, null);
-  else assertF32(got.gpuUsage!, s.gpuUsage, "gpuUsage");
 }
 
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
+/** `value` with every -0 made 0. */
+function zeroes(value: unknown): unknown {
+  if (Object.is(value, -0)) return 0;
+  if (Array.isArray(value)) return value.map(zeroes);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, zeroes(v)]));
+  }
+  return value;
+}
+
+/** A counter or time of the frame's own as it reads back: written as a `ulong`, at most 2^53 − 1. */
+const ulong = (value: number) => readBack(ulongShape(), value);
 
 function assertDecoded(
   got: MetricsFrame,
@@ -220,30 +163,23 @@ function assertDecoded(
   sentAtUs: number,
   top: number,
 ): void {
-  assertF32(got.cpuUsage, s.cpuUsage, "cpuUsage");
-  assertF32(got.memoryUsage, s.memoryUsage, "memoryUsage");
-  assertF32(got.diskUsage, s.diskUsage, "diskUsage");
-  if (s.temperature === null) assert.equal(got.temperature, null);
-  else assertF32(got.temperature!, s.temperature, "temperature");
-  assert.equal(got.memoryTotal, ulong(s.memoryTotal));
-  assert.equal(got.timestamp, ulong(s.timestamp));
-  assert.equal(got.sequence, ulong(sequence));
-  assert.equal(got.sentAtUs, ulong(sentAtUs));
-  assert.equal(got.momentum.color, m.color);
-  assertF32(got.momentum.intensity, m.intensity, "intensity");
-  assertF32(got.momentum.rotationSpeed, m.rotationSpeed, "rotationSpeed");
-  const expected = s.topProcesses.slice(0, top);
-  assert.equal(got.topProcesses.length, expected.length);
-  got.topProcesses.forEach((p, i) => {
-    const want = expected[i];
-    assert.equal(p.pid, want.pid >>> 0);
-    assert.equal(p.name, fromUtf8.decode(truncateUtf8(want.name)));
-    assert.ok(utf8.encode(p.name).length <= MAX_NAME_BYTES);
-    assertF32(p.cpuPercent, want.cpuPercent, "cpuPercent");
-    assertF32(p.memoryMb, want.memoryMb, "memoryMb");
-  });
-  assertExtended(got, s);
+  const { momentum, sequence: seq, sentAtUs: sent, startedAtUs: _, timestamp, ...readings } = got;
+  // ±0 both read as 0 where the writer omits a 0 (process entries), so compare them as 0
+  assert.deepEqual(zeroes(readings), zeroes(expectedReadings(s, top)));
+  assert.deepEqual([timestamp, seq, sent], [s.timestamp, sequence, sentAtUs].map(ulong));
+  assert.deepEqual(
+    zeroes(momentum),
+    zeroes({
+      intensity: readBack(MOMENTUM_STATE.intensity.shape, m.intensity),
+      color: m.color,
+      rotationSpeed: readBack(MOMENTUM_STATE.rotationSpeed.shape, m.rotationSpeed),
+    }),
+  );
+  for (const p of got.topProcesses) assert.ok(utf8.encode(p.name).length <= MAX_NAME_BYTES);
 }
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 
 Deno.test("fuzz codec (d): truncateUtf8 keeps the longest whole-character UTF-8 prefix", () => {
   fc.assert(
@@ -280,10 +216,12 @@ Deno.test("fuzz codec (d): random Snapshots round-trip through one reused FrameE
           const body = wire.subarray(4);
           assertDecoded(decodeMetrics(body), s, m, sequence, sentAtUs, top ?? 10);
           const animation = decodeAnimation(body);
-          assert.equal(animation.color, m.color);
-          assert.equal(animation.sequence, ulong(sequence));
-          assertF32(animation.intensity, m.intensity, "intensity");
-          assertF32(animation.rotationSpeed, m.rotationSpeed, "rotationSpeed");
+          const frame = decodeMetrics(body);
+          assert.deepEqual(animation, {
+            ...frame.momentum,
+            sequence: frame.sequence,
+            startedAtUs: frame.startedAtUs,
+          });
         }
       },
     ),
@@ -329,7 +267,10 @@ Deno.test("fuzz codec (d): a frame whose appended readings changed equals a fres
       encoder.encode(deepFreeze(a), m, { sequence: 1, sentAtUs: 1 });
       const next = encoder.encode(deepFreeze(b), m, { sequence: 2, sentAtUs: 2 });
       assertSameFrames([next], [new FrameEncoder().encode(b, m, { sequence: 2, sentAtUs: 2 })]);
-      assertExtended(decodeMetrics(next.subarray(4)), b);
+      assert.deepEqual(
+        decodeMetrics(next.subarray(4)).battery,
+        readBack(READINGS.battery.shape, b.battery),
+      );
     }),
     { seed: 0x5eed08, numRuns: 1000 },
   );

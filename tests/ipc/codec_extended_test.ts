@@ -1,9 +1,13 @@
 /**
- * The fields appended after the seed's (issue #17): each round-trips when present,
- * reads as null or [] when absent, and leaves the patch path correct.
+ * The declared readings on the wire: each appended one round-trips when present,
+ * reads as null or [] when absent, and a change of any declared reading is sent
+ * (patched or built again), never the old value: a property walked over every
+ * declared reading, shown to fail when any one is left out of the comparison.
  */
 import assert from "node:assert/strict";
 import { decodeAnimation, decodeMetrics, FrameEncoder } from "../../src/ipc/codec.ts";
+import { APPENDED_KEYS } from "../../src/ipc/readings_codec.ts";
+import { READING_LIST } from "../../src/metrics/catalog.ts";
 import { NO_EXTENDED_READINGS, type Snapshot } from "../../src/metrics/types.ts";
 import {
   bodyOf as body,
@@ -13,6 +17,7 @@ import {
 } from "../support/codec_fixtures.ts";
 import { assertSameFrames } from "../support/assert_bytes.ts";
 import { deepFreeze } from "../support/frozen.ts";
+import { changes, everyReading } from "../support/shapes.ts";
 
 /** The snapshot fields of a decoded frame (the header and momentum left out). */
 function snapshotOf(wire: Uint8Array): Snapshot {
@@ -62,7 +67,8 @@ Deno.test("counts beyond the ulong range are clamped, not wrapped; core indexes 
     cpuCoreLevels: [{ name: "Performance", firstCore: -3, cores: 70000 }],
   });
   const got = snapshotOf(new FrameEncoder().encode(s, momentum, header));
-  assert.deepEqual(got.swap, { used: 2 ** 64, total: 0 }); // 2^64 − 1 reads back as 2^64
+  // 2^64 − 1 on the wire; a reader holds no number past 2^53 − 1 exactly, so it clamps there
+  assert.deepEqual(got.swap, { used: Number.MAX_SAFE_INTEGER, total: 0 });
   assert.deepEqual(got.cpuCoreLevels, [{ name: "Performance", firstCore: 0, cores: 65535 }]);
 });
 
@@ -74,37 +80,61 @@ Deno.test("the animation path reads a frame with every appended field", () => {
   assert.equal(animation.color, momentum.color);
 });
 
-Deno.test("equal appended readings are patched; a changed one is built in full, same bytes", () => {
+Deno.test("an equal copy of each appended reading is patched, not built again", () => {
   const encoder = new FrameEncoder();
   encoder.encode(laptop, momentum, { sequence: 1, sentAtUs: 1 });
-  const copy = deepFreeze(structuredClone(laptop));
-  const patched = encoder.encode({ ...copy, cpuUsage: 3.5 }, momentum, {
-    sequence: 2,
-    sentAtUs: 2,
-  });
-  assert.equal(encoder.fullBuilds, 1, "an equal copy with a new cpu reading is patched");
-  assertSameFrames(
-    [patched],
-    [new FrameEncoder().encode({ ...copy, cpuUsage: 3.5 }, momentum, { sequence: 2, sentAtUs: 2 })],
-  );
-  const changes: Partial<Snapshot>[] = [
-    { cpuCores: [...laptop.cpuCores.slice(0, 9), 50] },
-    { cpuCoreLevels: [{ name: "Performance", firstCore: 0, cores: 10 }] },
-    { loadAverage: { one: 9, five: 3.5, fifteen: 1.75 } },
-    { swap: { used: 1, total: 4294967296 } },
-    { memoryPressure: "critical" },
-    { network: { ...laptop.network!, sentBytes: 123456789013 } },
-    { diskIo: { ...laptop.diskIo!, writeBytesPerSecond: 0 } },
-    { battery: { ...laptop.battery!, minutesRemaining: 246 } },
-    { gpuUsage: 19 },
-  ];
-  let builds = encoder.fullBuilds;
-  for (const [i, change] of changes.entries()) {
-    const s = deepFreeze({ ...laptop, ...change });
-    const h = { sequence: 3 + i, sentAtUs: 3 + i };
-    const wire = encoder.encode(s, momentum, h);
-    assert.equal(encoder.fullBuilds, ++builds, `${Object.keys(change)[0]} changed: full build`);
-    assertSameFrames([wire], [new FrameEncoder().encode(s, momentum, h)]);
-    assert.deepEqual(snapshotOf(wire), { ...s, topProcesses: s.topProcesses.slice(0, 10) });
+  for (const [i, key] of APPENDED_KEYS.entries()) {
+    const copy = deepFreeze({ ...laptop, [key]: structuredClone(laptop[key]), cpuUsage: i });
+    const h = { sequence: 2 + i, sentAtUs: 2 + i };
+    const wire = encoder.encode(copy, momentum, h);
+    assert.equal(encoder.fullBuilds, 1, `an equal copy of ${key} is patched`);
+    assertSameFrames([wire], [new FrameEncoder().encode(copy, momentum, h)]);
+  }
+});
+
+/** Where `encoder` sent an old value: each one-place change of each declared reading. */
+function staleReadings(encoder: () => FrameEncoder, baseline: Snapshot): string[] {
+  const stale: string[] = [];
+  for (const reading of READING_LIST) {
+    for (const change of changes(reading.shape, baseline[reading.key], reading.key)) {
+      const e = encoder();
+      e.encode(baseline, momentum, { sequence: 1, sentAtUs: 1 });
+      const next = deepFreeze({ ...baseline, [reading.key]: change.value });
+      const wire = e.encode(next, momentum, { sequence: 2, sentAtUs: 2 });
+      const fresh = new FrameEncoder().encode(next, momentum, { sequence: 2, sentAtUs: 2 });
+      if (!bytesEqual(wire, fresh)) stale.push(change.path);
+      else assert.deepEqual(snapshotOf(wire)[reading.key], change.value, change.path);
+    }
+  }
+  return stale;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/** Every reading present, and every optional one absent (the rest as in the first). */
+const BASELINES: readonly Snapshot[] = [
+  deepFreeze(everyReading(1)),
+  deepFreeze({
+    ...everyReading(2),
+    ...Object.fromEntries(
+      READING_LIST.filter((r) => r.shape.optional).map((r) => [r.key, null]),
+    ),
+  }),
+];
+
+Deno.test("a change of any declared reading, anywhere in it, is sent: never the old value", () => {
+  for (const baseline of BASELINES) {
+    assert.deepEqual(staleReadings(() => new FrameEncoder(), baseline), []);
+  }
+});
+
+Deno.test("that check fails for each appended reading left out of the patch-or-rebuild comparison", () => {
+  for (const key of APPENDED_KEYS) {
+    const compared = APPENDED_KEYS.filter((k) => k !== key);
+    const stale = BASELINES.flatMap((b) => staleReadings(() => new FrameEncoder({ compared }), b));
+    assert.ok(stale.length > 0, `${key} left out, and no stale value noticed`);
+    assert.ok(stale.every((path) => path.startsWith(key)), `${key}: ${stale.join(", ")}`);
   }
 });

@@ -1,143 +1,130 @@
 /**
- * The field layout read from the generated code agrees with the generated
- * readers, and the encoder puts every root scalar on the wire.
+ * The layout bound from the declarations agrees with the generated code: flatc's own
+ * reader reads every declared field where our decoder does, every field of the schema
+ * is declared, a mismatch fails at load with one line, and the encoder puts every seed
+ * scalar on the wire. The field lists come from the declarations, not from this file.
  */
 import assert from "node:assert/strict";
+import * as flatbuffers from "flatbuffers";
+import * as generated from "../../src/ipc/generated/system_metrics_generated.ts";
 import { decodeMetrics, FrameEncoder } from "../../src/ipc/codec.ts";
+import { bindTable } from "../../src/ipc/bind.ts";
 import {
-  BATTERY,
+  APPENDED,
+  type BoundField,
   bySlot,
-  CORE_LEVEL,
-  DISK_IO,
-  type Field,
   fieldPosition,
-  MOMENTUM_STATE,
-  NETWORK,
+  READING_FIELDS,
   ROOT,
 } from "../../src/ipc/layout.ts";
-import { BATTERY_STATE_BY_WIRE, PRESSURE_BY_WIRE } from "../../src/ipc/extended.ts";
-import { NO_EXTENDED_READINGS, type Snapshot } from "../../src/metrics/types.ts";
-import {
-  bodyOf as body,
-  EXTENDED_SNAPSHOT as SNAPSHOT,
-  MOMENTUM as momentum,
-} from "../support/codec_fixtures.ts";
+import { READINGS } from "../../src/metrics/catalog.ts";
+import { float, type RecordShape, type Shape, ushort } from "../../src/metrics/shape.ts";
+import type { Snapshot } from "../../src/metrics/types.ts";
+import { NO_EXTENDED_READINGS } from "../../src/metrics/types.ts";
+import { bodyOf as body, MOMENTUM as momentum } from "../support/codec_fixtures.ts";
 import { deepFreeze } from "../support/frozen.ts";
+import { everyReading, zeroValue } from "../support/shapes.ts";
 
-/** Read a little-endian scalar of `size` bytes at `at`, as the layout says it is stored. */
-function read(view: DataView, at: number, size: number, float: boolean): number {
-  if (size === 1) return view.getInt8(at);
-  if (size === 2) return view.getUint16(at, true);
-  if (size === 8) return Number(view.getBigUint64(at, true));
-  return float ? view.getFloat32(at, true) : view.getInt32(at, true);
+// deno-lint-ignore no-explicit-any
+type Accessor = any;
+
+/** `field` of the generated reader `table`, as a plain value (enums by their declared names). */
+function viaFlatc(table: Accessor, field: BoundField): unknown {
+  const getter = field.key in table ? field.key : `${field.key}_`; // flatc renames `interface`
+  const shape = field.shape;
+  const plain = (value: unknown, s: Shape): unknown =>
+    typeof value === "bigint"
+      ? Number(value)
+      : s.kind === "enum" && value !== null
+      ? s.values[value as number]
+      : value;
+  switch (field.kind) {
+    case "scalar":
+    case "string":
+      return plain(table[getter](), shape);
+    case "struct": {
+      const struct = table[getter]();
+      return struct === null ? null : Object.fromEntries(
+        field.members.map((m) => [m.key, plain(struct[m.key](), m.shape)]),
+      );
+    }
+    case "table": {
+      const inner = table[getter]();
+      return inner === null ? null : record(inner, field.fields);
+    }
+    case "scalars":
+    case "tables":
+      return Array.from({ length: table[`${getter}Length`]() }, (_, i) => {
+        const entry = table[getter](i);
+        return field.kind === "scalars" ? entry : record(entry, field.fields);
+      });
+  }
 }
 
-/** The table that the reference in `slot` of the table at `at` points to. */
-function follow(view: DataView, at: number, slot: number): number {
-  const link = fieldPosition(view, at, slot);
-  assert.ok(link > 0, `slot ${slot} is present`);
-  return link + view.getUint32(link, true);
+function record(table: Accessor, fields: readonly BoundField[]): Record<string, unknown> {
+  return Object.fromEntries(fields.map((f) => [f.key, viaFlatc(table, f)]));
 }
 
-/** Every scalar of a table, read where `fields` says it sits. */
-function scalars(
-  view: DataView,
-  at: number,
-  fields: Readonly<Record<string, Field>>,
-  integers: readonly string[],
-): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, field] of Object.entries(fields)) {
-    if (field.kind !== "scalar") continue;
-    out[name] = read(
-      view,
-      fieldPosition(view, at, field.slot),
-      field.size,
-      !integers.includes(name),
+Deno.test("flatc's generated reader reads every declared reading where our decoder does", () => {
+  for (const snapshot of [everyReading(1), everyReading(7)]) {
+    const b = body(new FrameEncoder().encode(deepFreeze(snapshot), momentum, {
+      sequence: 2 ** 40 + 7,
+      sentAtUs: 1764183600124567,
+    }));
+    const root = generated.Opta_Metrics_SystemMetrics.getRootAsSystemMetrics(
+      new flatbuffers.ByteBuffer(b),
     );
-  }
-  return out;
-}
-
-Deno.test("every root and momentum scalar sits where the layout says: the decoder reads the same", () => {
-  const header = { sequence: 2 ** 40 + 7, sentAtUs: 1764183600124567 };
-  const b = body(new FrameEncoder({ startedAtUs: 99 }).encode(SNAPSHOT, momentum, header));
-  const view = new DataView(b.buffer, b.byteOffset, b.length);
-  const decoded = decodeMetrics(b);
-  const root = view.getUint32(0, true);
-  const floats = new Set(["cpuUsage", "memoryUsage", "diskUsage", "temperature", "gpuUsage"]);
-  for (const [name, field] of Object.entries(ROOT)) {
-    if (field.kind !== "scalar") continue;
-    const at = fieldPosition(view, root, field.slot);
-    const value = read(view, at, field.size, floats.has(name));
-    if (name === "memoryPressure") assert.equal(PRESSURE_BY_WIRE[value], decoded.memoryPressure);
-    else assert.equal(value, decoded[name as keyof typeof ROOT], name);
-  }
-  const load = fieldPosition(view, root, ROOT.loadAverage.slot);
-  assert.deepEqual(
-    [0, 4, 8].map((i) => view.getFloat32(load + i, true)),
-    [decoded.loadAverage!.one, decoded.loadAverage!.five, decoded.loadAverage!.fifteen],
-  );
-  const swap = fieldPosition(view, root, ROOT.swap.slot);
-  assert.deepEqual(
-    [0, 8].map((i) => Number(view.getBigUint64(swap + i, true))),
-    [decoded.swap!.used, decoded.swap!.total],
-  );
-  const { interface: _name, ...traffic } = decoded.network!;
-  assert.deepEqual(
-    scalars(view, follow(view, root, ROOT.network.slot), NETWORK, ["receivedBytes", "sentBytes"]),
-    traffic,
-  );
-  assert.deepEqual(
-    scalars(view, follow(view, root, ROOT.diskIo.slot), DISK_IO, ["readBytes", "writtenBytes"]),
-    decoded.diskIo,
-  );
-  const battery = scalars(view, follow(view, root, ROOT.battery.slot), BATTERY, [
-    "state",
-    "onAc",
-    "minutesRemaining",
-  ]);
-  assert.deepEqual(
-    { ...battery, state: BATTERY_STATE_BY_WIRE[battery.state], onAc: battery.onAc === 1 },
-    decoded.battery,
-  );
-  const levels = follow(view, root, ROOT.cpuCoreLevels.slot);
-  const first = levels + 4 + view.getUint32(levels + 4, true);
-  const { name: _level, ...span } = decoded.cpuCoreLevels[0];
-  assert.deepEqual(scalars(view, first, CORE_LEVEL, ["firstCore", "cores"]), span);
-  const link = fieldPosition(view, root, ROOT.momentum.slot);
-  const table = link + view.getUint32(link, true);
-  for (const [name, field] of Object.entries(MOMENTUM_STATE)) {
-    const value = read(view, fieldPosition(view, table, field.slot), field.size, name !== "color");
-    assert.equal(value, decoded.momentum[name as keyof typeof MOMENTUM_STATE], name);
+    const decoded = decodeMetrics(b);
+    const m = root.momentum()!;
+    assert.deepEqual(
+      { intensity: m.intensity(), color: m.color(), rotationSpeed: m.rotationSpeed() },
+      decoded.momentum,
+    );
+    for (const field of bySlot(ROOT).filter((f) => f.key !== "momentum")) {
+      const ours = (decoded as unknown as Record<string, unknown>)[field.key];
+      assert.deepEqual(viaFlatc(root, field), ours, field.key);
+    }
   }
 });
 
-Deno.test("the layout lists every slot of each table once, in schema order", () => {
-  assert.deepEqual(bySlot(ROOT).map((f) => f.slot), [...Array(20).keys()]);
-  assert.deepEqual(bySlot(MOMENTUM_STATE).map((f) => f.slot), [0, 1, 2]);
-  assert.deepEqual(bySlot(CORE_LEVEL).map((f) => f.slot), [0, 1, 2]);
-  assert.deepEqual(bySlot(NETWORK).map((f) => f.slot), [0, 1, 2, 3, 4]);
-  assert.deepEqual(bySlot(DISK_IO).map((f) => f.slot), [0, 1, 2, 3]);
-  assert.deepEqual(bySlot(BATTERY).map((f) => f.slot), [0, 1, 2, 3]);
-  assert.deepEqual(Object.keys(ROOT).slice(11), [
-    "cpuCores",
-    "cpuCoreLevels",
-    "loadAverage",
-    "swap",
-    "memoryPressure",
-    "network",
-    "diskIo",
-    "battery",
-    "gpuUsage",
-  ]);
-  assert.deepEqual([ROOT.loadAverage.size, ROOT.swap.size], [12, 16], "struct sizes");
-  assert.deepEqual(ROOT.topProcesses.fields.map((f) => f.kind), [
-    "scalar",
-    "string",
-    "scalar",
-    "scalar",
-  ]);
+Deno.test("every field of every table is declared once, slots 0 … n − 1, as the schema has them", () => {
+  const walk = (fields: readonly BoundField[], table: string) => {
+    const adders = Object.getOwnPropertyNames(
+      (generated as Record<string, unknown>)[`Opta_Metrics_${table}`],
+    ).filter((n) => /^add[A-Z]/.test(n));
+    assert.deepEqual(fields.map((f) => f.slot), [...adders.keys()], table);
+    for (const f of fields) {
+      const shape = f.shape.kind === "vector" ? f.shape.element : f.shape;
+      if (f.kind === "table" || f.kind === "tables") walk(f.fields, (shape as RecordShape).name);
+    }
+  };
+  walk(bySlot(ROOT), "SystemMetrics");
+  assert.deepEqual(
+    READING_FIELDS.map((f) => f.key).sort(),
+    Object.keys(READINGS).sort(),
+    "every declared reading is a root field",
+  );
+});
+
+Deno.test("a declaration and a schema that disagree fail at load with one line naming the field", () => {
+  const network = READINGS.network.shape as RecordShape;
+  const { sentBytes: _, ...withoutSent } = network.fields;
+  const cases: [Readonly<Record<string, Shape>>, RegExp][] = [
+    [withoutSent, /layout: Network\.sent_bytes is in the schema but not declared$/],
+    [{ ...network.fields, uptime: float() }, /layout: Network\.uptime is declared but not/],
+    [{ ...network.fields, sentBytes: float() }, /layout: Network\.sent_bytes is a float, the/],
+    [
+      { ...network.fields, receiveBytesPerSecond: ushort() },
+      /receive_bytes_per_second is a ushort/,
+    ],
+  ];
+  for (const [fields, message] of cases) {
+    assert.throws(() => bindTable({ ...network, fields }), message);
+  }
+  assert.throws(
+    () => bindTable({ ...network, name: "Uptime" }),
+    /layout: the generated code has no Uptime$/,
+  );
 });
 
 Deno.test("every seed scalar of the root table is on the wire, even when 0 (only temperature may be absent)", () => {
@@ -154,52 +141,34 @@ Deno.test("every seed scalar of the root table is on the wire, even when 0 (only
   const b = body(new FrameEncoder().encode(zeros, momentum, { sequence: 0, sentAtUs: 0 }));
   const view = new DataView(b.buffer, b.byteOffset, b.length);
   const root = view.getUint32(0, true);
-  const absent = Object.entries(ROOT)
-    .filter(([, field]) => fieldPosition(view, root, field.slot) === 0)
-    .map(([name]) => name);
-  assert.deepEqual(absent, [
-    "temperature",
-    "cpuCores",
-    "cpuCoreLevels",
-    "loadAverage",
-    "swap",
-    "memoryPressure",
-    "network",
-    "diskIo",
-    "battery",
-    "gpuUsage",
-  ]);
+  const absent = bySlot(ROOT).filter((field) => fieldPosition(view, root, field.slot) === 0);
+  assert.deepEqual(
+    absent.map((f) => f.key),
+    ["temperature", ...APPENDED.map((f) => f.key)],
+  );
 });
 
 Deno.test("appended readings of 0 are on the wire, not mistaken for absent", () => {
-  const zeros: Snapshot = deepFreeze({
-    ...SNAPSHOT,
-    cpuCores: [0],
-    cpuCoreLevels: [{ name: "", firstCore: 0, cores: 0 }],
-    loadAverage: { one: 0, five: 0, fifteen: 0 },
-    swap: { used: 0, total: 0 },
-    memoryPressure: "normal",
-    network: {
-      interface: "",
-      receiveBytesPerSecond: 0,
-      sendBytesPerSecond: 0,
-      receivedBytes: 0,
-      sentBytes: 0,
-    },
-    diskIo: { readBytesPerSecond: 0, writeBytesPerSecond: 0, readBytes: 0, writtenBytes: 0 },
-    battery: { percent: 0, state: "unknown", onAc: false, minutesRemaining: 0 },
-    gpuUsage: 0,
-  });
+  const zeros = deepFreeze({
+    ...everyReading(),
+    ...Object.fromEntries(APPENDED.map((f) => [f.key, zeroValue(f.shape)])),
+  }) as Snapshot;
   const b = body(new FrameEncoder().encode(zeros, momentum, { sequence: 0, sentAtUs: 0 }));
   const view = new DataView(b.buffer, b.byteOffset, b.length);
   const root = view.getUint32(0, true);
-  for (const [name, field] of Object.entries(ROOT)) {
-    assert.ok(fieldPosition(view, root, field.slot) > 0, `${name} is present`);
+  const present = (at: number, fields: readonly BoundField[], where: string) => {
+    for (const field of fields) {
+      assert.ok(fieldPosition(view, at, field.slot) > 0, `${where}${field.key} is present`);
+    }
+  };
+  present(root, bySlot(ROOT), "");
+  for (const field of APPENDED) {
+    if (field.kind !== "table") continue;
+    const link = fieldPosition(view, root, field.slot);
+    present(link + view.getUint32(link, true), field.fields, `${field.key}.`);
   }
-  const battery = follow(view, root, ROOT.battery.slot);
-  assert.ok(fieldPosition(view, battery, BATTERY.minutesRemaining.slot) > 0, "0 minutes");
   const { momentum: _m, sequence: _s, sentAtUs: _t, startedAtUs: _r, ...decoded } = decodeMetrics(
     b,
   );
-  assert.deepEqual(decoded, { ...zeros, topProcesses: zeros.topProcesses.slice(0, 10) });
+  assert.deepEqual(decoded, zeros);
 });

@@ -1,0 +1,364 @@
+/**
+ * Writes `generated/readings_generated.ts` (`deno task gen` runs it after flatc): the
+ * codec of the declared readings as straight-line TypeScript, one function per table,
+ * from the layout `layout.ts` binds. Generated code names each field as hand-written
+ * code would; closures built at load over the same layout would look fields up by a key
+ * held in a variable, which slows the full build and the patch path's comparison
+ * (BENCHMARKS.md). The file holds:
+ *
+ * - `buildAppended`, `addAppended`: the appended readings' part of a full build;
+ * - `SAME_READING`, `sameAppended`: whether two snapshots' appended readings encode alike;
+ * - `readReadings`: every declared reading of a verified frame, each value kept inside
+ *   its declared range (`wire_values.ts`).
+ *
+ * It carries the fingerprint of the layout it was written from, which `readings_codec.ts`
+ * compares at load: a declaration changed without `deno task gen` fails at start.
+ *
+ * @module
+ */
+
+import { APPENDED, type BoundField, type BoundReference, layoutFingerprint } from "./layout.ts";
+import { READING_FIELDS } from "./layout.ts";
+import { MOST_ENTRIES_OF } from "./limits.ts";
+import type { NumberShape, RecordShape } from "../metrics/shape.ts";
+
+/** Where the generated file goes, beside flatc's output. */
+export const GENERATED_PATH = new URL("./generated/readings_generated.ts", import.meta.url);
+
+/** The module the generated code calls for the value rules, relative to it. */
+const RUNTIME = "../wire_values.ts";
+
+/** The module of the frame's caps, relative to the generated code. */
+const LIMITS = "../limits.ts";
+
+/** Functions and constants written so far, by name (a table used twice is written once). */
+type Out = Map<string, string>;
+
+/** The schema name of the struct or table (or each table of the vector) `field` holds. */
+function tableName(field: BoundField): string {
+  const shape = field.shape;
+  return ((shape.kind === "vector" ? shape.element : shape) as RecordShape).name;
+}
+
+/** The module constant listing an enum's TypeScript values by wire value. */
+function enumValues(shape: { name: string; values: readonly string[] }, out: Out): string {
+  const name = `${shape.name.replace(/[a-z](?=[A-Z])/g, "$&_").toUpperCase()}_VALUES`;
+  out.set(name, `const ${name}: readonly unknown[] = ${JSON.stringify(shape.values)};`);
+  return name;
+}
+
+/** The expression reading the number at position `at`, kept inside its range. */
+function readNumber(shape: NumberShape, at: string): string {
+  const { min, max } = shape.range;
+  const keep = shape.optional ? "within" : "clamp";
+  switch (shape.kind) {
+    case "float":
+      return `${keep}(view.getFloat32(${at}, true), ${min}, ${max})`;
+    case "int32":
+      return `${keep}(view.getInt32(${at}, true), ${min}, ${max})`;
+    case "ulong":
+      return `readUlong(view, ${at}, ${max})`;
+    case "uint":
+      return `view.getUint32(${at}, true)`;
+    case "ushort":
+      return `view.getUint16(${at}, true)`;
+  }
+}
+
+/** The expression reading `field` at `p` (0: absent), of TypeScript type `type`. */
+function readField(field: BoundField, type: string, out: Out): string {
+  const shape = field.shape;
+  switch (field.kind) {
+    case "scalar": {
+      if (shape.kind === "bool") return "p !== 0 && view.getInt8(p) !== 0";
+      if (shape.kind === "enum") {
+        const values = enumValues(shape, out);
+        const unknown = shape.optional ? "null" : `${values}[0]`;
+        return `(p === 0 ? ${unknown} : ${values}[view.getInt8(p)] ?? ${unknown}) as ${type}`;
+      }
+      return `p === 0 ? ${shape.optional ? "null" : "0"} : ${
+        readNumber(shape as NumberShape, "p")
+      }`;
+    }
+    case "struct": {
+      const members = field.members.map((m) =>
+        `${m.key}: ${readNumber(m.shape, `p + ${m.offset}`)}`
+      );
+      return `p === 0 ? null : { ${members.join(", ")} }`;
+    }
+    case "scalars": {
+      const { min, max } = (shape as { element: NumberShape }).element.range;
+      return `p === 0 ? [] : readFloats(view, p, ${min}, ${max})`;
+    }
+    case "string":
+      return `p === 0 ? "" : readString(view, bytes, p)`;
+    case "table":
+      return `p === 0 ? null : ${
+        tableReader(field, `NonNullable<${type}>`, out)
+      }(view, bytes, follow(view, p))`;
+    case "tables": {
+      const element = tableReader(field, `${type}[number]`, out);
+      return `p === 0 ? [] : readList(view, bytes, p, ${element})`;
+    }
+  }
+}
+
+/** Statements reading each of `fields` of the table at `table` into a local `<key>_`. */
+function readLocals(fields: readonly BoundField[], type: string, table: string, out: Out) {
+  const lines = ["let p: number;"];
+  for (const f of fields) {
+    lines.push(`p = fieldAt(view, ${table}, ${f.slot});`);
+    lines.push(`const ${f.key}_ = ${readField(f, `${type}["${f.key}"]`, out)};`);
+  }
+  return lines;
+}
+
+/** The function reading a table of `field`'s kind, written once; its name. */
+function tableReader(field: BoundReference, type: string, out: Out): string {
+  const name = `read${tableName(field)}`;
+  if (out.has(name)) return name;
+  out.set(name, "");
+  const fields = field.fields.filter(Boolean);
+  out.set(
+    name,
+    [
+      `function ${name}(view: DataView, bytes: Uint8Array, at: number): ${type} {`,
+      ...readLocals(fields, type, "at", out).map((l) => `  ${l}`),
+      `  return { ${fields.map((f) => `${f.key}: ${f.key}_`).join(", ")} };`,
+      "}",
+    ].join("\n"),
+  );
+  return name;
+}
+
+/** The statement adding `value` as `field` to the table being built; `offset` for references. */
+function addField(field: BoundField, value: string, offset: string, out: Out): string {
+  const { slot, shape } = field;
+  const unlessNull = (then: string) => shape.optional ? `if (${value} !== null) ${then}` : then;
+  switch (field.kind) {
+    case "scalar":
+      switch (shape.kind) {
+        case "float":
+          return unlessNull(`b.addFieldFloat32(${slot}, ${value}, 0);`);
+        case "ulong":
+          return unlessNull(`addUlong(b, ${slot}, ${value});`);
+        case "uint":
+          return `b.addFieldInt32(${slot}, ${value} >>> 0, 0);`;
+        case "ushort":
+          return `b.addFieldInt16(${slot}, toUshort(${value}), 0);`;
+        case "int32": {
+          const add = `b.addFieldInt32(${slot}, toInt32(${value}), 0);`;
+          return shape.optional
+            ? `if (${value} !== null && Number.isFinite(${value})) ${add}`
+            : add;
+        }
+        case "bool":
+          return `b.addFieldInt8(${slot}, ${value} ? 1 : 0, 0);`;
+        case "enum": {
+          const wire = `${enumValues(shape, out)}.indexOf(${value})`;
+          return shape.optional
+            ? `addEnum(b, ${slot}, ${wire});`
+            : `b.addFieldInt8(${slot}, Math.max(0, ${wire}), 0);`;
+        }
+      }
+      break;
+    case "struct": {
+      const lines = [`if (${value} !== null) {`, `  b.prep(${field.align}, ${field.size});`];
+      let at = field.size;
+      for (const m of [...field.members].sort((x, y) => y.offset - x.offset)) {
+        const width = m.shape.kind === "ulong" ? 8 : 4;
+        if (at - m.offset - width > 0) lines.push(`  b.pad(${at - m.offset - width});`);
+        lines.push(`  ${width === 8 ? "writeUlong(b, " : "b.writeFloat32("}${value}.${m.key});`);
+        at = m.offset;
+      }
+      return [...lines, `  b.addFieldStruct(${slot}, b.offset(), 0);`, "}"].join("\n");
+    }
+    default:
+      return `if (${offset} !== 0) b.addFieldOffset(${slot}, ${offset}, 0);`;
+  }
+  throw new Error(`codegen: ${field.key} has no way to be written`);
+}
+
+/** The expression building what `field` points to (0 when absent); none for inline fields. */
+function buildField(field: BoundField, value: string, type: string, out: Out): string | null {
+  switch (field.kind) {
+    case "string":
+      return `b.createString(utf8(${value}))`;
+    case "table":
+      return `${value} === null ? 0 : ${
+        tableWriter(field, `NonNullable<${type}>`, out)
+      }(b, ${value}, utf8)`;
+    case "scalars":
+      return `${value}.length === 0 ? 0 : floatVector(b, ${value}, ${mostOf(field)})`;
+    case "tables": {
+      const element = tableWriter(field, `${type}[number]`, out);
+      const most = mostOf(field);
+      return `${value}.length === 0 ? 0 : tableVector(b, ${value}, ${most}, utf8, ${element}, scratch)`;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The cap on the entries of the vector `field` (no reader accepts more): its name in `limits.ts`. */
+function mostOf(field: BoundField): string {
+  if (!(field.key in MOST_ENTRIES_OF)) {
+    throw new Error(`codegen: the vector ${field.wire} has no cap in limits.ts`);
+  }
+  return `MOST_ENTRIES_OF.${field.key}`;
+}
+
+/** The function writing a table of `field`'s kind, written once; its name. */
+function tableWriter(field: BoundReference, type: string, out: Out): string {
+  const name = `write${tableName(field)}`;
+  if (out.has(name)) return name;
+  out.set(name, "");
+  const fields = field.fields.filter(Boolean);
+  if (fields.some((f) => f.kind === "tables")) {
+    throw new Error(
+      `codegen: ${tableName(field)} holds a vector of tables, which is not supported`,
+    );
+  }
+  const lines = [`function ${name}(b: Builder, v: ${type}, utf8: Utf8): number {`];
+  for (const f of fields) {
+    const built = buildField(f, `v.${f.key}`, `${type}["${f.key}"]`, out);
+    if (built !== null) lines.push(`  const ${f.key}_ = ${built};`);
+  }
+  lines.push(`  b.startObject(${field.fields.length});`);
+  for (const f of fields) lines.push(`  ${addField(f, `v.${f.key}`, `${f.key}_`, out)}`);
+  out.set(name, [...lines, "  return b.endObject();", "}"].join("\n"));
+  return name;
+}
+
+/** The function comparing two records of `field`'s kind member by member; its name. */
+function recordSame(field: BoundField, type: string, out: Out): string {
+  const name = `same${tableName(field)}`;
+  if (out.has(name)) return name;
+  out.set(name, "");
+  const members = field.kind === "struct"
+    ? field.members.map((m) => `Object.is(x.${m.key}, y.${m.key})`)
+    : (field as BoundReference).fields.filter(Boolean).map((f) =>
+      sameField(f, `x.${f.key}`, `y.${f.key}`, `${type}["${f.key}"]`, out)
+    );
+  out.set(
+    name,
+    [
+      `function ${name}(x: ${type}, y: ${type}): boolean {`,
+      `  return x === y || (${members.join(" &&\n    ")});`,
+      "}",
+    ].join("\n"),
+  );
+  return name;
+}
+
+/** The expression telling whether `x` and `y`, two values of `field`, encode alike. */
+function sameField(field: BoundField, x: string, y: string, type: string, out: Out): string {
+  switch (field.kind) {
+    case "scalar":
+    case "string":
+      return `Object.is(${x}, ${y})`;
+    case "scalars":
+      return `sameList(${x}, ${y}, Object.is)`;
+    case "tables":
+      return `sameList(${x}, ${y}, ${recordSame(field, `${type}[number]`, out)})`;
+    default: {
+      const same = recordSame(field, `NonNullable<${type}>`, out);
+      return field.shape.optional
+        ? `(${x} === ${y} || (${x} !== null && ${y} !== null && ${same}(${x}, ${y})))`
+        : `${same}(${x}, ${y})`;
+    }
+  }
+}
+
+/** The generated module's text. */
+export function generateReadingsCode(): string {
+  const out: Out = new Map();
+  const references = APPENDED.filter((f) => buildField(f, "", "", new Map()) !== null);
+  const build: string[] = [];
+  const add: string[] = [];
+  const same: string[] = [];
+  for (const f of APPENDED) {
+    const type = `Snapshot["${f.key}"]`;
+    const offset = `offsets[${references.indexOf(f)}]`;
+    const built = buildField(f, `s.${f.key}`, type, out);
+    if (built !== null) build.push(`${offset} = ${built};`);
+    add.push(...addField(f, `s.${f.key}`, offset, out).split("\n"));
+    same.push(
+      `${f.key}: (x: ${type}, y: ${type}): boolean => ${sameField(f, "x", "y", type, out)},`,
+    );
+  }
+  const keys = READING_FIELDS.map((f) => `${f.key}: ${f.key}_`);
+  const indent = (lines: string[]) => lines.map((l) => `  ${l}`);
+  return [
+    "// Generated by `deno task gen` (src/ipc/codegen.ts) from the declared readings",
+    "// (src/metrics/catalog.ts) bound to the schema's layout. Do not modify.",
+    "",
+    'import type * as flatbuffers from "flatbuffers";',
+    'import type { Snapshot } from "../../metrics/types.ts";',
+    "import {",
+    "  addEnum, addUlong, clamp, fieldAt, floatVector, follow, readFloats, readList, readString,",
+    "  readUlong, sameList, tableVector, toInt32, toUshort, within, writeUlong,",
+    `} from "${RUNTIME}";`,
+    `import { MOST_ENTRIES_OF } from "${LIMITS}";`,
+    "",
+    "type Builder = flatbuffers.Builder;",
+    "type Utf8 = (text: string) => Uint8Array;",
+    "",
+    "/** The layout this file was written from. */",
+    `export const LAYOUT_FINGERPRINT = "${layoutFingerprint()}";`,
+    "",
+    "/** How many offsets `buildAppended` fills. */",
+    `export const APPENDED_OFFSETS = ${references.length};`,
+    "",
+    "/**",
+    " * Build what the appended readings point to (vectors, strings, tables) before the root",
+    " * starts, their offsets into `offsets`; `scratch` holds a vector's entries meanwhile.",
+    " */",
+    "export function buildAppended(",
+    "  b: Builder,",
+    "  s: Snapshot,",
+    "  utf8: Utf8,",
+    "  offsets: number[],",
+    "  scratch: number[],",
+    "): void {",
+    ...indent(build),
+    "}",
+    "",
+    "/** Add the appended readings to the root table being built, after the seed's fields. */",
+    "export function addAppended(b: Builder, s: Snapshot, offsets: readonly number[]): void {",
+    ...indent(add),
+    "}",
+    "",
+    "/** Whether two values of each appended reading encode to the same bytes. */",
+    "export const SAME_READING = {",
+    ...indent(same),
+    "};",
+    "",
+    "/** Whether two snapshots encode to the same bytes in every appended reading. */",
+    "export function sameAppended(a: Snapshot, b: Snapshot): boolean {",
+    `  return ${
+      APPENDED.map((f) =>
+        `(a.${f.key} === b.${f.key} || SAME_READING.${f.key}(a.${f.key}, b.${f.key}))`
+      )
+        .join(" &&\n    ")
+    };`,
+    "}",
+    "",
+    "/** Every declared reading of the verified frame whose root table is at `root`. */",
+    "export function readReadings(",
+    "  view: DataView,",
+    "  bytes: Uint8Array,",
+    "  root: number,",
+    '): Omit<Snapshot, "timestamp"> {',
+    ...indent(readLocals(READING_FIELDS, "Snapshot", "root", out)),
+    `  return { ${keys.join(", ")} };`,
+    "}",
+    "",
+    ...[...out.values()].flatMap((code) => [code, ""]),
+  ].join("\n");
+}
+
+if (import.meta.main) {
+  await Deno.writeTextFile(GENERATED_PATH, generateReadingsCode());
+  console.log(`wrote ${GENERATED_PATH.pathname.replace(Deno.cwd() + "/", "")}`);
+}
