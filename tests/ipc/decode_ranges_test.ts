@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { decodeAnimation, decodeMetrics, FrameEncoder } from "../../src/ipc/codec.ts";
 import { frameToJson } from "../../src/ipc/json.ts";
 import { type BoundField, bySlot, fieldPosition, ROOT } from "../../src/ipc/layout.ts";
-import type { NumberShape } from "../../src/metrics/shape.ts";
+import { type NumberShape, wireName } from "../../src/metrics/shape.ts";
 import { bodyOf, MOMENTUM } from "../support/codec_fixtures.ts";
 import { everyReading } from "../support/shapes.ts";
 
@@ -150,4 +150,61 @@ Deno.test("the animation path reads bad momentum values as the full decode does"
   assert.deepEqual([animation.intensity, animation.rotationSpeed], [0, 100]);
   const { momentum } = decodeMetrics(body);
   assert.deepEqual(momentum, { color: 1, intensity: 0, rotationSpeed: 100 });
+});
+
+/** Every number's qualified name (`Table.field`, or the root field's) and its declared shape. */
+function declaredNumbers(
+  fields: readonly BoundField[],
+  table: string | null,
+): [string, NumberShape][] {
+  const name = (wire: string) => table === null ? wire : `${table}.${wire}`;
+  return fields.flatMap((f): [string, NumberShape][] => {
+    const shape = f.shape;
+    if (f.kind === "scalar" && "range" in shape) return [[name(f.wire), shape]];
+    if (f.kind === "scalars" && shape.kind === "vector") {
+      return [[name(f.wire), shape.element as NumberShape]];
+    }
+    if (f.kind === "struct" && shape.kind === "struct") {
+      return f.members.map((m) => [`${shape.name}.${wireName(m.key)}`, m.shape]);
+    }
+    if ((f.kind === "table" || f.kind === "tables") && "fields" in f) {
+      const record = (shape.kind === "vector" ? shape.element : shape) as { name: string };
+      return declaredNumbers(f.fields, record.name);
+    }
+    return [];
+  });
+}
+
+/** A number as PROTOCOL writes it: `2^53 − 1`, `6 553 500`, `−273.15`. */
+function parseNumber(text: string): number {
+  const power = /^(\d+)\^(\d+)(?: − (\d+))?$/.exec(text);
+  if (power) return Number(power[1]) ** Number(power[2]) - Number(power[3] ?? 0);
+  return Number(text.replace(/ /g, "").replace("−", "-"));
+}
+
+Deno.test("PROTOCOL.md's table of valid ranges states every declared range, and the optional fields", async () => {
+  const protocol = await Deno.readTextFile(new URL("../../PROTOCOL.md", import.meta.url));
+  const section = protocol.slice(
+    protocol.indexOf("### Values out of range"),
+    protocol.indexOf("### The CPU window"),
+  );
+  const documented = new Map<string, string>();
+  for (const [, range, fields] of section.matchAll(/^\| ([^|]+?) +\| (.+?) +\|$/gm)) {
+    if (!/\d/.test(range)) continue; // the header row
+    const [min, max] = range.split(" – ").map(parseNumber);
+    for (const [, field] of fields.matchAll(/`([^`]+)`/g)) documented.set(field, `${min} – ${max}`);
+  }
+  const declared = new Map<string, string>();
+  const optional: string[] = [];
+  for (const [name, shape] of declaredNumbers(bySlot(ROOT), null)) {
+    if (shape.kind === "uint" || shape.kind === "ushort") continue; // every value valid
+    declared.set(name, `${shape.range.min} – ${shape.range.max}`);
+    if (shape.optional) optional.push(name);
+  }
+  assert.deepEqual(documented, declared);
+  const absent = /^- an optional field \((.+?)\) reads as \*\*absent\*\*/m.exec(section)?.[1];
+  assert.deepEqual(
+    [...(absent ?? "").matchAll(/`([^`]+)`/g)].map((m) => m[1]).sort(),
+    optional.sort(),
+  );
 });
