@@ -15,17 +15,10 @@ import {
   type MetricsFrame,
   truncateUtf8,
 } from "../../src/ipc/codec.ts";
-import type {
-  BatterySample,
-  CoreLevel,
-  DiskIoSample,
-  NetworkSample,
-  ProcessSample,
-  Snapshot,
-} from "../../src/metrics/types.ts";
+import type { Snapshot } from "../../src/metrics/types.ts";
 import type { MomentumColor, MomentumState } from "../../src/momentum/momentum.ts";
 import { READING_LIST, READINGS } from "../../src/metrics/catalog.ts";
-import { ulong as ulongShape } from "../../src/metrics/shape.ts";
+import { type Shape, ulong as ulongShape } from "../../src/metrics/shape.ts";
 import { MOMENTUM_STATE } from "../../src/ipc/layout.ts";
 import { readBack } from "../support/shapes.ts";
 import { uniform } from "../support/fuzz.ts";
@@ -61,70 +54,60 @@ const nameArb = fc.oneof(
   fc.string({ unit: "grapheme-ascii", minLength: 250, maxLength: 260 }),
 );
 
-const processArb: fc.Arbitrary<ProcessSample> = fc.record({
-  pid: fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer()),
-  name: nameArb,
-  cpuPercent: floatArb,
-  memoryMb: floatArb,
-});
-
 /** An index or count for a `ushort`: in range mostly, and any double (→ clamped). */
 const ushortArb = fc.oneof(
   { weight: 3, arbitrary: fc.integer({ min: 0, max: 0xffff }) },
   { weight: 1, arbitrary: fc.oneof(fc.double(), fc.constantFrom(-1, 65536, 1e9, 2.5)) },
 );
 
-const coreLevelArb: fc.Arbitrary<CoreLevel> = fc.record({
-  name: nameArb,
-  firstCore: ushortArb,
-  cores: ushortArb,
-});
+/** Any int-ish number: in range, any double, and just past the int range. */
+const int32Arb = fc.oneof(
+  fc.integer({ min: -1, max: 6000 }),
+  fc.double(),
+  fc.constantFrom(2 ** 31, -(2 ** 32)),
+);
 
-const networkArb: fc.Arbitrary<NetworkSample> = fc.record({
-  interface: nameArb,
-  receiveBytesPerSecond: floatArb,
-  sendBytesPerSecond: floatArb,
-  receivedBytes: ulongArb,
-  sentBytes: ulongArb,
-});
+/** The most entries a vector gets: past the default top for the processes, a few otherwise. */
+const MOST: Partial<Record<string, number>> = { topProcesses: 30, cpuCores: 40 };
 
-const diskIoArb: fc.Arbitrary<DiskIoSample> = fc.record({
-  readBytesPerSecond: floatArb,
-  writeBytesPerSecond: floatArb,
-  readBytes: ulongArb,
-  writtenBytes: ulongArb,
-});
+/** Values of `shape` of every kind the encoder must survive (from its declaration). */
+function arbitraryOf(shape: Shape, key: string): fc.Arbitrary<unknown> {
+  const present = ((): fc.Arbitrary<unknown> => {
+    switch (shape.kind) {
+      case "float":
+        return floatArb;
+      case "ulong":
+        return ulongArb;
+      case "ushort":
+        return ushortArb;
+      case "uint":
+        return fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer());
+      case "int32":
+        return int32Arb;
+      case "bool":
+        return fc.boolean();
+      case "string":
+        return nameArb;
+      case "enum":
+        return fc.constantFrom(...shape.values);
+      case "vector":
+        return fc.array(arbitraryOf(shape.element, key), { maxLength: MOST[key] ?? 4 });
+      default:
+        return fc.record(
+          Object.fromEntries(
+            Object.entries(shape.fields).map(([k, field]) => [k, arbitraryOf(field, k)]),
+          ),
+        );
+    }
+  })();
+  return shape.optional ? fc.option(present, { nil: null }) : present;
+}
 
-const batteryArb: fc.Arbitrary<BatterySample> = fc.record({
-  percent: floatArb,
-  state: fc.constantFrom("charging", "discharging", "charged", "not-charging", "unknown"),
-  onAc: fc.boolean(),
-  minutesRemaining: fc.option(
-    fc.oneof(fc.integer({ min: -1, max: 6000 }), fc.double(), fc.constantFrom(2 ** 31, -(2 ** 32))),
-    { nil: null },
-  ),
-});
-
-const snapshotArb: fc.Arbitrary<Snapshot> = fc.record({
-  cpuUsage: floatArb,
-  memoryUsage: floatArb,
-  memoryTotal: ulongArb,
-  diskUsage: floatArb,
-  temperature: fc.option(floatArb, { nil: null }),
+/** A snapshot with every declared reading drawn from its declaration. */
+const snapshotArb = fc.record({
+  ...Object.fromEntries(READING_LIST.map((r) => [r.key, arbitraryOf(r.shape, r.key)])),
   timestamp: ulongArb,
-  topProcesses: fc.array(processArb, { maxLength: 30 }),
-  cpuCores: fc.array(floatArb, { maxLength: 40 }),
-  cpuCoreLevels: fc.array(coreLevelArb, { maxLength: 4 }),
-  loadAverage: fc.option(fc.record({ one: floatArb, five: floatArb, fifteen: floatArb }), {
-    nil: null,
-  }),
-  swap: fc.option(fc.record({ used: ulongArb, total: ulongArb }), { nil: null }),
-  memoryPressure: fc.option(fc.constantFrom("normal", "warning", "critical"), { nil: null }),
-  network: fc.option(networkArb, { nil: null }),
-  diskIo: fc.option(diskIoArb, { nil: null }),
-  battery: fc.option(batteryArb, { nil: null }),
-  gpuUsage: fc.option(floatArb, { nil: null }),
-});
+}) as unknown as fc.Arbitrary<Snapshot>;
 
 const momentumArb: fc.Arbitrary<MomentumState> = fc.record({
   color: fc.constantFrom<MomentumColor>(0, 1, 2),
