@@ -57,7 +57,7 @@ function readNumber(shape: NumberShape, at: string): string {
     case "int32":
       return `${keep}(view.getInt32(${at}, true), ${min}, ${max})`;
     case "ulong":
-      return `readUlong(view, ${at}, ${max})`;
+      return `${shape.optional ? "readUlongWithin" : "readUlong"}(view, ${at}, ${max})`;
     case "uint":
       return `view.getUint32(${at}, true)`;
     case "ushort":
@@ -297,7 +297,7 @@ export function generateReadingsCode(): string {
     'import type { Snapshot } from "../../metrics/types.ts";',
     "import {",
     "  addEnum, addUlong, clamp, fieldAt, floatVector, follow, readFloats, readList, readString,",
-    "  readUlong, sameList, tableVector, toInt32, toUshort, within, writeUlong,",
+    "  readUlong, readUlongWithin, sameList, tableVector, toInt32, toUshort, within, writeUlong,",
     `} from "${RUNTIME}";`,
     `import { MOST_ENTRIES_OF } from "${LIMITS}";`,
     "",

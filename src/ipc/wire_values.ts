@@ -134,6 +134,13 @@ export function readUlong(view: DataView, at: number, max: number): number {
   return value <= max ? value : max;
 }
 
+/** The `ulong` at `at`, or null (absent) past `max` or past 2^53 − 1: for an optional field. */
+export function readUlongWithin(view: DataView, at: number, max: number): number | null {
+  const high = view.getUint32(at + 4, true);
+  if (high >= 0x20_0000) return null;
+  return within(high * TWO_32 + view.getUint32(at, true), 0, max);
+}
+
 const utf8 = new TextDecoder();
 
 /** The string the offset at `at` points to, malformed UTF-8 replaced (as flatc's reader does). */

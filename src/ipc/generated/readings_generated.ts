@@ -5,7 +5,7 @@ import type * as flatbuffers from "flatbuffers";
 import type { Snapshot } from "../../metrics/types.ts";
 import {
   addEnum, addUlong, clamp, fieldAt, floatVector, follow, readFloats, readList, readString,
-  readUlong, sameList, tableVector, toInt32, toUshort, within, writeUlong,
+  readUlong, readUlongWithin, sameList, tableVector, toInt32, toUshort, within, writeUlong,
 } from "../wire_values.ts";
 import { MOST_ENTRIES_OF } from "../limits.ts";
 
