@@ -202,7 +202,7 @@ Deno.test("PROTOCOL.md's table of valid ranges states every declared range, and 
     if (shape.optional) optional.push(name);
   }
   assert.deepEqual(documented, declared);
-  const absent = /^- an optional field \((.+?)\) reads as \*\*absent\*\*/m.exec(section)?.[1];
+  const absent = /^- an optional field \(([^)]+)\) reads as\s+\*\*absent\*\*/m.exec(section)?.[1];
   assert.deepEqual(
     [...(absent ?? "").matchAll(/`([^`]+)`/g)].map((m) => m[1]).sort(),
     optional.sort(),
