@@ -164,7 +164,7 @@ export function generateReadingsCode(): string {
     'import type { Snapshot } from "../../metrics/types.ts";',
     "import {",
     "  addEnum, addUlong, clamp, fieldAt, floatVector, follow, readFloats, readList, readString,",
-    "  readUlong, readUlongWithin, sameList, tableVector, toInt32, toUshort, within, writeUlong,",
+    "  readUlong, readUlongWithin, tableVector, toInt32, toUshort, within, writeUlong,",
     `} from "${RUNTIME}";`,
     `import { MOST_ENTRIES_OF } from "${LIMITS}";`,
     "",
@@ -204,9 +204,7 @@ export function generateReadingsCode(): string {
     "/** Whether two snapshots encode to the same bytes in every appended reading. */",
     "export function sameAppended(a: Snapshot, b: Snapshot): boolean {",
     `  return ${
-      APPENDED.map((f) =>
-        `(a.${f.key} === b.${f.key} || SAME_READING.${f.key}(a.${f.key}, b.${f.key}))`
-      )
+      APPENDED.map((f) => sameField(f, `a.${f.key}`, `b.${f.key}`, `Snapshot["${f.key}"]`, out))
         .join(" &&\n    ")
     };`,
     "}",

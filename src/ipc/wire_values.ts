@@ -76,18 +76,6 @@ export function tableVector<T>(
   return b.endVector();
 }
 
-/** Whether two lists have the same length and `same` entries. */
-export function sameList<T>(
-  a: readonly T[],
-  b: readonly T[],
-  same: (x: T, y: T) => boolean,
-): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
-  return true;
-}
-
 /** An index or count as the schema's `ushort`: whole, clamped to 0–65535. */
 export function toUshort(value: number): number {
   return value > 0 ? Math.min(Math.trunc(value), 0xffff) : 0;

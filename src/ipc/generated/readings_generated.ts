@@ -5,7 +5,7 @@ import type * as flatbuffers from "flatbuffers";
 import type { Snapshot } from "../../metrics/types.ts";
 import {
   addEnum, addUlong, clamp, fieldAt, floatVector, follow, readFloats, readList, readString,
-  readUlong, readUlongWithin, sameList, tableVector, toInt32, toUshort, within, writeUlong,
+  readUlong, readUlongWithin, tableVector, toInt32, toUshort, within, writeUlong,
 } from "../wire_values.ts";
 import { MOST_ENTRIES_OF } from "../limits.ts";
 
@@ -62,8 +62,8 @@ export function addAppended(b: Builder, s: Snapshot, offsets: readonly number[])
 
 /** Whether two values of each appended reading encode to the same bytes. */
 export const SAME_READING = {
-  cpuCores: (x: Snapshot["cpuCores"], y: Snapshot["cpuCores"]): boolean => sameList(x, y, Object.is),
-  cpuCoreLevels: (x: Snapshot["cpuCoreLevels"], y: Snapshot["cpuCoreLevels"]): boolean => sameList(x, y, sameCoreLevel),
+  cpuCores: (x: Snapshot["cpuCores"], y: Snapshot["cpuCores"]): boolean => sameCpuCores(x, y),
+  cpuCoreLevels: (x: Snapshot["cpuCoreLevels"], y: Snapshot["cpuCoreLevels"]): boolean => sameCpuCoreLevels(x, y),
   loadAverage: (x: Snapshot["loadAverage"], y: Snapshot["loadAverage"]): boolean => (x === y || (x !== null && y !== null && sameLoadAverage(x, y))),
   swap: (x: Snapshot["swap"], y: Snapshot["swap"]): boolean => (x === y || (x !== null && y !== null && sameSwap(x, y))),
   memoryPressure: (x: Snapshot["memoryPressure"], y: Snapshot["memoryPressure"]): boolean => Object.is(x, y),
@@ -75,15 +75,15 @@ export const SAME_READING = {
 
 /** Whether two snapshots encode to the same bytes in every appended reading. */
 export function sameAppended(a: Snapshot, b: Snapshot): boolean {
-  return (a.cpuCores === b.cpuCores || SAME_READING.cpuCores(a.cpuCores, b.cpuCores)) &&
-    (a.cpuCoreLevels === b.cpuCoreLevels || SAME_READING.cpuCoreLevels(a.cpuCoreLevels, b.cpuCoreLevels)) &&
-    (a.loadAverage === b.loadAverage || SAME_READING.loadAverage(a.loadAverage, b.loadAverage)) &&
-    (a.swap === b.swap || SAME_READING.swap(a.swap, b.swap)) &&
-    (a.memoryPressure === b.memoryPressure || SAME_READING.memoryPressure(a.memoryPressure, b.memoryPressure)) &&
-    (a.network === b.network || SAME_READING.network(a.network, b.network)) &&
-    (a.diskIo === b.diskIo || SAME_READING.diskIo(a.diskIo, b.diskIo)) &&
-    (a.battery === b.battery || SAME_READING.battery(a.battery, b.battery)) &&
-    (a.gpuUsage === b.gpuUsage || SAME_READING.gpuUsage(a.gpuUsage, b.gpuUsage));
+  return sameCpuCores(a.cpuCores, b.cpuCores) &&
+    sameCpuCoreLevels(a.cpuCoreLevels, b.cpuCoreLevels) &&
+    (a.loadAverage === b.loadAverage || (a.loadAverage !== null && b.loadAverage !== null && sameLoadAverage(a.loadAverage, b.loadAverage))) &&
+    (a.swap === b.swap || (a.swap !== null && b.swap !== null && sameSwap(a.swap, b.swap))) &&
+    Object.is(a.memoryPressure, b.memoryPressure) &&
+    (a.network === b.network || (a.network !== null && b.network !== null && sameNetwork(a.network, b.network))) &&
+    (a.diskIo === b.diskIo || (a.diskIo !== null && b.diskIo !== null && sameDiskIo(a.diskIo, b.diskIo))) &&
+    (a.battery === b.battery || (a.battery !== null && b.battery !== null && sameBattery(a.battery, b.battery))) &&
+    Object.is(a.gpuUsage, b.gpuUsage);
 }
 
 /** Every declared reading of the verified frame whose root table is at `root`. */
@@ -126,6 +126,13 @@ export function readReadings(
   return { cpuUsage: cpuUsage_, memoryUsage: memoryUsage_, memoryTotal: memoryTotal_, diskUsage: diskUsage_, temperature: temperature_, topProcesses: topProcesses_, cpuCores: cpuCores_, cpuCoreLevels: cpuCoreLevels_, loadAverage: loadAverage_, swap: swap_, memoryPressure: memoryPressure_, network: network_, diskIo: diskIo_, battery: battery_, gpuUsage: gpuUsage_ };
 }
 
+function sameCpuCores(x: Snapshot["cpuCores"], y: Snapshot["cpuCores"]): boolean {
+  if (x === y) return true;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
+  return true;
+}
+
 function writeCoreLevel(b: Builder, v: Snapshot["cpuCoreLevels"][number], utf8: Utf8): number {
   const name_ = b.createString(utf8(v.name));
   b.startObject(3);
@@ -139,6 +146,13 @@ function sameCoreLevel(x: Snapshot["cpuCoreLevels"][number], y: Snapshot["cpuCor
   return x === y || (Object.is(x.name, y.name) &&
     Object.is(x.firstCore, y.firstCore) &&
     Object.is(x.cores, y.cores));
+}
+
+function sameCpuCoreLevels(x: Snapshot["cpuCoreLevels"], y: Snapshot["cpuCoreLevels"]): boolean {
+  if (x === y) return true;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (!sameCoreLevel(x[i], y[i])) return false;
+  return true;
 }
 
 function sameLoadAverage(x: NonNullable<Snapshot["loadAverage"]>, y: NonNullable<Snapshot["loadAverage"]>): boolean {
