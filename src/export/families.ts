@@ -1,8 +1,8 @@
 /**
- * Which Prometheus metric family carries which reading of a frame: one table, one row per
- * family, each with its name, type, unit, help text, the scale from the frame's unit to the
- * metric's base unit, and how its samples are read from a decoded frame. A reading the frame
- * does not have gives no sample: an absent value is never exported as 0.
+ * Which Prometheus metric family carries which reading of a frame: each declared reading's
+ * families (`metrics/catalog.ts`: name, type, unit, help, the scale from the frame's unit to
+ * the base unit, and the samples with their labels), then the daemon run's own. A reading the
+ * frame does not have gives no sample: an absent value is never exported as 0.
  *
  * @example
  * ```ts
@@ -17,13 +17,15 @@
  */
 
 import type { MetricsFrame } from "../ipc/codec.ts";
-import type { MemoryPressure } from "../metrics/types.ts";
+import { READING_LIST } from "../metrics/catalog.ts";
+import type { MetricFamily, MetricUnit } from "../metrics/reading.ts";
+import { isAbsent } from "../metrics/shape.ts";
 
 /** The metric types the exporter uses. */
-export type MetricType = "gauge" | "counter";
+export type MetricType = MetricFamily<unknown>["type"];
 
 /** Base units, as OpenMetrics' `# UNIT` names them (and as each name ends). */
-export type MetricUnit = "" | "bytes" | "ratio" | "seconds" | "celsius";
+export type { MetricUnit };
 
 /** One labelled value: label pairs in order, and the value in the family's base unit. */
 export interface Sample {
@@ -73,37 +75,8 @@ interface Declaration {
   readonly read: (frame: MetricsFrame, context: FrameContext) => readonly Reading[];
 }
 
-const PERCENT = 0.01;
-const MIB = 1_048_576;
 const one = (value: number | null | undefined): Reading[] =>
   value === null || value === undefined ? [] : [{ value }];
-
-/** The level of memory pressure as a number: 0 normal, 1 warning, 2 critical. */
-export const PRESSURE_LEVEL: Readonly<Record<MemoryPressure, number>> = Object.freeze({
-  normal: 0,
-  warning: 1,
-  critical: 2,
-});
-
-/** Each core's busy percent, labelled by index and, where the frame has kinds, by kind. */
-function cores(frame: MetricsFrame): Reading[] {
-  return frame.cpuCores.map((value, index) => {
-    const level = frame.cpuCoreLevels.find((l) =>
-      index >= l.firstCore && index < l.firstCore + l.cores
-    );
-    const labels: [string, string][] = [["core", String(index)]];
-    if (level !== undefined) labels.push(["kind", level.name]);
-    return { labels, value };
-  });
-}
-
-/** The busiest processes the exporter was asked for, labelled by pid and name. */
-function processes(frame: MetricsFrame, context: FrameContext, pick: "cpu" | "memory"): Reading[] {
-  return frame.topProcesses.slice(0, context.processes).map((p) => ({
-    labels: [["pid", String(p.pid)], ["name", p.name]],
-    value: pick === "cpu" ? p.cpuPercent : p.memoryMb,
-  }));
-}
 
 /**
  * `value` times `scale`; a fractional scale divides by its inverse instead, which keeps
@@ -113,167 +86,33 @@ function scaled(value: number, scale: number): number {
   return scale < 1 ? value / Math.round(1 / scale) : value * scale;
 }
 
-/** Every family a frame feeds, in the order they are written. */
+/**
+ * The families of every declared reading (`metrics/catalog.ts`), in its order: none while
+ * the frame does not carry the reading; an opt-in family (the busiest processes) only as
+ * many samples as the exporter was asked for.
+ */
+const READING_FAMILIES: readonly Declaration[] = READING_LIST.flatMap((reading) =>
+  (reading.metrics ?? []).map((family): Declaration => ({
+    name: family.name,
+    type: family.type,
+    unit: family.unit,
+    help: family.help,
+    scale: family.scale,
+    read: (frame, context) => {
+      const value = frame[reading.key];
+      if (isAbsent(value)) return [];
+      const samples = family.samples(value!, frame).map((s) => ({
+        labels: Object.entries(s.labels ?? {}),
+        value: s.value,
+      }));
+      return family.optIn ? samples.slice(0, context.processes) : samples;
+    },
+  }))
+);
+
+/** Every family a frame feeds, in the order they are written: the readings', then the run's start. */
 const DECLARATIONS: readonly Declaration[] = [
-  {
-    name: "opta_cpu_usage_ratio",
-    type: "gauge",
-    unit: "ratio",
-    help: "Busy share of all CPUs over the daemon's CPU window (0-1).",
-    scale: PERCENT,
-    read: (f) => one(f.cpuUsage),
-  },
-  {
-    name: "opta_cpu_core_usage_ratio",
-    type: "gauge",
-    unit: "ratio",
-    help: "Busy share of each logical CPU over the same window (0-1).",
-    scale: PERCENT,
-    read: cores,
-  },
-  {
-    name: "opta_memory_used_bytes",
-    type: "gauge",
-    unit: "bytes",
-    help: "Physical memory in use.",
-    scale: 1,
-    read: (f) => one(Math.round((f.memoryUsage / 100) * f.memoryTotal)),
-  },
-  {
-    name: "opta_memory_total_bytes",
-    type: "gauge",
-    unit: "bytes",
-    help: "Physical memory.",
-    scale: 1,
-    read: (f) => one(f.memoryTotal),
-  },
-  {
-    name: "opta_memory_pressure",
-    type: "gauge",
-    unit: "",
-    help: "How hard the OS finds it to supply memory: 0 normal, 1 warning, 2 critical.",
-    scale: 1,
-    read: (f) => one(f.memoryPressure === null ? null : PRESSURE_LEVEL[f.memoryPressure]),
-  },
-  {
-    name: "opta_swap_used_bytes",
-    type: "gauge",
-    unit: "bytes",
-    help: "Swap space in use.",
-    scale: 1,
-    read: (f) => one(f.swap?.used),
-  },
-  {
-    name: "opta_swap_total_bytes",
-    type: "gauge",
-    unit: "bytes",
-    help: "Swap space configured (0 when none is).",
-    scale: 1,
-    read: (f) => one(f.swap?.total),
-  },
-  {
-    name: "opta_disk_used_ratio",
-    type: "gauge",
-    unit: "ratio",
-    help: "Used share of the root volume (0-1).",
-    scale: PERCENT,
-    read: (f) => one(f.diskUsage),
-  },
-  {
-    name: "opta_load1",
-    type: "gauge",
-    unit: "",
-    help: "Load average over 1 minute.",
-    scale: 1,
-    read: (f) => one(f.loadAverage?.one),
-  },
-  {
-    name: "opta_load5",
-    type: "gauge",
-    unit: "",
-    help: "Load average over 5 minutes.",
-    scale: 1,
-    read: (f) => one(f.loadAverage?.five),
-  },
-  {
-    name: "opta_load15",
-    type: "gauge",
-    unit: "",
-    help: "Load average over 15 minutes.",
-    scale: 1,
-    read: (f) => one(f.loadAverage?.fifteen),
-  },
-  {
-    name: "opta_network_receive_bytes",
-    type: "counter",
-    unit: "bytes",
-    help: "Bytes received by the interface that carries the default route.",
-    scale: 1,
-    read: (f) =>
-      f.network === null ? [] : [{
-        labels: [["interface", f.network.interface]],
-        value: f.network.receivedBytes,
-      }],
-  },
-  {
-    name: "opta_network_transmit_bytes",
-    type: "counter",
-    unit: "bytes",
-    help: "Bytes sent by the interface that carries the default route.",
-    scale: 1,
-    read: (f) =>
-      f.network === null
-        ? []
-        : [{ labels: [["interface", f.network.interface]], value: f.network.sentBytes }],
-  },
-  {
-    name: "opta_disk_read_bytes",
-    type: "counter",
-    unit: "bytes",
-    help: "Bytes read from the physical disks since boot.",
-    scale: 1,
-    read: (f) => one(f.diskIo?.readBytes),
-  },
-  {
-    name: "opta_disk_written_bytes",
-    type: "counter",
-    unit: "bytes",
-    help: "Bytes written to the physical disks since boot.",
-    scale: 1,
-    read: (f) => one(f.diskIo?.writtenBytes),
-  },
-  {
-    name: "opta_battery_charge_ratio",
-    type: "gauge",
-    unit: "ratio",
-    help: "Charge of the internal battery (0-1).",
-    scale: PERCENT,
-    read: (f) => one(f.battery?.percent),
-  },
-  {
-    name: "opta_battery_on_ac",
-    type: "gauge",
-    unit: "",
-    help: "1 when the machine with a battery runs on external power, else 0.",
-    scale: 1,
-    read: (f) => one(f.battery === null ? null : f.battery.onAc ? 1 : 0),
-  },
-  {
-    name: "opta_gpu_usage_ratio",
-    type: "gauge",
-    unit: "ratio",
-    help: "Busy share of the GPU (0-1).",
-    scale: PERCENT,
-    read: (f) => one(f.gpuUsage),
-  },
-  {
-    name: "opta_temperature_celsius",
-    type: "gauge",
-    unit: "celsius",
-    help: "Temperature of the CPU or SoC sensor.",
-    scale: 1,
-    read: (f) => one(f.temperature),
-  },
+  ...READING_FAMILIES,
   {
     name: "opta_daemon_start_time_seconds",
     type: "gauge",
@@ -281,22 +120,6 @@ const DECLARATIONS: readonly Declaration[] = [
     help: "When the daemon run started, seconds since the Unix epoch: a change is a restart.",
     scale: 1e-6,
     read: (f) => one(f.startedAtUs > 0 ? f.startedAtUs : null),
-  },
-  {
-    name: "opta_process_cpu_ratio",
-    type: "gauge",
-    unit: "ratio",
-    help: "CPU of one of the busiest processes, as a share of one core (1 = one full core).",
-    scale: PERCENT,
-    read: (f, c) => processes(f, c, "cpu"),
-  },
-  {
-    name: "opta_process_resident_memory_bytes",
-    type: "gauge",
-    unit: "bytes",
-    help: "Resident memory of one of the busiest processes.",
-    scale: MIB,
-    read: (f, c) => processes(f, c, "memory"),
   },
 ];
 

@@ -15,24 +15,12 @@
  * @module
  */
 
-import {
-  coreLabels,
-  formatBattery,
-  formatBytes,
-  formatCores,
-  formatDiskIo,
-  formatGib,
-  formatLevels,
-  formatLoad,
-  formatNetwork,
-  formatPercent,
-  formatSwap,
-  processLabels,
-} from "./format.ts";
+import * as fmt from "./format.ts";
 import {
   counter,
   gauge,
   optIn,
+  percentRatio,
   type Reading,
   type ReadingDeclaration,
   type ReadingKey,
@@ -89,6 +77,8 @@ const PRESSURE_LEVELS = ["normal", "warning", "critical"] as const;
 /** A pressure level as a number: 0 normal, 1 warning, 2 critical. */
 const pressureLevel = (level: t.MemoryPressure) => PRESSURE_LEVELS.indexOf(level) as 0 | 1 | 2;
 
+const PRESSURE_HELP = "How hard the OS finds it to supply memory: 0 normal, 1 warning, 2 critical.";
+
 const BATTERY_STATES = ["unknown", "charging", "discharging", "charged", "not-charging"] as const;
 
 type Declarations = {
@@ -100,9 +90,9 @@ export const READINGS: Declarations = {
   cpuUsage: {
     source: "cpu",
     shape: float(PERCENT),
-    row: { label: "CPU", text: formatPercent, gauge: (v) => v, rank: 0 },
+    row: { label: "CPU", text: fmt.formatPercent, gauge: (v) => v, rank: 0 },
     metrics: [
-      gauge("opta_cpu_usage_ratio", "ratio", "Busy share of the whole machine.", (v) => v, 0.01),
+      percentRatio("opta_cpu_usage_ratio", "Busy share of all CPUs, over about 1 s (0-1)."),
     ],
   },
   cpuCores: {
@@ -110,17 +100,19 @@ export const READINGS: Declarations = {
     shape: vector(float(PERCENT)),
     row: {
       label: "  per core",
-      text: (v, s) => formatCores(v, s.cpuCoreLevels),
-      detail: (_, s) => formatLevels(s.cpuCoreLevels),
+      text: (v, s) => fmt.formatCores(v, s.cpuCoreLevels),
+      detail: (_, s) => fmt.formatLevels(s.cpuCoreLevels),
       rank: 1,
     },
-    metrics: [gauge(
-      "opta_cpu_core_usage_ratio",
-      "ratio",
-      "Busy share of each logical CPU.",
-      (cores, s) => cores.map((value, i) => ({ labels: coreLabels(i, s.cpuCoreLevels), value })),
-      0.01,
-    )],
+    metrics: [
+      gauge(
+        "opta_cpu_core_usage_ratio",
+        "ratio",
+        "Busy share of each CPU (0-1).",
+        (v, s) => v.map((value, i) => ({ labels: fmt.coreLabels(i, s.cpuCoreLevels), value })),
+        0.01,
+      ),
+    ],
   },
   cpuCoreLevels: {
     source: "cpu",
@@ -137,12 +129,12 @@ export const READINGS: Declarations = {
       five: float(TASKS),
       fifteen: float(TASKS),
     })),
-    row: { label: "Load", text: formatLoad, rank: 5 },
+    row: { label: "Load", text: fmt.formatLoad, rank: 5 },
     metrics: ([["one", 1], ["five", 5], ["fifteen", 15]] as const).map(([key, minutes]) =>
       gauge<t.LoadAverage | null>(
         `opta_load${minutes}`,
         "",
-        `Run-queue load average over ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+        `Load average over ${minutes} min.`,
         (v) => v[key],
       )
     ),
@@ -152,16 +144,18 @@ export const READINGS: Declarations = {
     shape: float(PERCENT),
     row: {
       label: "Memory",
-      text: (v, s) => `${formatPercent(v)} of ${formatGib(s.memoryTotal)}`,
+      text: (v, s) => `${fmt.formatPercent(v)} of ${fmt.formatGib(s.memoryTotal)}`,
       gauge: (v) => v,
       rank: 0,
     },
-    metrics: [gauge(
-      "opta_memory_used_bytes",
-      "bytes",
-      "Physical memory in use.",
-      (v, s) => Math.round((v / 100) * s.memoryTotal),
-    )],
+    metrics: [
+      gauge(
+        "opta_memory_used_bytes",
+        "bytes",
+        "Physical memory in use.",
+        (v, s) => Math.round((v / 100) * s.memoryTotal),
+      ),
+    ],
   },
   memoryTotal: {
     source: "memory",
@@ -171,30 +165,23 @@ export const READINGS: Declarations = {
   swap: {
     source: "swap",
     shape: optional(struct<t.SwapUsage>("Swap", { used: ulong(), total: ulong() })),
-    row: { label: "Swap", text: formatSwap, rank: 7 },
+    row: { label: "Swap", text: fmt.formatSwap, rank: 7 },
     metrics: [
-      gauge("opta_swap_used_bytes", "bytes", "Swap in use.", (v) => v.used),
-      gauge("opta_swap_total_bytes", "bytes", "Swap configured.", (v) => v.total),
+      gauge("opta_swap_used_bytes", "bytes", "Swap space in use.", (v) => v.used),
+      gauge("opta_swap_total_bytes", "bytes", "Swap space configured (0: none).", (v) => v.total),
     ],
   },
   memoryPressure: {
     source: "pressure",
     shape: optional(enumeration("MemoryPressure", PRESSURE_LEVELS)),
     row: { label: "Pressure", text: (v) => v, level: pressureLevel, rank: 4 },
-    metrics: [gauge(
-      "opta_memory_pressure",
-      "",
-      "How hard the OS finds it to supply memory: 0 normal, 1 warning, 2 critical.",
-      pressureLevel,
-    )],
+    metrics: [gauge("opta_memory_pressure", "", PRESSURE_HELP, pressureLevel)],
   },
   diskUsage: {
     source: "disk",
     shape: float(PERCENT),
-    row: { label: "Disk (/)", text: formatPercent, gauge: (v) => v, rank: 0 },
-    metrics: [
-      gauge("opta_disk_used_ratio", "ratio", "Share of the root volume in use.", (v) => v, 0.01),
-    ],
+    row: { label: "Disk (/)", text: fmt.formatPercent, gauge: (v) => v, rank: 0 },
+    metrics: [percentRatio("opta_disk_used_ratio", "Used share of the root volume (0-1).")],
   },
   diskIo: {
     source: "diskio",
@@ -206,14 +193,20 @@ export const READINGS: Declarations = {
     })),
     row: {
       label: "Disk I/O",
-      text: formatDiskIo,
-      detail: (d) => `${formatBytes(d.readBytes)} read, ${formatBytes(d.writtenBytes)} written`,
+      text: fmt.formatDiskIo,
+      detail: (d) =>
+        `${fmt.formatBytes(d.readBytes)} read, ${fmt.formatBytes(d.writtenBytes)} written`,
       rank: 3,
     },
     metrics: [
-      counter("opta_disk_read_bytes_total", "bytes", "Bytes read since boot.", (v) => v.readBytes),
       counter(
-        "opta_disk_written_bytes_total",
+        "opta_disk_read_bytes",
+        "bytes",
+        "Bytes the disks read since boot.",
+        (v) => v.readBytes,
+      ),
+      counter(
+        "opta_disk_written_bytes",
         "bytes",
         "Bytes written since boot.",
         (v) => v.writtenBytes,
@@ -231,26 +224,22 @@ export const READINGS: Declarations = {
     })),
     row: {
       label: "Network",
-      text: formatNetwork,
-      detail: (n) => `${formatBytes(n.receivedBytes)} in, ${formatBytes(n.sentBytes)} out`,
+      text: fmt.formatNetwork,
+      detail: (n) => `${fmt.formatBytes(n.receivedBytes)} in, ${fmt.formatBytes(n.sentBytes)} out`,
       rank: 2,
     },
     metrics: [
       counter(
-        "opta_network_receive_bytes_total",
+        "opta_network_receive_bytes",
         "bytes",
-        "Bytes received on the default-route interface.",
-        (n) => [
-          { labels: { interface: n.interface }, value: n.receivedBytes },
-        ],
+        "Bytes received on the default route.",
+        (n) => [{ labels: { interface: n.interface }, value: n.receivedBytes }],
       ),
       counter(
-        "opta_network_transmit_bytes_total",
+        "opta_network_transmit_bytes",
         "bytes",
-        "Bytes sent on the default-route interface.",
-        (n) => [
-          { labels: { interface: n.interface }, value: n.sentBytes },
-        ],
+        "Bytes sent on the default route.",
+        (n) => [{ labels: { interface: n.interface }, value: n.sentBytes }],
       ),
     ],
   },
@@ -262,29 +251,23 @@ export const READINGS: Declarations = {
       onAc: bool(),
       minutesRemaining: optional(int32({ min: 0, max: 0x7fff_ffff })),
     })),
-    row: { label: "Battery", text: formatBattery, rank: 6 },
+    row: { label: "Battery", text: fmt.formatBattery, rank: 6 },
     metrics: [
-      gauge(
-        "opta_battery_charge_ratio",
-        "ratio",
-        "Charge of the internal battery.",
-        (v) => v.percent,
-        0.01,
-      ),
+      gauge("opta_battery_charge_ratio", "ratio", "Battery charge (0-1).", (v) => v.percent, 0.01),
       gauge("opta_battery_on_ac", "", "1 on external power, else 0.", (v) => v.onAc ? 1 : 0),
     ],
   },
   gpuUsage: {
     source: "gpu",
     shape: optional(float(PERCENT)),
-    row: { label: "GPU", text: formatPercent, gauge: (v) => v, rank: 8 },
-    metrics: [gauge("opta_gpu_usage_ratio", "ratio", "Busy share of the GPU.", (v) => v, 0.01)],
+    row: { label: "GPU", text: fmt.formatPercent, gauge: (v) => v, rank: 8 },
+    metrics: [percentRatio("opta_gpu_usage_ratio", "Busy share of the GPU (0-1).")],
   },
   temperature: {
     source: "temperature",
     shape: optional(float(CELSIUS)),
     row: { label: "Temperature", text: (v) => `${v.toFixed(1)} °C`, rank: 0 },
-    metrics: [gauge("opta_temperature_celsius", "celsius", "CPU temperature.", (v) => v)],
+    metrics: [gauge("opta_temperature_celsius", "celsius", "CPU or SoC temperature.", (v) => v)],
   },
   topProcesses: {
     source: "processes",
@@ -295,20 +278,24 @@ export const READINGS: Declarations = {
       memoryMb: float({ min: 0, max: 2 ** 33 }),
     })),
     metrics: [
-      optIn(gauge(
-        "opta_process_cpu_ratio",
-        "ratio",
-        "CPU of a busy process, as a share of one core.",
-        (list) => list.map((p) => ({ labels: processLabels(p), value: p.cpuPercent })),
-        0.01,
-      )),
-      optIn(gauge(
-        "opta_process_resident_memory_bytes",
-        "bytes",
-        "Resident memory of a busy process.",
-        (list) => list.map((p) => ({ labels: processLabels(p), value: p.memoryMb })),
-        1024 * 1024,
-      )),
+      optIn(
+        gauge(
+          "opta_process_cpu_ratio",
+          "ratio",
+          "A busy process's CPU (1: one core).",
+          (list) => list.map((p) => ({ labels: fmt.processLabels(p), value: p.cpuPercent })),
+          0.01,
+        ),
+      ),
+      optIn(
+        gauge(
+          "opta_process_resident_memory_bytes",
+          "bytes",
+          "Its resident memory.",
+          (list) => list.map((p) => ({ labels: fmt.processLabels(p), value: p.memoryMb })),
+          1024 * 1024,
+        ),
+      ),
     ],
   },
 };

@@ -55,7 +55,10 @@ export type MetricUnit = "ratio" | "bytes" | "seconds" | "celsius" | "";
 
 /** A Prometheus metric family a reading becomes while it is present. */
 export interface MetricFamily<T> {
-  /** Full name: `opta_` first, the unit before `_total`, `_total` last on a counter. */
+  /**
+   * The OpenMetrics family name: `opta_` first, the unit last; a counter's samples (and the
+   * 0.0.4 text format's HELP and TYPE lines) add `_total`.
+   */
   readonly name: string;
   /** `gauge`, or `counter` for a value that only grows (until a reset). */
   readonly type: "gauge" | "counter";
@@ -128,7 +131,7 @@ export function gauge<T>(
   return family("gauge", name, unit, help, samples, scale);
 }
 
-/** A counter family (its name ends in `_total`); `samples` as for {@linkcode gauge}. */
+/** A counter family (named without `_total`); `samples` as for {@linkcode gauge}. */
 export function counter<T>(
   name: string,
   unit: MetricUnit,
@@ -137,6 +140,11 @@ export function counter<T>(
   scale = 1,
 ): MetricFamily<T> {
   return family("counter", name, unit, help, samples, scale);
+}
+
+/** A gauge of a percentage reading as a ratio: the value itself, scaled by 0.01. */
+export function percentRatio<T extends number | null>(name: string, help: string): MetricFamily<T> {
+  return gauge<T>(name, "ratio", help, (v) => v as number, 0.01);
 }
 
 /** `metric`, off unless the exporter is asked for it (label cardinality). */

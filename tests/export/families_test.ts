@@ -133,30 +133,34 @@ Deno.test("a value that is not a finite number is left out like an absent one", 
 });
 
 Deno.test("the families are the contract's names, counters named without _total", () => {
-  assert.deepEqual(FRAME_FAMILY_NAMES, [
-    "opta_cpu_usage_ratio",
-    "opta_cpu_core_usage_ratio",
-    "opta_memory_used_bytes",
-    "opta_memory_total_bytes",
-    "opta_memory_pressure",
-    "opta_swap_used_bytes",
-    "opta_swap_total_bytes",
-    "opta_disk_used_ratio",
-    "opta_load1",
-    "opta_load5",
-    "opta_load15",
-    "opta_network_receive_bytes",
-    "opta_network_transmit_bytes",
-    "opta_disk_read_bytes",
-    "opta_disk_written_bytes",
-    "opta_battery_charge_ratio",
-    "opta_battery_on_ac",
-    "opta_gpu_usage_ratio",
-    "opta_temperature_celsius",
-    "opta_daemon_start_time_seconds",
-    "opta_process_cpu_ratio",
-    "opta_process_resident_memory_bytes",
-  ]);
+  // Pinned on purpose: the contract's names (in any order; Prometheus reads no order).
+  assert.deepEqual(
+    [...FRAME_FAMILY_NAMES].sort(),
+    [
+      "opta_cpu_usage_ratio",
+      "opta_cpu_core_usage_ratio",
+      "opta_memory_used_bytes",
+      "opta_memory_total_bytes",
+      "opta_memory_pressure",
+      "opta_swap_used_bytes",
+      "opta_swap_total_bytes",
+      "opta_disk_used_ratio",
+      "opta_load1",
+      "opta_load5",
+      "opta_load15",
+      "opta_network_receive_bytes",
+      "opta_network_transmit_bytes",
+      "opta_disk_read_bytes",
+      "opta_disk_written_bytes",
+      "opta_battery_charge_ratio",
+      "opta_battery_on_ac",
+      "opta_gpu_usage_ratio",
+      "opta_temperature_celsius",
+      "opta_daemon_start_time_seconds",
+      "opta_process_cpu_ratio",
+      "opta_process_resident_memory_bytes",
+    ].sort(),
+  );
   for (const f of frameFamilies(vector("laptop"), { nowMs: 0, processes: 1 })) {
     if (f.unit !== "") assert.ok(f.name.endsWith(`_${f.unit}`), `${f.name} ends with its unit`);
     assert.ok(!f.name.endsWith("_total"), f.name);
