@@ -15,10 +15,12 @@ import {
   addAppended,
   APPENDED_OFFSETS,
   buildAppended,
+  frameJson,
   LAYOUT_FINGERPRINT,
   readReadings,
   SAME_READING,
   sameAppended as sameEveryAppended,
+  snapshotJson,
 } from "./generated/readings_generated.ts";
 import { APPENDED, layoutFingerprint } from "./layout.ts";
 import type { ReadingKey } from "../metrics/reading.ts";
@@ -31,7 +33,7 @@ if (layoutFingerprint() !== LAYOUT_FINGERPRINT) {
   );
 }
 
-export { readReadings };
+export { frameJson, readReadings, snapshotJson };
 
 /** The keys of the appended readings, in slot order. */
 export const APPENDED_KEYS: readonly ReadingKey[] = Object.freeze(

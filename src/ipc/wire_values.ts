@@ -122,6 +122,29 @@ export function readUlong(view: DataView, at: number, max: number): number {
   return value <= max ? value : max;
 }
 
+/** The shortest decimal that reads back as the same 32-bit float (what the wire carries). */
+export function float32(value: number): number {
+  if (!Number.isFinite(value)) return value;
+  const target = Math.fround(value);
+  for (let digits = 1; digits < 10; digits++) {
+    const candidate = Number(target.toPrecision(digits));
+    if (Math.fround(candidate) === target) return candidate;
+  }
+  return target;
+}
+
+/**
+ * An enum value by its schema name, as `flatc --json` prints it: `value` is a wire number
+ * (the momentum's colour) or a TypeScript name from `values`; one the schema lacks stays as is.
+ */
+export function enumName(
+  names: readonly string[],
+  values: readonly unknown[],
+  value: unknown,
+): unknown {
+  return names[typeof value === "number" ? value : values.indexOf(value)] ?? value;
+}
+
 /** The `ulong` at `at`, or null (absent) past `max` or past 2^53 − 1: for an optional field. */
 export function readUlongWithin(view: DataView, at: number, max: number): number | null {
   const high = view.getUint32(at + 4, true);

@@ -3,13 +3,22 @@
 
 import type * as flatbuffers from "flatbuffers";
 import type { Snapshot } from "../../metrics/types.ts";
+import type { MomentumState } from "../../momentum/momentum.ts";
 import {
-  addEnum, addUlong, clamp, fieldAt, floatVector, follow, readFloats, readList, readString,
+  addEnum, addUlong, clamp, enumName, fieldAt, float32, floatVector, follow, readFloats, readList,
+  readString,
   readUlong, readUlongWithin, tableVector, toInt32, toUshort, within, writeUlong,
 } from "../wire_values.ts";
 import { MOST_ENTRIES_OF } from "../limits.ts";
 
 type Builder = flatbuffers.Builder;
+/** A decoded frame: the snapshot and the frame's own fields. */
+type Frame = Snapshot & {
+  readonly momentum: MomentumState;
+  readonly sequence: number;
+  readonly sentAtUs: number;
+  readonly startedAtUs: number;
+};
 type Utf8 = (text: string) => Uint8Array;
 
 /** The layout this file was written from. */
@@ -124,6 +133,54 @@ export function readReadings(
   p = fieldAt(view, root, 19);
   const gpuUsage_ = p === 0 ? null : within(view.getFloat32(p, true), 0, 100);
   return { cpuUsage: cpuUsage_, memoryUsage: memoryUsage_, memoryTotal: memoryTotal_, diskUsage: diskUsage_, temperature: temperature_, topProcesses: topProcesses_, cpuCores: cpuCores_, cpuCoreLevels: cpuCoreLevels_, loadAverage: loadAverage_, swap: swap_, memoryPressure: memoryPressure_, network: network_, diskIo: diskIo_, battery: battery_, gpuUsage: gpuUsage_ };
+}
+
+/** A decoded frame in its JSON form: every schema field, in schema order. */
+export function frameJson(v: Frame): Record<string, unknown> {
+  return {
+    cpu_usage: float32(v.cpuUsage),
+    memory_usage: float32(v.memoryUsage),
+    memory_total: v.memoryTotal,
+    disk_usage: float32(v.diskUsage),
+    temperature: v.temperature === null ? null : float32(v.temperature),
+    timestamp: v.timestamp,
+    top_processes: v.topProcesses.map(jsonProcessInfo),
+    momentum: jsonMomentumState(v.momentum),
+    sequence: v.sequence,
+    sent_at_us: v.sentAtUs,
+    started_at_us: v.startedAtUs,
+    cpu_cores: v.cpuCores.map(float32),
+    cpu_core_levels: v.cpuCoreLevels.map(jsonCoreLevel),
+    load_average: v.loadAverage === null ? null : { one: float32(v.loadAverage.one), five: float32(v.loadAverage.five), fifteen: float32(v.loadAverage.fifteen) },
+    swap: v.swap === null ? null : { used: v.swap.used, total: v.swap.total },
+    memory_pressure: v.memoryPressure === null ? null : enumName(MEMORY_PRESSURE_NAMES, MEMORY_PRESSURE_VALUES, v.memoryPressure),
+    network: v.network === null ? null : jsonNetwork(v.network),
+    disk_io: v.diskIo === null ? null : jsonDiskIo(v.diskIo),
+    battery: v.battery === null ? null : jsonBattery(v.battery),
+    gpu_usage: v.gpuUsage === null ? null : float32(v.gpuUsage),
+  };
+}
+
+/** A snapshot in its JSON form: its fields, in schema order. */
+export function snapshotJson(v: Snapshot): Record<string, unknown> {
+  return {
+    cpu_usage: float32(v.cpuUsage),
+    memory_usage: float32(v.memoryUsage),
+    memory_total: v.memoryTotal,
+    disk_usage: float32(v.diskUsage),
+    temperature: v.temperature === null ? null : float32(v.temperature),
+    timestamp: v.timestamp,
+    top_processes: v.topProcesses.map(jsonProcessInfo),
+    cpu_cores: v.cpuCores.map(float32),
+    cpu_core_levels: v.cpuCoreLevels.map(jsonCoreLevel),
+    load_average: v.loadAverage === null ? null : { one: float32(v.loadAverage.one), five: float32(v.loadAverage.five), fifteen: float32(v.loadAverage.fifteen) },
+    swap: v.swap === null ? null : { used: v.swap.used, total: v.swap.total },
+    memory_pressure: v.memoryPressure === null ? null : enumName(MEMORY_PRESSURE_NAMES, MEMORY_PRESSURE_VALUES, v.memoryPressure),
+    network: v.network === null ? null : jsonNetwork(v.network),
+    disk_io: v.diskIo === null ? null : jsonDiskIo(v.diskIo),
+    battery: v.battery === null ? null : jsonBattery(v.battery),
+    gpu_usage: v.gpuUsage === null ? null : float32(v.gpuUsage),
+  };
 }
 
 function sameCpuCores(x: Snapshot["cpuCores"], y: Snapshot["cpuCores"]): boolean {
@@ -285,3 +342,64 @@ function readBattery(view: DataView, bytes: Uint8Array, at: number): NonNullable
   const minutesRemaining_ = p === 0 ? null : within(view.getInt32(p, true), 0, 2147483647);
   return { percent: percent_, state: state_, onAc: onAc_, minutesRemaining: minutesRemaining_ };
 }
+
+function jsonProcessInfo(v: Frame["topProcesses"][number]): Record<string, unknown> {
+  return {
+    pid: v.pid,
+    name: v.name,
+    cpu_percent: float32(v.cpuPercent),
+    memory_mb: float32(v.memoryMb),
+  };
+}
+
+function jsonMomentumState(v: NonNullable<Frame["momentum"]>): Record<string, unknown> {
+  return {
+    intensity: float32(v.intensity),
+    color: enumName(MOMENTUM_COLOR_NAMES, MOMENTUM_COLOR_VALUES, v.color),
+    rotation_speed: float32(v.rotationSpeed),
+  };
+}
+
+const MOMENTUM_COLOR_NAMES: readonly string[] = ["Idle","Active","Critical"];
+
+const MOMENTUM_COLOR_VALUES: readonly unknown[] = ["idle","active","critical"];
+
+function jsonCoreLevel(v: Frame["cpuCoreLevels"][number]): Record<string, unknown> {
+  return {
+    name: v.name,
+    first_core: v.firstCore,
+    cores: v.cores,
+  };
+}
+
+const MEMORY_PRESSURE_NAMES: readonly string[] = ["Normal","Warning","Critical"];
+
+function jsonNetwork(v: NonNullable<Frame["network"]>): Record<string, unknown> {
+  return {
+    interface: v.interface,
+    receive_bytes_per_second: float32(v.receiveBytesPerSecond),
+    send_bytes_per_second: float32(v.sendBytesPerSecond),
+    received_bytes: v.receivedBytes,
+    sent_bytes: v.sentBytes,
+  };
+}
+
+function jsonDiskIo(v: NonNullable<Frame["diskIo"]>): Record<string, unknown> {
+  return {
+    read_bytes_per_second: float32(v.readBytesPerSecond),
+    write_bytes_per_second: float32(v.writeBytesPerSecond),
+    read_bytes: v.readBytes,
+    written_bytes: v.writtenBytes,
+  };
+}
+
+function jsonBattery(v: NonNullable<Frame["battery"]>): Record<string, unknown> {
+  return {
+    percent: float32(v.percent),
+    state: enumName(BATTERY_STATE_NAMES, BATTERY_STATE_VALUES, v.state),
+    on_ac: v.onAc,
+    minutes_remaining: v.minutesRemaining,
+  };
+}
+
+const BATTERY_STATE_NAMES: readonly string[] = ["Unknown","Charging","Discharging","Charged","NotCharging"];
