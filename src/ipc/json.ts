@@ -1,7 +1,6 @@
 /**
  * The JSON form of frames and snapshots printed by `decode`, `watch --json` and
- * `sample --json`, generated from the declarations bound in `layout.ts`
- * (`codegen_json.ts`): the schema's
+ * `sample --json`, generated from the declarations (`codegen_json.ts`): the schema's
  * snake_case field names in schema order, enums (colour, memory pressure, battery
  * state) as their schema names (as `flatc --json` prints them), 32-bit floats printed
  * at the shortest precision that reads back as the same float, and `null` (or `[]`
