@@ -99,55 +99,40 @@ export interface Reading extends Omit<ReadingDeclaration<unknown>, "shape"> {
 /** What a value becomes in one metric family: one number, or labelled numbers. */
 type Samples<T> = (value: NonNullable<T>, snapshot: Snapshot) => number | readonly MetricSample[];
 
-function family<T>(
-  type: "gauge" | "counter",
-  name: string,
-  unit: MetricUnit,
-  help: string,
-  samples: Samples<T>,
-  scale: number,
-): MetricFamily<T> {
-  return Object.freeze({
-    name,
-    type,
-    unit,
-    scale,
-    help,
-    samples: (v: NonNullable<T>, s: Snapshot) => {
-      const out = samples(v, s);
-      return typeof out === "number" ? [{ value: out }] : out;
-    },
-  });
+/** The constructor of families of `type`: `samples` gives one number, or labelled numbers. */
+function familyOf(type: "gauge" | "counter") {
+  return <T>(
+    name: string,
+    unit: MetricUnit,
+    help: string,
+    samples: Samples<T>,
+    scale = 1,
+  ): MetricFamily<T> =>
+    Object.freeze({
+      name,
+      type,
+      unit,
+      scale,
+      help,
+      samples: (v: NonNullable<T>, s: Snapshot) => {
+        const out = samples(v, s);
+        return typeof out === "number" ? [{ value: out }] : out;
+      },
+    });
 }
 
 /** A gauge family: `samples` gives one number, or labelled numbers; `scale` into the base unit. */
-export function gauge<T>(
-  name: string,
-  unit: MetricUnit,
-  help: string,
-  samples: Samples<T>,
-  scale = 1,
-): MetricFamily<T> {
-  return family("gauge", name, unit, help, samples, scale);
-}
+export const gauge = familyOf("gauge");
 
-/** A counter family (named without `_total`); `samples` as for {@linkcode gauge}. */
-export function counter<T>(
-  name: string,
-  unit: MetricUnit,
-  help: string,
-  samples: Samples<T>,
-  scale = 1,
-): MetricFamily<T> {
-  return family("counter", name, unit, help, samples, scale);
-}
+/** A counter family (named without `_total`); its arguments as for {@linkcode gauge}. */
+export const counter = familyOf("counter");
 
 /** A gauge of a percentage reading as a ratio: the value itself, scaled by 0.01. */
 export function percentRatio<T extends number | null>(name: string, help: string): MetricFamily<T> {
   return gauge<T>(name, "ratio", help, (v) => v as number, 0.01);
 }
 
-/** `metric`, off unless the exporter is asked for it (label cardinality). */
+/** `metric`, served only when the exporter is asked for it (label cardinality). */
 export function optIn<T>(metric: MetricFamily<T>): MetricFamily<T> {
   return Object.freeze({ ...metric, optIn: true });
 }
