@@ -35,9 +35,10 @@ class OptaMetrics < Formula
     <<~EOS
       The service streams on:
         #{var}/run/opta-metrics.sock
-      Clients with no --socket (opta-metrics watch, the menu-bar app) try
-      /tmp/opta-metrics.sock first and then this path, so they find the service as is.
-      Run standalone instead (socket /tmp/opta-metrics.sock):
+      Clients with no --socket (opta-metrics watch, the menu-bar app) look in your
+      per-user temporary directory ($TMPDIR) first and then this path, so they find the
+      service as is. Run standalone instead (the same socket: this binary's permissions,
+      fixed when it was built, cannot name $TMPDIR, which differs for every user):
         opta-metrics serve
       Logs: #{var}/log/opta-metrics.log
     EOS

@@ -9,7 +9,8 @@
 
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "../log.ts";
 import { defaultClientSocket } from "../ipc/default_socket.ts";
-import { assertSocketGranted, resolveSocketPath } from "../ipc/socket_path.ts";
+import { resolveSocketPath } from "../ipc/socket_path.ts";
+import { assertSocketGranted } from "../ipc/socket_grants.ts";
 import { DaemonLink } from "../export/daemon_link.ts";
 import { Exporter } from "../export/exporter.ts";
 import {
@@ -151,7 +152,7 @@ function untilSignal(log: Logger): { stopped: Promise<void>; dispose(): void } {
 
 /** Run the exporter until SIGINT/SIGTERM; resolves to the exit code. */
 export async function runExport(o: ExportOptions): Promise<number> {
-  assertSocketGranted(o.socketPath);
+  assertSocketGranted(o.socketPath, "export");
   const exporter = new Exporter({
     link: new DaemonLink({ socketPath: o.socketPath }),
     processes: o.processes,

@@ -7,7 +7,7 @@
 
 import { createLogger, LOG_LEVELS, type LogLevel } from "../log.ts";
 import { serve, type ServeOptions } from "../daemon/serve.ts";
-import { DEFAULT_SOCKET_PATH } from "../ipc/socket_path.ts";
+import { defaultPlaceDescription } from "../ipc/socket_place.ts";
 import { MAX_TOP_PROCESSES } from "../ipc/limits.ts";
 import { DEFAULT_GC_INTERVAL_MS } from "../daemon/v8.ts";
 import { currentPlatform } from "../metrics/current.ts";
@@ -37,7 +37,8 @@ export const SERVE_HELP = `Usage: opta-metrics serve [options]
 Stream metrics frames on a Unix socket (see PROTOCOL.md).
 
 Socket:
-  --socket PATH             socket path (env OPTA_METRICS_SOCKET; default ${DEFAULT_SOCKET_PATH})
+  --socket PATH             socket path (env OPTA_METRICS_SOCKET; default
+                            ${defaultPlaceDescription()})
   --socket-mode MODE        octal file mode of the socket (default 0600)
   --max-clients N           refuse clients beyond N (default 256)
   --stall-timeout DUR       close a client whose write is stuck this long (default 2s)
@@ -146,8 +147,8 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
   if (thresholds.criticalMemory < thresholds.activeMemory) {
     throw new UsageError("serve: --critical-memory must not be below --active-memory");
   }
-  const socket = f.socket ?? envVar("OPTA_METRICS_SOCKET") ?? DEFAULT_SOCKET_PATH;
-  if (typeof socket !== "string" || socket === "") {
+  const socket = f.socket ?? envVar("OPTA_METRICS_SOCKET"); // else the default place
+  if (socket !== undefined && (typeof socket !== "string" || socket === "")) {
     throw new UsageError("serve: --socket needs a path");
   }
   const level = choiceFlag("serve", "log-level", f["log-level"], "info", LOG_LEVELS) as LogLevel;
@@ -159,7 +160,7 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
     ["text", "json"] as const,
   );
   return {
-    socketPath: socket,
+    socketPath: socket as string | undefined,
     socketMode,
     maxClients: intFlag("serve", "max-clients", f["max-clients"], 256, 1, 100_000),
     stallTimeoutMs: dur("stall-timeout", 2000, 100, 600_000),

@@ -18,7 +18,9 @@ import { ESC, renderView, type WatchStats } from "./view.ts";
 import { frameToJson } from "../ipc/json.ts";
 import { jsonLine, printable } from "../printable.ts";
 import { defaultClientSocket } from "../ipc/default_socket.ts";
-import { assertSocketGranted, DEFAULT_SOCKET_PATH, resolveSocketPath } from "../ipc/socket_path.ts";
+import { resolveSocketPath } from "../ipc/socket_path.ts";
+import { assertPermissionSet, assertSocketGranted } from "../ipc/socket_grants.ts";
+import { defaultPlaceDescription } from "../ipc/socket_place.ts";
 import { CommandError, envVar, intFlag, parseFlags } from "./flags.ts";
 
 /** Help text of the watch command. */
@@ -26,8 +28,8 @@ export const WATCH_HELP = `Usage: opta-metrics watch [--socket PATH] [--json] [-
 
 Show the live stream of a running daemon.
 
-  --socket PATH  socket path (env OPTA_METRICS_SOCKET; default ${DEFAULT_SOCKET_PATH},
-                 else the Homebrew service's socket when only that one is there)
+  --socket PATH  socket path (env OPTA_METRICS_SOCKET; default: where a daemon of
+                 yours serves, ${defaultPlaceDescription()})
   --json         one JSON object per frame (the default when stdout is not a terminal)
   --count N      exit after N frames
   -h, --help     show this help`;
@@ -36,6 +38,8 @@ Show the live stream of a running daemon.
 export interface WatchOptions {
   /** Socket path. */
   socketPath: string;
+  /** Whether it is the default one (neither --socket nor OPTA_METRICS_SOCKET named it). */
+  isDefault?: boolean;
   /** NDJSON instead of the live view. */
   json: boolean;
   /** Exit after this many frames (0 = never). */
@@ -50,12 +54,14 @@ export function parseWatchArgs(args: string[]): WatchOptions | null {
     count: { type: "string" },
   });
   if (f.help) return null;
-  const socket = (f.socket as string | undefined) ?? envVar("OPTA_METRICS_SOCKET") ??
-    defaultClientSocket();
+  const count = intFlag("watch", "count", f.count, 0, 1, Number.MAX_SAFE_INTEGER);
+  const socket = (f.socket as string | undefined) ?? envVar("OPTA_METRICS_SOCKET");
+  assertPermissionSet("watch", socket); // after the flags: a usage error is said first
   return {
-    socketPath: resolveSocketPath(socket),
+    socketPath: resolveSocketPath(socket ?? defaultClientSocket()),
+    isDefault: socket === undefined,
     json: f.json === true || !Deno.stdout.isTerminal(),
-    count: intFlag("watch", "count", f.count, 0, 1, Number.MAX_SAFE_INTEGER),
+    count,
   };
 }
 
@@ -99,7 +105,7 @@ export class OutageLines {
 
 /** Run watch until Ctrl-C, SIGTERM or `count` frames; resolves to the exit code. */
 export async function runWatch(options: WatchOptions): Promise<number> {
-  assertSocketGranted(options.socketPath);
+  assertSocketGranted(options.socketPath, "watch", options.isDefault);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGINT", onSignal);

@@ -12,8 +12,11 @@ import type { MomentumConfig } from "../momentum/momentum.ts";
 
 /** Everything `serve` can be told. */
 export interface ServeOptions {
-  /** Socket path (made absolute; on macOS `/tmp` becomes `/private/tmp`). */
-  socketPath: string;
+  /**
+   * Socket path (made absolute; on macOS `/tmp` becomes `/private/tmp`); absent for
+   * the default place of this user (see `ipc/socket_place.ts`).
+   */
+  socketPath?: string;
   /** File mode of the socket (default 0o600). */
   socketMode?: number;
   /** Frames per second (default 25). */

@@ -11,7 +11,9 @@ import { silentLogger } from "../log.ts";
 import type { Platform } from "../metrics/platform.ts";
 import { Sampler } from "../metrics/sampler.ts";
 import { DEFAULT_MOMENTUM_CONFIG } from "../momentum/momentum.ts";
-import { assertSocketGranted, ensureSafeParent, resolveSocketPath } from "../ipc/socket_path.ts";
+import { ensureSafeParent, resolveSocketPath } from "../ipc/socket_path.ts";
+import { assertPermissionSet, assertSocketGranted } from "../ipc/socket_grants.ts";
+import { defaultServeSocket } from "../ipc/socket_place.ts";
 import { systemClock } from "../time/clock.ts";
 import { Schedule } from "../time/schedule.ts";
 import { SERVE_DEFAULTS, type ServeOptions, type Server } from "./options.ts";
@@ -25,8 +27,9 @@ export type { ServeOptions, Server } from "./options.ts";
 /** Start the daemon on a platform; resolves once the socket is bound and accepting. */
 export async function serve(platform: Platform, options: ServeOptions): Promise<Server> {
   const o = { ...SERVE_DEFAULTS, log: silentLogger, ...options };
-  const path = resolveSocketPath(o.socketPath);
-  assertSocketGranted(path);
+  assertPermissionSet("serve", o.socketPath);
+  const path = resolveSocketPath(o.socketPath ?? defaultServeSocket());
+  assertSocketGranted(path, "serve", o.socketPath === undefined);
   const parentChecked = ensureSafeParent(path);
   const schedule = new Schedule(systemClock);
   const done = Promise.withResolvers<string | null>(); // why the daemon stopped, if not asked to

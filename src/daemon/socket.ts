@@ -42,7 +42,8 @@ export interface DaemonSocketOptions {
 export class DaemonSocket {
   readonly #options: DaemonSocketOptions;
   #listener: Deno.UnixListener;
-  #ino: number | null;
+  /** The socket file this daemon bound (device and inode), to tell it from a newer one. */
+  #file: { dev: number; ino: number | null };
   #accepting: Promise<void> = Promise.resolve();
   /** Listeners this process closed itself: their accept errors end the loop quietly. */
   readonly #closed = new WeakSet<Deno.UnixListener>();
@@ -54,7 +55,7 @@ export class DaemonSocket {
   private constructor(options: DaemonSocketOptions, listener: Deno.UnixListener) {
     this.#options = options;
     this.#listener = listener;
-    this.#ino = Deno.lstatSync(options.path).ino;
+    this.#file = fileId(options.path)!;
   }
 
   /**
@@ -62,7 +63,10 @@ export class DaemonSocket {
    * file or a non-socket is refused) and bind it. Nothing is accepted until `listen`.
    */
   static async bind(options: DaemonSocketOptions): Promise<DaemonSocket> {
-    return new DaemonSocket(options, await claimAndBind(options.path, options.mode));
+    return new DaemonSocket(
+      options,
+      await claimAndBind(options.path, options.mode, lockTimeoutLog(options)),
+    );
   }
 
   /** Start accepting and checking the socket file. */
@@ -76,11 +80,22 @@ export class DaemonSocket {
     });
   }
 
-  /** Stop accepting; remove the socket file when `removeFile` (it is still ours). */
+  /**
+   * Stop accepting; remove the socket file when `removeFile` and it is still ours.
+   * Deno's close unlinks whatever is at the path by name, so a listener whose file
+   * was replaced (by a newer daemon's socket, say) is left open instead: the process
+   * exits without running that close, and the newer socket stays.
+   */
   async close(removeFile: boolean): Promise<void> {
     this.#closing = true;
     this.#stopChecks();
     if (!removeFile) return;
+    if (!sameFile(fileId(this.#options.path), this.#file)) {
+      this.#options.log.log("warn", "socket file is no longer ours, leaving it", {
+        socket: this.#options.path,
+      });
+      return;
+    }
     this.#closeListener(this.#listener); // Deno unlinks the socket file on close
     await this.#accepting;
   }
@@ -145,19 +160,12 @@ export class DaemonSocket {
     }
   }
 
-  /** Notice a deleted or replaced socket file and bind again (macOS cleans /tmp). */
+  /** Notice a deleted or replaced socket file and bind again (macOS cleans temporary files). */
   async #check(): Promise<void> {
     const { path, mode, log } = this.#options;
-    let ino: number | null = null;
-    try {
-      ino = Deno.lstatSync(path).ino;
-    } catch (error) {
-      const gone = error instanceof Deno.errors.NotFound ||
-        error instanceof Deno.errors.NotADirectory; // the directory itself was replaced
-      if (!gone) throw error;
-    }
-    if (this.#closing || (ino !== null && ino === this.#ino)) return;
-    if (ino !== null) {
+    const found = fileId(path);
+    if (this.#closing || sameFile(found, this.#file)) return;
+    if (found !== null) {
       const probe = await inspectSocketPath(path);
       if (probe.state !== "free" && probe.state !== "stale-socket") {
         // Closing our listener would unlink *their* file: leave it, stop without touching it.
@@ -170,11 +178,52 @@ export class DaemonSocket {
       }
     }
     log.log("warn", "socket file missing or replaced, binding again", { socket: path });
-    this.#closeListener(this.#listener); // unlinks the path if a stale socket sits there
-    await this.#accepting;
     ensureSafeParent(path); // recreates a removed directory (0700), as at start-up
-    this.#listener = await claimAndBind(path, mode);
-    this.#ino = Deno.lstatSync(path).ino;
+    const old = this.#listener;
+    // The old listener's close unlinks the path by name once its pending accept has ended:
+    // it runs only after the claim has made the path free, under the directory's lock, and
+    // is waited for before binding, so neither a new socket of ours nor another daemon's is
+    // there to be unlinked.
+    this.#listener = await claimAndBind(path, mode, {
+      ...lockTimeoutLog(this.#options),
+      beforeBind: async () => {
+        this.#closeListener(old);
+        await this.#accepting;
+      },
+    });
+    this.#file = fileId(path)!;
     this.#accepting = this.#accept(this.#listener);
   }
+}
+
+/** The device and inode of the file at `path`, or null when nothing is there. */
+function fileId(path: string): { dev: number; ino: number | null } | null {
+  try {
+    const info = Deno.lstatSync(path);
+    return { dev: info.dev, ino: info.ino };
+  } catch (error) {
+    const gone = error instanceof Deno.errors.NotFound ||
+      error instanceof Deno.errors.NotADirectory; // the directory itself was replaced
+    if (gone) return null;
+    throw error;
+  }
+}
+
+/** Whether two file identities name the same file. */
+function sameFile(
+  a: { dev: number; ino: number | null } | null,
+  b: { dev: number; ino: number | null },
+): boolean {
+  return a !== null && a.dev === b.dev && a.ino === b.ino;
+}
+
+/** A claim hook logging a directory that stayed locked by someone else. */
+function lockTimeoutLog(options: DaemonSocketOptions) {
+  return {
+    onLockTimeout: (waitedMs: number) =>
+      options.log.log("warn", "socket directory stayed locked by another process; going on", {
+        socket: options.path,
+        waited_ms: waitedMs,
+      }),
+  };
 }

@@ -1,41 +1,41 @@
 /**
  * Which socket a client connects to when neither `--socket` nor
- * `OPTA_METRICS_SOCKET` names one. A standalone daemon serves on
- * `/tmp/opta-metrics.sock`, while `brew services` serves under Homebrew's prefix
- * (`/opt/homebrew` on Apple silicon, `/usr/local` on Intel); trying them in that
- * order lets a default client reach either with no configuration.
+ * `OPTA_METRICS_SOCKET` names one: whichever of the places a daemon of this user
+ * may serve on holds this user's socket (see socket_place.ts: the per-user places,
+ * then on macOS Homebrew's service sockets), so a default client reaches a
+ * standalone daemon, a user service or `brew services` with no configuration.
  *
  * @module
  */
 
-import { DEFAULT_SOCKET_PATH, resolveSocketPath } from "./socket_path.ts";
+import { maySocket } from "./socket_grants.ts";
+import { clientPlaces, currentPlaceEnv, type PlaceEnv } from "./socket_place.ts";
+import { realSocketPath, SocketPathError } from "./socket_path.ts";
 
 /** What a candidate path holds, as far as choosing one goes. */
 export type CandidateKind = "own-socket" | "foreign-socket" | "absent";
 
-/** The paths a default client tries on `os`, in order; Homebrew's service exists only on macOS. */
-export function clientSocketCandidates(os: string = Deno.build.os): string[] {
-  if (os !== "darwin") return [DEFAULT_SOCKET_PATH];
-  return [
-    DEFAULT_SOCKET_PATH,
-    "/opt/homebrew/var/run/opta-metrics.sock",
-    "/usr/local/var/run/opta-metrics.sock",
-  ];
+/** The paths a default client tries, best first, in their real form (`/private/var` on macOS). */
+export function clientSocketCandidates(env: PlaceEnv = currentPlaceEnv()): string[] {
+  return clientPlaces(env).map((place) => realSocketPath(place, env.os));
 }
 
 /**
  * Pick the socket to connect to: the first candidate that is a socket of this
  * user; else the first socket at all (so the client's ownership check reports
  * why it refuses it, instead of silently using another); else the first
- * candidate, where the client waits for a daemon to appear.
+ * candidate this process may use (`usable`), where the client waits for a daemon
+ * to appear; else the first.
  */
 export function pickClientSocket(
   candidates: readonly string[],
   kindOf: (path: string) => CandidateKind,
+  usable: (path: string) => boolean = () => true,
 ): string {
   const kinds = candidates.map((path) => ({ path, kind: kindOf(path) }));
   return (kinds.find((c) => c.kind === "own-socket") ??
-    kinds.find((c) => c.kind === "foreign-socket") ?? kinds[0]).path;
+    kinds.find((c) => c.kind === "foreign-socket") ?? kinds.find((c) => usable(c.path)) ??
+    kinds[0]).path;
 }
 
 /** What `path` holds for this user: reads its metadata (unreadable or not a socket: absent). */
@@ -60,6 +60,11 @@ export function defaultClientSocket(
     // Without the `uid` grant every socket counts as this user's; the client's
     // ownership check still runs on connect.
   }
-  // Looked up by real path: on macOS the grants name /private/tmp, not the /tmp symlink.
-  return pickClientSocket(candidates, (path) => candidateKind(resolveSocketPath(path), uid));
+  if (candidates.length === 0) {
+    throw new SocketPathError(
+      "no place to look for the daemon's socket (this process may not read its uid or " +
+        "XDG_RUNTIME_DIR/TMPDIR): name it with --socket",
+    );
+  }
+  return pickClientSocket(candidates, (path) => candidateKind(path, uid), maySocket);
 }

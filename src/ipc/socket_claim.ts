@@ -127,17 +127,37 @@ const CLAIM_LOCK_WAIT_MS = 5000;
  * inode check alone cannot tell: the fresh socket may reuse the stale one's inode.
  * Without a read grant on the directory there is no lock, only that check.
  */
-export async function claimAndBind(path: string, mode: number): Promise<Deno.UnixListener> {
-  const unlock = await lockDirectory(parentOf(path));
+export async function claimAndBind(
+  path: string,
+  mode: number,
+  hooks: ClaimHooks = {},
+): Promise<Deno.UnixListener> {
+  const unlock = await lockDirectory(parentOf(path), hooks.onLockTimeout);
   try {
     await claimSocketPath(path);
+    await hooks.beforeBind?.();
     return bindSocket(path, mode);
   } finally {
     unlock();
   }
 }
 
-async function lockDirectory(dir: string): Promise<() => void> {
+/** What {@linkcode claimAndBind} tells its caller on the way. */
+export interface ClaimHooks {
+  /**
+   * Runs once the path is free, just before binding, with the directory still locked:
+   * where a daemon closes its previous listener, whose close unlinks the path by name
+   * (when the listener's pending accept has ended: the returned promise waits for that).
+   */
+  beforeBind?(): Promise<void> | void;
+  /** The directory stayed locked by someone else for the whole wait (`waitedMs`). */
+  onLockTimeout?(waitedMs: number): void;
+}
+
+async function lockDirectory(
+  dir: string,
+  onTimeout?: (waitedMs: number) => void,
+): Promise<() => void> {
   if (!mayRead(dir)) return () => {};
   let file: Deno.FsFile;
   try {
@@ -153,7 +173,10 @@ async function lockDirectory(dir: string): Promise<() => void> {
   clearTimeout(timer);
   // Not locked in time (someone else holds the directory's lock): go on without it. The
   // file stays open, as the pending lock call still refers to it.
-  if (!locked) return () => {};
+  if (!locked) {
+    onTimeout?.(CLAIM_LOCK_WAIT_MS);
+    return () => {};
+  }
   return () => {
     try {
       file.close(); // closing releases the lock

@@ -1,13 +1,12 @@
 /**
- * The socket's path: the platform length limit, the macOS real path, the grants
- * of each platform's permission set, the parent directory's safety, and every OS
- * error on the way as one line naming the path and what to do. What is already
- * at the path, and claiming it, is `socket_claim.ts`.
+ * The socket's path: the platform length limit, the macOS real path, the parent
+ * directory's safety, and every OS error on the way as one line naming the path
+ * and what to do. Where it is by default is `socket_place.ts`, whether this
+ * process may use it `socket_grants.ts`, what is already at it `socket_claim.ts`.
  *
  * @module
  */
 
-import config from "../../deno.json" with { type: "json" };
 import { describeOsError } from "../os_error.ts";
 
 /** A socket path that cannot be used, said in one line with what to do (exit code 1). */
@@ -24,34 +23,17 @@ export function socketPathOsError(action: string, path: string, error: unknown):
   return new SocketPathError(describeOsError(action, path, error));
 }
 
-/** The name of the deno.json permission set the daemon runs under on `os`. */
-export function servePermissionSet(os: string = Deno.build.os): "serve-darwin" | "serve-linux" {
-  return os === "darwin" ? "serve-darwin" : "serve-linux";
-}
-
-/** The socket paths a platform's permission set (deno.json `permissions.serve-OS`) grants. */
-export function grantedSocketPaths(os: string = Deno.build.os): string[] {
-  return config.permissions[servePermissionSet(os)].net
-    .map((entry: string) => entry.replace(/^unix:/, ""));
-}
-
-/** The socket paths this platform's shipped permission set grants. */
-export const GRANTED_SOCKET_PATHS: readonly string[] = grantedSocketPaths();
-
 /** Longest socket path in bytes: `sun_path` is 104 bytes on macOS, 108 on Linux, NUL included. */
 export const SOCKET_PATH_LIMIT = Deno.build.os === "darwin" ? 103 : 107;
-
-/** The default socket path existing clients use. */
-export const DEFAULT_SOCKET_PATH = "/tmp/opta-metrics.sock";
 
 const DARWIN_LINKS: [string, string][] = [["/tmp/", "/private/tmp/"], ["/var/", "/private/var/"]];
 
 /**
- * The path to bind and grant: absolute, and on macOS with `/tmp` and `/var`
- * replaced by their real `/private/...` paths, because Deno's permission grants
- * do not follow symlinks.
+ * `path` made absolute and, on macOS, with `/tmp` and `/var` replaced by their
+ * real `/private/...` paths, because Deno's permission grants do not follow
+ * symlinks (`$TMPDIR` reads `/var/folders/...`).
  */
-export function resolveSocketPath(path: string, os: string = Deno.build.os): string {
+export function realSocketPath(path: string, os: string = Deno.build.os): string {
   if (path === "") throw new SocketPathError("the socket path is empty");
   let absolute = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
   if (os === "darwin") {
@@ -59,6 +41,12 @@ export function resolveSocketPath(path: string, os: string = Deno.build.os): str
       if (absolute.startsWith(link)) absolute = real + absolute.slice(link.length);
     }
   }
+  return absolute;
+}
+
+/** The path to bind and grant: {@linkcode realSocketPath}, within the platform's length limit. */
+export function resolveSocketPath(path: string, os: string = Deno.build.os): string {
+  const absolute = realSocketPath(path, os);
   const bytes = new TextEncoder().encode(absolute).length;
   if (bytes > SOCKET_PATH_LIMIT) {
     throw new SocketPathError(
@@ -67,25 +55,6 @@ export function resolveSocketPath(path: string, os: string = Deno.build.os): str
     );
   }
   return absolute;
-}
-
-/**
- * Refuse, before anything starts, a socket path this process may not use: Unix
- * sockets need read, write and `net` (`unix:PATH`) grants for the exact path.
- */
-export function assertSocketGranted(path: string): void {
-  const granted = (descriptor: Deno.PermissionDescriptor) =>
-    Deno.permissions.querySync(descriptor).state === "granted";
-  if (
-    granted({ name: "read", path }) && granted({ name: "write", path }) &&
-    granted({ name: "net", host: `unix:${path}` })
-  ) return;
-  throw new SocketPathError(
-    `socket path ${path} is not allowed by this build's permissions ` +
-      `(allowed: ${GRANTED_SOCKET_PATHS.join(", ")}); to use another path, run from source ` +
-      `adding --allow-read=${path} --allow-write=${path} --allow-net=unix:${path}, ` +
-      `or build your own binary with those flags (README: "Another socket path")`,
-  );
 }
 
 /** The directory part of an absolute path. */

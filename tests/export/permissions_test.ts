@@ -44,7 +44,11 @@ Deno.test("each exporter set: the daemon's sockets, the exporter's port, the tex
     assert.deepEqual(textfileDirectories(set), directories, os);
     assert.deepEqual(set.read, [...sockets, ...directories], os);
     assert.deepEqual(set.write, [...sockets, ...directories], os);
-    assert.deepEqual(set.env, ["OPTA_METRICS_SOCKET"]);
+    // and the variables that place the daemon's default socket (src/ipc/socket_place.ts)
+    assert.deepEqual(set.env, [
+      "OPTA_METRICS_SOCKET",
+      os === "linux" ? "XDG_RUNTIME_DIR" : "TMPDIR",
+    ]);
     assert.deepEqual(set.sys, ["uid"]);
     const whole = sets[`export-${os}`];
     assert.deepEqual(Object.keys(whole).sort(), [

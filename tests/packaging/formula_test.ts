@@ -48,7 +48,7 @@ Deno.test("the formula is macOS-only and its version is deno.json's", () => {
   assert.match(formula, /^\s+depends_on :macos$/m);
   assert.equal(/^\s+version "([^"]+)"$/m.exec(formula)?.[1], config.version);
   assert.match(formula, /rescue Errno::ESRCH/);
-  assert.match(formula, /caveats[\s\S]*\/tmp\/opta-metrics\.sock first/);
+  assert.match(formula, /caveats[\s\S]*per-user temporary directory \(\$TMPDIR\) first/);
 });
 
 Deno.test({

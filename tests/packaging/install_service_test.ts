@@ -6,6 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { isExecutable, works } from "../support/host.ts";
+import { canUnshareMounts, inPrivateMounts } from "../support/private_mounts.ts";
+import { sourceFlags } from "../../packaging/source_flags.ts";
+import { DAEMON_V8_FLAGS } from "../../src/daemon/v8.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const script = `${root}packaging/install-service.sh`;
@@ -69,12 +72,16 @@ Deno.test({
       assert.doesNotMatch(text, /@BINARY@|@LOG@|REPLACE_HOME/);
       assert.equal(Deno.statSync(agent).mode! & 0o777, 0o644);
       const plist = readPlist(agent);
+      // a compiled binary serves in Homebrew's var/run: it cannot be granted $TMPDIR
+      const arm = Deno.build.os === "darwin" && Deno.build.arch === "aarch64";
+      const brew = arm ? "/opt/homebrew" : "/usr/local";
       assert.deepEqual(plist.ProgramArguments, [
         binary,
         "serve",
         "--socket",
-        "/tmp/opta-metrics.sock",
+        `${brew}/var/run/opta-metrics.sock`,
       ]);
+      assert.equal(plist.EnvironmentVariables, undefined);
       const log = `${home}/Library/Logs/opta-metrics/agent.log`;
       assert.equal(plist.StandardOutPath, log);
       assert.equal(plist.StandardErrorPath, log);
@@ -119,7 +126,7 @@ Deno.test("install-service.sh writes the systemd user unit with the binary's pat
     const text = Deno.readTextFileSync(unit);
     assert.match(
       text,
-      new RegExp(`^ExecStart="${binary}" serve --socket /tmp/opta-metrics\\.sock$`, "m"),
+      new RegExp(`^ExecStart="${binary}" serve --socket %t/opta-metrics\\.sock$`, "m"),
     );
     const template = Deno.readTextFileSync(`${root}packaging/systemd/opta-metrics.service`);
     assert.equal(text.replace(/^ExecStart=.*$/m, ""), template.replace(/^ExecStart=.*$/m, ""));
@@ -363,4 +370,196 @@ Deno.test({
     const text = decoder.decode(out.stdout) + decoder.decode(out.stderr);
     assert.match(text, /Overall exposure level for opta-metrics\.service: \d/, text);
   },
+});
+
+// ---- --from-source: a checkout run by deno as the service ------------------------------------
+
+const denoBin = Deno.execPath().slice(0, Deno.execPath().lastIndexOf("/"));
+const realDeno = Deno.realPathSync(Deno.execPath());
+const denoDir = (() => {
+  const out = new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).outputSync();
+  return JSON.parse(decoder.decode(out.stdout)).denoDir as string;
+})();
+/** What a from-source install needs beyond HOME: deno on PATH and its cache. */
+const withDeno = { env: { DENO_DIR: denoDir } };
+const sourcePath = `${denoBin}:/usr/bin:/bin`;
+
+/** The words of a systemd command line without quotes (the from-source one has none). */
+function unitValue(unit: string, key: string): string {
+  const line = unit.split("\n").find((l) => l.startsWith(`${key}=`));
+  assert.ok(line, `no ${key}= in:\n${unit}`);
+  return line.slice(key.length + 1);
+}
+
+Deno.test("install --from-source: the unit runs deno on the checkout under the start task's flags", () => {
+  const { dir, home } = sandbox();
+  try {
+    const r = run(
+      home,
+      ["install", "--os", "Linux", "--from-source", "--no-start"],
+      sourcePath,
+      script,
+      withDeno,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const socket = `/run/user/${Deno.uid()}/opta-metrics.sock`;
+    assert.match(r.stdout.trim().split("\n").at(-1)!, new RegExp(`\\(socket ${socket}\\)$`));
+    const unit = Deno.readTextFileSync(`${home}/.config/systemd/user/opta-metrics.service`);
+    assert.equal(unitValue(unit, "Environment"), `DENO_DIR=${denoDir}`);
+    const words = unitValue(unit, "ExecStart").split(" ");
+    const checkout = Deno.realPathSync(root).replace(/\/$/, "");
+    assert.deepEqual(words, [
+      realDeno,
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--cached-only",
+      "--config",
+      `${checkout}/deno.json`,
+      ...sourceFlags("serve", [socket], "linux"),
+      `${checkout}/src/main.ts`,
+      "serve",
+      "--socket",
+      socket,
+    ]);
+    assert.ok(words.includes(`--v8-flags=${DAEMON_V8_FLAGS.join(",")}`), "the daemon's V8 flags");
+    // everything else is the template's, hardening included
+    const template = Deno.readTextFileSync(`${root}packaging/systemd/opta-metrics.service`);
+    const strip = (t: string) => t.replace(/^(ExecStart|Environment)=.*\n/gm, "");
+    assert.equal(strip(unit), strip(template));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+const canIsolate = canUnshareMounts;
+
+Deno.test({
+  name: "the --from-source ExecStart runs for real under the unit's environment (read-only home " +
+    "and cache, private /tmp, a fresh runtime directory)" +
+    (canIsolate ? "" : " [SKIPPED: needs root and unshare]"),
+  ignore: !canIsolate,
+  async fn() {
+    const { dir, home } = sandbox();
+    try {
+      const r = run(
+        home,
+        ["install", "--os", "Linux", "--from-source", "--no-start"],
+        sourcePath,
+        script,
+        withDeno,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const unit = Deno.readTextFileSync(`${home}/.config/systemd/user/opta-metrics.service`);
+      const exec = unitValue(unit, "ExecStart");
+      const checkout = Deno.realPathSync(root);
+      const sock = `/run/user/0/opta-metrics.sock`;
+      // What systemd gives a user service of root, and what the unit's sandbox leaves writable.
+      const { code, out: text } = await inPrivateMounts(
+        `
+mount -t tmpfs -o mode=0755 tmpfs /run
+install -d -m 700 /run/user/0
+# PrivateTmp, unless the checkout or the cache lives in /tmp (it would hide them)
+case "${checkout}:${denoDir}" in /tmp/*|*:/tmp/*) ;; *) mount -t tmpfs -o mode=1777 tmpfs /tmp ;; esac
+for ro in "${checkout}" "${denoDir}"; do mount --bind "$ro" "$ro"; mount -o remount,bind,ro "$ro"; done
+log=/run/user/0/log
+env -i HOME=/root USER=root LOGNAME=root PATH=/usr/local/bin:/usr/bin:/bin \
+  XDG_RUNTIME_DIR=/run/user/0 ${unitValue(unit, "Environment")} ${exec} >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 200); do [ -S ${sock} ] && break; kill -0 $pid || break; sleep 0.1; done
+python3 -c 'import socket,struct,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); n=struct.unpack(">I", s.recv(4, socket.MSG_WAITALL))[0]; print("frame:", s.recv(n, socket.MSG_WAITALL)[4:8].decode())' ${sock}
+kill -TERM $pid; wait $pid; echo "exit: $?"
+[ -e ${sock} ] || echo "socket removed"
+cat "$log"`,
+        { env: { PATH: "/usr/bin:/bin" } },
+      );
+      assert.equal(code, 0, text);
+      assert.match(text, /^frame: OPTM$/m);
+      assert.match(text, /^exit: 0$/m);
+      assert.match(text, /^socket removed$/m);
+      assert.match(text, new RegExp(` listening socket=${sock} mode=0600 .*parent_checked=true`));
+      assert.doesNotMatch(text, /WARN|ERROR|error/);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "install --from-source: the launchd agent runs deno on the checkout, socket in $TMPDIR" +
+    (havePlistlib ? "" : " [SKIPPED: no /usr/bin/python3 with plistlib]"),
+  ignore: !havePlistlib,
+  fn() {
+    const { dir, home } = sandbox();
+    try {
+      const tmp = "/var/folders/zz/abc123/T/";
+      const r = run(
+        home,
+        ["install", "--os", "Darwin", "--from-source", "--no-start"],
+        sourcePath,
+        script,
+        {
+          env: { DENO_DIR: denoDir, TMPDIR: tmp },
+        },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const plist = readPlist(`${home}/Library/LaunchAgents/dev.opta.metrics.plist`);
+      const socket = `${tmp}opta-metrics.sock`;
+      const checkout = Deno.realPathSync(root).replace(/\/$/, "");
+      assert.deepEqual(plist.ProgramArguments, [
+        realDeno,
+        "run",
+        "--quiet",
+        "--no-prompt",
+        "--cached-only",
+        "--config",
+        `${checkout}/deno.json`,
+        ...sourceFlags("serve", [`/private${socket}`], "darwin"),
+        `${checkout}/src/main.ts`,
+        "serve",
+        "--socket",
+        socket,
+      ]);
+      assert.deepEqual(plist.EnvironmentVariables, { DENO_DIR: denoDir });
+      assert.equal(plist.RunAtLoad, true);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("install --from-source refuses with one line: no deno, an empty cache, with --binary", () => {
+  const { dir, home, binary } = sandbox();
+  try {
+    // a PATH with what the script runs before it looks for deno, and no deno
+    Deno.mkdirSync(`${dir}/no-deno`);
+    for (const tool of ["dirname", "uname"]) {
+      Deno.symlinkSync(`/usr/bin/${tool}`, `${dir}/no-deno/${tool}`);
+    }
+    const cases: [string[], string, Record<string, string>, number, RegExp][] = [
+      [["--from-source"], `${dir}/no-deno`, {}, 1, /--from-source needs deno on PATH/],
+      [
+        ["--from-source"],
+        sourcePath,
+        { DENO_DIR: `${dir}/empty-cache` },
+        1,
+        /the service's command line fails offline: .*npm package.*\(run deno task start once, online/,
+      ],
+      [["--from-source", "--binary", binary], sourcePath, {}, 2, /exclude each other/],
+    ];
+    for (const [args, path, env, code, message] of cases) {
+      const r = run(home, ["install", "--os", "Linux", ...args, "--no-start"], path, script, {
+        env,
+      });
+      assert.equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], message);
+    }
+    const u = run(home, ["uninstall", "--from-source"]);
+    assert.equal(u.code, 2);
+    assert.throws(() => Deno.statSync(`${home}/.config`), "nothing written on a refusal");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -1,13 +1,14 @@
 /** The Homebrew formula, launchd plist and systemd unit are well-formed and point at granted sockets. */
 import assert from "node:assert/strict";
-import { grantedSocketPaths, resolveSocketPath } from "../../src/ipc/socket_path.ts";
+import { grantedSocketPaths } from "../../src/ipc/socket_grants.ts";
+import { resolveSocketPath } from "../../src/ipc/socket_path.ts";
 import { works } from "../support/host.ts";
 
-// The formula and the plist are macOS-only, the unit Linux-only: each is checked against the
-// socket paths its platform's permission set grants (on macOS /tmp is bound as /private/tmp).
+// The formula is macOS-only, the unit Linux-only: each is checked against the socket paths
+// its platform's permission set grants (on macOS /tmp is bound as /private/tmp).
 const grantedOnMac = (path: string) =>
-  grantedSocketPaths("darwin").includes(resolveSocketPath(path, "darwin"));
-const grantedOnLinux = (path: string) => grantedSocketPaths("linux").includes(path);
+  grantedSocketPaths("serve-darwin").includes(resolveSocketPath(path, "darwin"));
+const grantedOnLinux = (path: string) => grantedSocketPaths("serve-linux").includes(path);
 
 const root = new URL("../../", import.meta.url).pathname;
 const formula = Deno.readTextFileSync(`${root}packaging/homebrew/opta-metrics.rb`);
@@ -86,14 +87,11 @@ print(json.dumps(plistlib.load(open(sys.argv[1], "rb"))))`;
     assert.equal(plist.LowPriorityIO, true);
     assert.ok(plist.ThrottleInterval >= 30, "a failing daemon must not restart every 10 s");
     assert.equal(plist.Umask, 0o077);
-    // a template: install-service.sh fills in the binary and the log (see install_service_test.ts)
+    // a template: install-service.sh fills in the command, the socket and the log (see
+    // install_service_test.ts)
     assert.equal(plist.StandardOutPath, "@LOG@");
     assert.equal(plist.StandardErrorPath, "@LOG@");
-    const args: string[] = plist.ProgramArguments;
-    assert.equal(args[0], "@BINARY@");
-    assert.equal(args[1], "serve");
-    const socket = args[args.indexOf("--socket") + 1];
-    assert.ok(grantedOnMac(socket), socket);
+    assert.deepEqual(plist.ProgramArguments, ["@BINARY@", "serve", "--socket", "@SOCKET@"]);
   },
 });
 
@@ -122,6 +120,11 @@ Deno.test("the systemd user unit has its keys and runs serve on a granted socket
   const exec = service.get("ExecStart")!.split(/\s+/);
   assert.ok(exec[0].endsWith("/opta-metrics"));
   assert.equal(exec[1], "serve");
-  assert.ok(grantedOnLinux(exec[exec.indexOf("--socket") + 1]));
-  assert.notEqual(service.get("PrivateTmp"), "true", "clients must see the daemon's /tmp");
+  // the user's runtime directory (%t), which the Linux binary may use for uids 0 and 1000–1099
+  const socket = exec[exec.indexOf("--socket") + 1];
+  assert.equal(socket, "%t/opta-metrics.sock");
+  for (const uid of [0, 1000, 1099]) {
+    assert.ok(grantedOnLinux(socket.replace("%t", `/run/user/${uid}`)), `uid ${uid}`);
+  }
+  assert.equal(service.get("ReadWritePaths"), "%t", "the runtime directory is writable");
 });

@@ -210,7 +210,9 @@ Deno.test({
         /^deno task compile "\$\{TARGET\}"$/m,
         /^\.ci\/smoke "dist\/opta-metrics-\$\{TARGET\}"$/m,
         /^deno run -A \.ci\/proof\.ts proof -- "dist\/opta-metrics-\$\{TARGET\}"$/m,
-        /install-service\.sh install --binary/,
+        // the unit with the binary, then with the checkout
+        /for how in "--binary \$bin" --from-source; do/,
+        /install-service\.sh install \$how/,
       ]
     ) assert.match(steps, want);
     // the proof's evidence is kept even when a check fails

@@ -47,9 +47,9 @@ export interface RunAs {
 /** How to start a daemon. */
 export interface DaemonOptions {
   /**
-   * The granted socket path whose grants the test's socket gets (default: the first
-   * one deno.json grants). `/usr/local/var/run/opta-metrics.sock` grants the directory
-   * read and write, so the daemon may create it; this platform's own path only reads it.
+   * A granted socket path whose kind of grants the test's socket gets (default: the
+   * socket itself for write, its directory for read). `/usr/local/var/run/opta-metrics.sock`
+   * grants the directory write too, so the daemon may create it.
    */
   template?: string;
   /** Extra `serve` flags. */

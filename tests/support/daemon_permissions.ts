@@ -1,13 +1,13 @@
 /**
  * The permission set a test daemon runs under: this platform's shipped serve set from
- * deno.json with only the socket path swapped for the test's, written to a config file that
- * `deno run -P` reads, so tests and the binary cannot differ in what they grant.
+ * deno.json with only its socket grants swapped for the test's socket, written to a config
+ * file that `deno run -P` reads, so tests and the binary cannot differ in anything else.
  *
  * @module
  */
 
-import assert from "node:assert/strict";
-import { GRANTED_SOCKET_PATHS, parentOf, servePermissionSet } from "../../src/ipc/socket_path.ts";
+import { parentOf } from "../../src/ipc/socket_path.ts";
+import { servePermissionSet } from "../../src/ipc/socket_grants.ts";
 import config from "../../deno.json" with { type: "json" };
 
 /** A deno.json permission set, as its entries are typed there. */
@@ -23,53 +23,34 @@ export type PermissionSet = {
 };
 
 const SETS = config.permissions as unknown as Record<string, PermissionSet>;
-const SERVE_SETS = ["serve-darwin", "serve-linux"];
 
-/** The socket paths some serve set grants (`unix:` entries), each with the set that grants it. */
-function grantedAnywhere(): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const name of SERVE_SETS) {
-    for (const entry of SETS[name].net) found.set(entry.replace(/^unix:/, ""), name);
-  }
-  return found;
+/** Whether some serve set grants writing `socket`'s whole directory (so the daemon may create it). */
+function directoryGranted(socket: string): boolean {
+  return ["serve-darwin", "serve-linux"].some((name) =>
+    SETS[name].write.includes(parentOf(socket))
+  );
 }
 
 /**
- * This platform's serve set (`set`) with the granted socket path `template`
- * swapped for `socket`: its read/write/net entries come from whichever serve set
- * grants `template` (an entry for the path becomes `socket`, one for its directory
- * becomes `socket`'s directory), every other socket path's entries are dropped,
- * and everything else is kept as is. A template from the other platform's set
- * gives a test that platform's socket grants (the Homebrew directories, which the
- * daemon may create) with this platform's tools.
+ * This platform's serve set (`set`) with its socket grants (its read, write and net
+ * lists, which hold nothing else) replaced by those of the one socket `socket`: read
+ * on its directory (the parent check), write and `unix:` on the socket. With a
+ * `template` whose directory a serve set grants for writing (Homebrew's `var/run`,
+ * which the daemon creates when missing), write covers `socket`'s directory alike.
+ * Everything else is kept as is.
  */
 export function daemonPermissionSet(
   socket: string,
-  template: string = GRANTED_SOCKET_PATHS[0],
+  template?: string,
   set: string = servePermissionSet(),
 ): PermissionSet {
-  const sockets = grantedAnywhere();
-  const owner = sockets.get(template);
-  assert.ok(owner, `${template} is not granted by any serve set`);
-  const related = new Set<string>();
-  for (const path of sockets.keys()) related.add(path).add(parentOf(path));
-  const swap = (entries: string[]) =>
-    entries.flatMap((entry) =>
-      entry === template
-        ? [socket]
-        : entry === parentOf(template)
-        ? [parentOf(socket)]
-        : related.has(entry)
-        ? []
-        : [entry]
-    );
   const base = SETS[set];
-  const socketGrants = SETS[owner];
+  const dir = parentOf(socket);
   return {
     ...base,
-    read: [...new Set([...swap(socketGrants.read), ...swap(base.read)])],
-    write: [...new Set([...swap(socketGrants.write), ...swap(base.write)])],
-    net: socketGrants.net.filter((e) => e === `unix:${template}`).map(() => `unix:${socket}`),
+    read: [dir],
+    write: [template !== undefined && directoryGranted(template) ? dir : socket],
+    net: [`unix:${socket}`],
   };
 }
 
