@@ -104,6 +104,7 @@ export function sampleToJson(result: SampleResult): Record<string, unknown> {
         age_ms: s.ageMs,
         error: s.error,
         cost_ms: s.costMs ?? null,
+        unseen: s.unseen ?? null,
       }]),
     ),
   };
@@ -114,10 +115,15 @@ export function formatSample(result: SampleResult): string {
   const s = result.snapshot;
   const { os, model, logicalCpus, memoryTotal } = result.machine;
   const rows = readingRows(s).map((row) => {
-    const state = sourceState(result.sources[row.source]);
-    const never = result.sources[row.source]?.samples === 0;
+    const status = result.sources[row.source];
+    const state = sourceState(status);
+    const never = status?.samples === 0;
     const text = never ? null : row.text;
-    const why = text !== null ? "" : state === "ok" ? "  (not on this machine)" : `  (${state})`;
+    const why = text !== null
+      ? ""
+      : state === "ok"
+      ? `  (${printable(status?.unseen ?? "not on this machine")})`
+      : `  (${state})`;
     const detail = text !== null && row.detail ? `  (${row.detail})` : "";
     return `${row.label.padEnd(12)} ${text ?? ABSENT}${detail}${why}`;
   });

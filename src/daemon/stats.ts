@@ -69,6 +69,7 @@ export function statsFields(input: StatsInput): LogFields {
     fields[`${name}_cost_ms`] = h.costMs === null ? null : round(h.costMs, 2);
     fields[`${name}_age_ms`] = h.ageMs;
     if (h.error !== null) fields[`${name}_error`] = h.error;
+    if (h.unseen) fields[`${name}_unseen`] = h.unseen;
   }
   return fields;
 }

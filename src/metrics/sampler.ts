@@ -204,6 +204,7 @@ export class Sampler {
         samples: s?.samples ?? 0,
         failures: s?.failures ?? 0,
         costMs: s?.costMs ?? null,
+        unseen: s?.readings.unseen ?? null,
       };
     }
     return out;

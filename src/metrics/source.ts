@@ -27,8 +27,12 @@ export const REQUIRED_SOURCES: readonly SourceName[] = Object.freeze(
   SOURCE_NAMES.filter((name) => SOURCES[name].required),
 );
 
-/** What a source may report: each source fills the readings declared as its own. */
-export type Readings = Partial<Pick<Snapshot, ReadingKey>>;
+/**
+ * What a source may report: each source fills the readings declared as its own, and
+ * `unseen` says why its value is absent although it ran fine (it cannot see what it
+ * measures): reported in the source's health, never in frames.
+ */
+export type Readings = Partial<Pick<Snapshot, ReadingKey>> & { unseen?: string };
 
 /** Where a running source delivers. */
 export interface SourceSink {

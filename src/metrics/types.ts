@@ -190,4 +190,10 @@ export interface SourceStatus {
   failures: number;
   /** What its last good reading cost, ms (see `SourceSink.emit`), or null before the first. */
   costMs: number | null;
+  /**
+   * Why its value is absent although it ran fine: it cannot see what it measures from
+   * where it runs (no default route; only `lo` in a network namespace of its own). Null
+   * when it sees it, or when its value is there.
+   */
+  unseen?: string | null;
 }

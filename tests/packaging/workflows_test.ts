@@ -210,9 +210,10 @@ Deno.test({
         /^deno task compile "\$\{TARGET\}"$/m,
         /^\.ci\/smoke "dist\/opta-metrics-\$\{TARGET\}"$/m,
         /^deno run -A \.ci\/proof\.ts proof -- "dist\/opta-metrics-\$\{TARGET\}"$/m,
-        // the unit with the binary, then with the checkout
+        // the unit with the binary, then with the checkout, each streaming every host value
         /for how in "--binary \$bin" --from-source; do/,
         /install-service\.sh install \$how/,
+        /^\s*\.ci\/unit_values "\$bin" "\$sock"$/m,
       ]
     ) assert.match(steps, want);
     // the proof's evidence is kept even when a check fails

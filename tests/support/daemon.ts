@@ -58,6 +58,8 @@ export interface DaemonOptions {
   v8Flags?: readonly string[];
   /** Run under `prlimit --nofile=N:N`: at most N open file descriptors. */
   maxFds?: number;
+  /** A command that runs the daemon's command line (`unshare --net --`, say), outermost. */
+  wrapper?: string[];
   /** Run as another user. */
   runAs?: RunAs;
 }
@@ -135,6 +137,7 @@ export class Daemon extends LoggedChild {
         ...command,
       ];
     }
+    if (options.wrapper !== undefined) command = [...options.wrapper, ...command];
     super("daemon", command, { cwd: ROOT, env });
   }
 }

@@ -162,7 +162,7 @@ export function networkSource(tools: NetworkTools, spawns: SpawnCounter): Source
         await stopping; // no child is left once "no default route" is told
         if (gen !== generation) return;
         iface = null;
-        sink!.emit({ network: null });
+        sink!.emit({ network: null, unseen: "no default route" });
       } else if (name !== iface || child === null) {
         stopChild();
         iface = undefined;

@@ -127,3 +127,17 @@ export function defaultInterfaceBytes(texts: Map<string, string>): DefaultInterf
   if (bytes === undefined) throw new ParseError(dev, 0, `no row for ${name}`);
   return { name, bytes };
 }
+
+/**
+ * Why there is no default route, from the same files: a network namespace holding only
+ * `lo` (a sandbox such as systemd's `PrivateNetwork=`: the host's traffic is out of sight)
+ * or a machine without a route out.
+ */
+export function noRouteReason(texts: Map<string, string>): string {
+  const dev = texts.get(NET_FILES[2]);
+  const names = dev === undefined ? [] : [...parseNetDev(dev).keys()];
+  return names.every((name) => name === "lo")
+    ? "no interface but lo: this process runs in a network namespace of its own " +
+      "(a sandbox such as PrivateNetwork=), which hides the host's traffic"
+    : "no default route";
+}

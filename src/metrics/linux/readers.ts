@@ -16,7 +16,7 @@ import { gpuFiles, parseGpuBusy } from "./gpu.ts";
 import { parseBattery, powerSupplyFiles } from "./power_supply.ts";
 import { type FileReader, joinGrepOutput, ProbedFiles } from "./proc_files.ts";
 import { parseThermal, thermalFiles } from "./thermal.ts";
-import { defaultInterfaceBytes, NET_FILES } from "./proc_net.ts";
+import { defaultInterfaceBytes, NET_FILES, noRouteReason } from "./proc_net.ts";
 import { parsePressure, PRESSURE_FILE, pressureLevel } from "./pressure.ts";
 
 /** What the Linux reads share: one grep for the files due in a tick, and the clock. */
@@ -56,16 +56,22 @@ export function pressureReader(reader: FileReader): Read {
 export function networkReader(reader: FileReader, clock: Clock): Read {
   const window = new RateWindow();
   return async (signal, intervalMs) => {
+    let unseen: string | null = null;
     const take = async () => {
-      const found = defaultInterfaceBytes(await reader(NET_FILES, signal));
-      if (found === null) return null;
+      const texts = await reader(NET_FILES, signal);
+      const found = defaultInterfaceBytes(texts);
+      if (found === null) {
+        unseen = noRouteReason(texts);
+        return null;
+      }
       return {
         key: found.name,
         counters: [found.bytes.received, found.bytes.sent],
         at: clock.now(),
       };
     };
-    return { network: networkFrom(await readRates(take, window, clock, signal, intervalMs)) };
+    const network = networkFrom(await readRates(take, window, clock, signal, intervalMs));
+    return unseen === null ? { network } : { network, unseen };
   };
 }
 

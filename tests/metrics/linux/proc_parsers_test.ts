@@ -10,6 +10,7 @@ import {
   defaultRoute6Interface,
   defaultRouteInterface,
   NET_FILES,
+  noRouteReason,
   parseNetDev,
 } from "../../../src/metrics/linux/proc_net.ts";
 import { isWholeDisk, parseDiskstats } from "../../../src/metrics/linux/diskstats.ts";
@@ -47,6 +48,16 @@ Deno.test("proc_net: no default route → null, from both tables", () => {
   assert.equal(defaultRoute6Interface(lo), null);
   const texts = new Map([[NET_FILES[0], v4], [NET_FILES[1], lo], [NET_FILES[2], "unread"]]);
   assert.equal(defaultInterfaceBytes(texts), null);
+});
+
+Deno.test("proc_net: why there is no default route: a namespace with only lo, or none out", () => {
+  const dev = capture("proc_net_dev.txt").split("\n");
+  const onlyLo = [dev[0], dev[1], ...dev.filter((l) => /^\s*lo:/.test(l))].join("\n");
+  assert.match(
+    noRouteReason(new Map([[NET_FILES[2], onlyLo]])),
+    /^no interface but lo: this process runs in a network namespace of its own/,
+  );
+  assert.equal(noRouteReason(new Map([[NET_FILES[2], dev.join("\n")]])), "no default route");
 });
 
 Deno.test("proc_net: the captured /proc/net/dev and the default interface's counters", () => {
