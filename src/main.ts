@@ -13,6 +13,7 @@ import { formatSample, SAMPLE_HELP, sampleToJson, takeSample } from "./cli/sampl
 import { CommandError, intFlag, parseFlags, UsageError } from "./cli/flags.ts";
 import { jsonLine, printable } from "./printable.ts";
 import { SocketPathError } from "./ipc/socket_path.ts";
+import { defaultPlaceExample } from "./ipc/socket_place.ts";
 import { isRuntimeError, osErrorAdvice, osErrorCode } from "./os_error.ts";
 
 /** The program's version, from deno.json. */
@@ -35,7 +36,7 @@ Options:
   -h, --help     show this help (also: opta-metrics <command> --help)
   -V, --version  print the version
 
-Protocol: see PROTOCOL.md. Example: nc -U /tmp/opta-metrics.sock | opta-metrics decode`;
+Protocol: see PROTOCOL.md. Example: nc -U ${defaultPlaceExample()} | opta-metrics decode`;
 
 type Command = (args: string[]) => Promise<number>;
 

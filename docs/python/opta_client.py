@@ -2,6 +2,9 @@
 
 Usage: python3 opta_client.py [SOCKET] [COUNT]
 
+SOCKET defaults to OPTA_METRICS_SOCKET, else to where a daemon of this user serves
+(see default_socket).
+
 Needs the `flatbuffers` runtime (pip install flatbuffers, or apt install
 python3-flatbuffers) and the reader flatc generates from the schema
 (flatc --python schemas/system_metrics.fbs writes an `Opta/` package into the
@@ -10,10 +13,49 @@ current directory: run it where this script can import it).
 
 import os
 import socket
+import stat
 import struct
 import sys
 
 from Opta.Metrics.SystemMetrics import SystemMetrics
+
+# --- finding the socket: start
+def socket_candidates():
+    """Where a daemon of this user serves by default, best first (PROTOCOL.md)."""
+    if sys.platform == "darwin":
+        places = [os.environ.get("TMPDIR"), "/opt/homebrew/var/run", "/usr/local/var/run"]
+    else:
+        places = [os.environ.get("XDG_RUNTIME_DIR"), f"/run/user/{os.getuid()}"]
+        if os.getuid() == 0:
+            places.append("/run/opta-metrics")
+    paths = []
+    for place in places:  # an unset or relative variable does not count
+        if place and place.startswith("/"):
+            path = place.rstrip("/") + "/opta-metrics.sock"
+            if path not in paths:
+                paths.append(path)
+    return paths
+
+
+def default_socket():
+    """OPTA_METRICS_SOCKET; else the first candidate that is a socket of yours, else any
+    socket (the uid check then says whose it is), else the first candidate."""
+    if os.environ.get("OPTA_METRICS_SOCKET"):
+        return os.environ["OPTA_METRICS_SOCKET"]
+    candidates = socket_candidates()
+    sockets = []
+    for path in candidates:
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISSOCK(info.st_mode):
+            if info.st_uid == os.getuid():
+                return path
+            sockets.append(path)
+    return (sockets or candidates)[0]
+# --- finding the socket: end
+
 
 # --- trusting the socket: start
 def peer_uid(sock):
@@ -124,7 +166,7 @@ def summary(m):
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else "/tmp/opta-metrics.sock"
+    path = sys.argv[1] if len(sys.argv) > 1 else default_socket()
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     seen = 0
     try:

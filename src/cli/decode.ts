@@ -1,11 +1,12 @@
 /**
  * `opta-metrics decode`: read framed bytes (or one bare FlatBuffer with `--raw`)
  * from stdin and print one JSON object per frame. Example:
- * `nc -U /tmp/opta-metrics.sock | opta-metrics decode`.
+ * `nc -U "$XDG_RUNTIME_DIR/opta-metrics.sock" | opta-metrics decode`.
  *
  * @module
  */
 
+import { defaultPlaceExample } from "../ipc/socket_place.ts";
 import { DecodeError, decodeMetrics } from "../ipc/codec.ts";
 import { FrameDecoder, FrameError, MAX_FRAME_BYTES } from "../ipc/framing.ts";
 import { frameToJson } from "../ipc/json.ts";
@@ -21,7 +22,7 @@ Read opta-metrics frames from stdin and print one JSON object per frame.
   --raw       stdin is one bare FlatBuffer (no 4-byte length prefix)
   -h, --help  show this help
 
-Example: nc -U /tmp/opta-metrics.sock | opta-metrics decode`;
+Example: nc -U ${defaultPlaceExample()} | opta-metrics decode`;
 
 const encoder = new TextEncoder();
 

@@ -4,8 +4,10 @@
  * @example
  * ```ts
  * import { subscribe } from "./client.ts";
+ * import { defaultClientSocket } from "./default_socket.ts";
  * const stop = new AbortController();
- * for await (const { frame, missed } of subscribe("/tmp/opta-metrics.sock", { signal: stop.signal })) {
+ * const socket = defaultClientSocket(); // or the path you chose with --socket
+ * for await (const { frame, missed } of subscribe(socket, { signal: stop.signal })) {
  *   // Appended readings are null (or []) when the daemon or machine has none.
  *   console.log(frame.sequence, frame.cpuUsage, frame.network?.receiveBytesPerSecond, missed);
  * }

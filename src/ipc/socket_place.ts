@@ -107,6 +107,11 @@ export function clientPlaces(env: PlaceEnv): string[] {
   return [...new Set(places)];
 }
 
+/** The default socket as a shell word, for examples (`nc -U …`). */
+export function defaultPlaceExample(os: string = Deno.build.os): string {
+  return os === "darwin" ? '"$TMPDIR/opta-metrics.sock"' : '"$XDG_RUNTIME_DIR/opta-metrics.sock"';
+}
+
 /** How the default place reads on this platform, for help texts. */
 export function defaultPlaceDescription(os: string = Deno.build.os): string {
   return os === "darwin"

@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * import { Subscriber } from "./subscriber.ts";
- * const conn = await Deno.connect({ transport: "unix", path: "/tmp/opta-metrics.sock" });
+ * const conn = await Deno.connect({ transport: "unix", path: "/run/user/1000/opta-metrics.sock" });
  * const subscriber = new Subscriber(1, conn, {
  *   sent: () => console.log("a frame went out"),
  *   writeFailed: (s) => s.close(),

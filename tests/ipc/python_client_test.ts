@@ -12,6 +12,7 @@ import { exists } from "../support/host.ts";
 import { ScriptedListener } from "../support/scripted_listener.ts";
 import { aliasBomb, hostileFrame } from "../support/hostile_frames.ts";
 import { frame } from "../../src/ipc/framing.ts";
+import { clientPlaces } from "../../src/ipc/socket_place.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SCRIPT = `${ROOT}docs/python/opta_client.py`;
@@ -126,7 +127,7 @@ async function withReader(fn: (dir: string) => Promise<void>): Promise<void> {
 Deno.test("PROTOCOL.md's Python peer check and frame reader are the tested file's, word for word", async () => {
   const script = await Deno.readTextFile(SCRIPT);
   const protocol = await Deno.readTextFile(`${ROOT}PROTOCOL.md`);
-  for (const part of ["trusting the socket", "reading frames"]) {
+  for (const part of ["finding the socket", "trusting the socket", "reading frames"]) {
     const sketch = new RegExp(`# --- ${part}: start\\n([\\s\\S]*?)# --- ${part}: end`).exec(script)
       ?.[1];
     assert.ok(sketch, `${part}: markers in the script`);
@@ -308,5 +309,49 @@ Deno.test({
         }
       });
     });
+  },
+});
+
+Deno.test({
+  name: "the Python client looks for the socket where the TypeScript one does" +
+    (exists(PYTHON) ? "" : " [SKIPPED: no /usr/bin/python3]"),
+  ignore: !exists(PYTHON),
+  async fn() {
+    const code = "import json, sys\nsys.path.insert(0, sys.argv[1])\n" +
+      "import importlib.util as u\n" +
+      "spec = u.spec_from_file_location('c', sys.argv[2])\n" +
+      // the client imports the generated reader at the top: stand in for it
+      "sys.modules['Opta'] = sys.modules['Opta.Metrics'] = type(sys)('Opta')\n" +
+      "m = type(sys)('Opta.Metrics.SystemMetrics'); m.SystemMetrics = None\n" +
+      "sys.modules['Opta.Metrics.SystemMetrics'] = m\n" +
+      "c = u.module_from_spec(spec); spec.loader.exec_module(c)\n" +
+      "print(json.dumps([c.socket_candidates(), c.default_socket()]))";
+    const uid = Deno.uid()!;
+    for (
+      const env of [
+        { XDG_RUNTIME_DIR: "/run/user/4242" },
+        { XDG_RUNTIME_DIR: "relative" },
+        { XDG_RUNTIME_DIR: "/x/rt/" },
+        {},
+        { OPTA_METRICS_SOCKET: "/named/s.sock" },
+      ] as Record<string, string>[]
+    ) {
+      const out = await new Deno.Command(PYTHON, {
+        args: ["-c", code, `${ROOT}docs/python`, SCRIPT],
+        env,
+        clearEnv: true,
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      const [candidates, chosen] = JSON.parse(new TextDecoder().decode(out.stdout));
+      const expected = clientPlaces({
+        os: Deno.build.os,
+        uid,
+        runtimeDir: env.XDG_RUNTIME_DIR,
+        tmpDir: env.TMPDIR,
+        isDir: () => false,
+      });
+      assert.deepEqual(candidates, expected, JSON.stringify(env));
+      assert.equal(chosen, env.OPTA_METRICS_SOCKET ?? expected[0], JSON.stringify(env));
+    }
   },
 });
