@@ -1,8 +1,8 @@
 /**
- * `opta-metrics watch`: a live view of the stream on a terminal (redrawn at most
- * 10 times a second, fitted to the window), or one JSON object per frame (NDJSON)
- * when stdout is not a terminal or `--json` is given. Keeps retrying while the
- * daemon is down; refuses a socket owned by another user.
+ * `opta-metrics watch`: a live view of the stream on a terminal (redrawn in place
+ * at most 10 times a second and on a resize, fitted to the window), or one JSON
+ * object per frame (NDJSON) when stdout is not a terminal or `--json` is given.
+ * Keeps retrying while the daemon is down; refuses a socket owned by another user.
  *
  * @module
  */
@@ -14,7 +14,8 @@ import {
   UntrustedSocketError,
 } from "../ipc/client.ts";
 import { writeAll } from "./write_all.ts";
-import { ESC, renderView, type WatchStats } from "./view.ts";
+import { renderView, type WatchStats } from "./view.ts";
+import { cells, ESC } from "./fit.ts";
 import { frameToJson } from "../ipc/json.ts";
 import { jsonLine, printable } from "../printable.ts";
 import { defaultClientSocket } from "../ipc/default_socket.ts";
@@ -74,6 +75,29 @@ function terminalSize(): { rows?: number; columns?: number } {
   }
 }
 
+/**
+ * The bytes that turn the screen into `view` (lines of at most `size.columns` cells)
+ * without clearing it first, so no frame shows a blank screen: the cursor goes home,
+ * each line overwrites the one drawn before and erases the rest of its row (a line as
+ * wide as the screen erases nothing: with the cursor parked on its last cell, the erase
+ * would take that cell too), and whatever lies below the last line is erased. No
+ * newline follows a line on the bottom row: it would scroll the view. The update is
+ * one synchronized output (DECSET 2026), so a terminal that knows it shows the frame
+ * whole; one that does not ignores the private mode, as terminals do every private
+ * mode they do not know, and still never shows a blank screen.
+ */
+export function screenUpdate(view: string, size: { rows?: number; columns?: number }): string {
+  const lines = view.split("\n");
+  const { rows = Infinity, columns = Infinity } = size;
+  let out = `${ESC}?2026h${ESC}H`;
+  lines.forEach((line, i) => {
+    if (i > 0) out += "\r\n";
+    out += cells(line) < columns ? `${line}${ESC}K` : line;
+  });
+  if (lines.length < rows) out += `\r\n${ESC}J`;
+  return `${out}${ESC}?2026l`;
+}
+
 export { renderView, type ViewOptions, type WatchStats } from "./view.ts";
 
 const encoder = new TextEncoder();
@@ -130,16 +154,22 @@ export async function runWatch(options: WatchOptions): Promise<number> {
   };
 
   let renderTimer: ReturnType<typeof setInterval> | undefined;
+  let drawing: Promise<void> | null = null;
   if (live) {
     await writeAll(Deno.stdout, encoder.encode(`${ESC}?1049h${ESC}?25l`)); // alternate screen, no cursor
+    let drawn = "";
     renderTimer = setInterval(() => {
-      if (!dirty) return;
+      const size = terminalSize();
+      const shape = `${size.rows}x${size.columns}`;
+      // One update at a time (a slow terminal must not interleave two), and a new one
+      // for a new frame or a resized window.
+      if (drawing !== null || (!dirty && shape === drawn)) return;
       dirty = false;
-      const text = renderView(latest, stats, status, options.socketPath, terminalSize());
-      // No newline after the last line: on the bottom row it would scroll the bars away.
-      void writeAll(Deno.stdout, encoder.encode(`${ESC}H${ESC}2J${text}`)).catch(() =>
-        stop.abort()
-      );
+      drawn = shape;
+      const view = renderView(latest, stats, status, options.socketPath, size);
+      drawing = writeAll(Deno.stdout, encoder.encode(screenUpdate(view, size)))
+        .catch(() => stop.abort())
+        .finally(() => drawing = null);
     }, 100);
   }
   let received = 0;
@@ -167,8 +197,11 @@ export async function runWatch(options: WatchOptions): Promise<number> {
     throw error;
   } finally {
     clearInterval(renderTimer);
+    await drawing;
     if (live) {
-      await writeAll(Deno.stdout, encoder.encode(`\n${ESC}?25h${ESC}?1049l`)).catch(() => {});
+      await writeAll(Deno.stdout, encoder.encode(`${ESC}?2026l\n${ESC}?25h${ESC}?1049l`)).catch(
+        () => {},
+      );
     }
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
