@@ -26,25 +26,31 @@ export function clientPermissionFlags(socket: string): string[] {
   return flags;
 }
 
+/** The command line of `opta-metrics watch --socket SOCKET ARGS` under the client set: the executable first. */
+export function watchCommand(socket: string, args: string[] = []): string[] {
+  return [
+    Deno.execPath(),
+    "run",
+    "--no-prompt",
+    "--quiet",
+    ...clientPermissionFlags(socket),
+    new URL("../../src/main.ts", import.meta.url).pathname,
+    "watch",
+    "--socket",
+    socket,
+    ...args,
+  ];
+}
+
 /** Runs `opta-metrics watch ARGS` under the client set for `socket`, killed after `ms`. */
 export async function runWatch(
   socket: string,
   args: string[],
   ms = 10_000,
 ): Promise<{ code: number; stdout: string; stderr: string; timedOut: boolean }> {
-  const main = new URL("../../src/main.ts", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "--quiet",
-      ...clientPermissionFlags(socket),
-      main,
-      "watch",
-      "--socket",
-      socket,
-      ...args,
-    ],
+  const [exe, ...rest] = watchCommand(socket, args);
+  const child = new Deno.Command(exe, {
+    args: rest,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
