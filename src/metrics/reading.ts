@@ -26,7 +26,10 @@ export interface SourceDeclaration {
 export interface RowDeclaration<T> {
   /** The label, at most 11 characters (rows align at column 13). */
   readonly label: string;
-  /** The value as short text, numbers and units first. */
+  /**
+   * The value as short text, numbers and units first; two spaces separate parts that a
+   * narrow `watch` leaves out from the end, each whole (`read 1.0 MiB/s  write 2.0 MiB/s`).
+   */
   text(value: NonNullable<T>, snapshot: Snapshot): string;
   /** A percentage (0–100) `watch` draws as a bar before the text. */
   gauge?(value: NonNullable<T>, snapshot: Snapshot): number;
