@@ -56,9 +56,9 @@ function addField(field: BoundField, value: string, offset: string, out: Out): s
         case "ulong":
           return unlessNull(`addUlong(b, ${slot}, ${value});`);
         case "uint":
-          return `b.addFieldInt32(${slot}, ${value} >>> 0, 0);`;
+          return unlessNull(`b.addFieldInt32(${slot}, ${value} >>> 0, 0);`);
         case "ushort":
-          return `b.addFieldInt16(${slot}, toUshort(${value}), 0);`;
+          return unlessNull(`b.addFieldInt16(${slot}, toUshort(${value}), 0);`);
         case "int32": {
           const add = `b.addFieldInt32(${slot}, toInt32(${value}), 0);`;
           return shape.optional
