@@ -63,6 +63,7 @@ export const SOURCES = Object.freeze(
     diskio: { defaultMs: 1000, required: false },
     battery: { defaultMs: 30_000, required: false },
     gpu: { defaultMs: 2000, required: false },
+    thermal: { defaultMs: 5000, required: false },
   } satisfies Record<string, SourceDeclaration>,
 );
 
@@ -80,6 +81,14 @@ const pressureLevel = (level: t.MemoryPressure) => PRESSURE_LEVELS.indexOf(level
 const PRESSURE_HELP = "How hard the OS finds it to supply memory: 0 normal, 1 warning, 2 critical.";
 
 const BATTERY_STATES = ["unknown", "charging", "discharging", "charged", "not-charging"] as const;
+
+const THERMAL_STATES = ["nominal", "throttled"] as const;
+
+/** A fraction from 0 to 1. */
+const FRACTION = { min: 0, max: 1 };
+
+/** A thermal field's one sample, or none while the OS gives no value. */
+const given = (value: number | null) => value === null ? [] : value;
 
 type Declarations = {
   readonly [K in ReadingKey]: ReadingDeclaration<t.Snapshot[K]> & { source: SourceName };
@@ -262,6 +271,54 @@ export const READINGS: Declarations = {
     shape: optional(float(PERCENT)),
     row: { label: "GPU", text: fmt.formatPercent, gauge: (v) => v, rank: 8 },
     metrics: [percentRatio("opta_gpu_usage_ratio", "Busy share of the GPU (0-1).")],
+  },
+  thermal: {
+    source: "thermal",
+    shape: optional(table<t.ThermalSample>("Thermal", {
+      speedLimit: optional(float(FRACTION)),
+      schedulerLimit: optional(float(FRACTION)),
+      availableCpus: optional(ushort()),
+      state: optional(enumeration("ThermalState", THERMAL_STATES)),
+      warningLevel: optional(uint()),
+    })),
+    row: {
+      label: "Thermal",
+      text: fmt.formatThermal,
+      level: (v) => v.state === "throttled" ? 2 : 0,
+      rank: 9,
+    },
+    metrics: [
+      gauge(
+        "opta_thermal_throttled",
+        "",
+        "1 while the CPUs are held back for heat, 0 when not.",
+        (v) => v.state === null ? [] : v.state === "throttled" ? 1 : 0,
+      ),
+      gauge(
+        "opta_thermal_speed_limit_ratio",
+        "ratio",
+        "Share of full CPU speed allowed (0-1).",
+        (v) => given(v.speedLimit),
+      ),
+      gauge(
+        "opta_thermal_scheduler_limit_ratio",
+        "ratio",
+        "Share of CPU time the scheduler may hand out (0-1).",
+        (v) => given(v.schedulerLimit),
+      ),
+      gauge(
+        "opta_thermal_available_cpus",
+        "",
+        "CPUs the scheduler may use.",
+        (v) => given(v.availableCpus),
+      ),
+      gauge(
+        "opta_thermal_warning_level",
+        "",
+        "The OS's thermal warning level: 0 normal, 5 danger, 10 critical.",
+        (v) => given(v.warningLevel),
+      ),
+    ],
   },
   temperature: {
     source: "temperature",

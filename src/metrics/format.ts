@@ -22,6 +22,7 @@ import type {
   NetworkSample,
   ProcessSample,
   SwapUsage,
+  ThermalSample,
 } from "./types.ts";
 
 /** What an absent value reads as. */
@@ -132,6 +133,20 @@ export function formatBattery(b: BatterySample): string {
   }
   if (b.onAc && b.state !== "charging") parts.push("on AC");
   return parts.join("  ");
+}
+
+/**
+ * Thermal throttling, e.g. `throttled  speed 28 %  scheduler 40 %  8 CPUs`; `not reported`
+ * when the OS says nothing either way (Apple silicon's pmset).
+ */
+export function formatThermal(t: ThermalSample): string {
+  const parts: string[] = [];
+  if (t.state !== null) parts.push(t.state);
+  if (t.speedLimit !== null) parts.push(`speed ${formatPercent(100 * t.speedLimit)}`);
+  if (t.schedulerLimit !== null) parts.push(`scheduler ${formatPercent(100 * t.schedulerLimit)}`);
+  if (t.availableCpus !== null) parts.push(`${t.availableCpus} CPUs`);
+  if (t.warningLevel !== null) parts.push(`warning level ${t.warningLevel}`);
+  return parts.length > 0 ? parts.join("  ") : "not reported by the OS";
 }
 
 /** A core's metric labels: its index, and its kind where the machine has more than one. */

@@ -93,10 +93,13 @@ export interface BatterySample {
   readonly minutesRemaining: number | null;
 }
 
+/** Whether the CPUs are held back for heat. */
+export type ThermalState = "nominal" | "throttled";
+
 /**
  * CPU thermal throttling as the OS reports it. Each field is null where the OS gives none:
- * macOS reports all but on Apple silicon records nothing; Linux, a speed limit from cpufreq and
- * `throttled` from the CPUs' thermal throttle counters.
+ * macOS's `pmset` reports all but, on Apple silicon, records nothing; Linux gives a speed limit
+ * from cpufreq and the state from the CPUs' thermal throttle counters.
  */
 export interface ThermalSample {
   /** Fraction of full speed the CPUs may run at, 0–1 (1: no limit). */
@@ -105,8 +108,11 @@ export interface ThermalSample {
   readonly schedulerLimit: number | null;
   /** How many CPUs the scheduler may use (macOS). */
   readonly availableCpus: number | null;
-  /** True while a limit or a warning is in force (or, on Linux, the CPUs throttled since the last reading). */
-  readonly throttled: boolean | null;
+  /**
+   * `throttled` while a limit below full or a warning above normal is in force (Linux: the
+   * counters grew since the last reading), else `nominal`; null when the OS says nothing.
+   */
+  readonly state: ThermalState | null;
   /** The OS's thermal warning level: 0 normal, 5 danger, 10 critical, 100 and up platform-defined (macOS). */
   readonly warningLevel: number | null;
 }
@@ -148,6 +154,8 @@ export interface Snapshot {
   readonly battery: BatterySample | null;
   /** GPU busy percent 0–100, or null where no GPU reports it (never a fake 0). */
   readonly gpuUsage: number | null;
+  /** CPU thermal throttling, or null where the OS has no throttle signal (most Linux VMs). */
+  readonly thermal: ThermalSample | null;
 }
 
 /** The values added after the seed's six (each null or empty when not read). */
@@ -176,6 +184,7 @@ export const NO_EXTENDED_READINGS: ExtendedReadings = Object.freeze({
   diskIo: null,
   battery: null,
   gpuUsage: null,
+  thermal: null,
 });
 
 /** Health of one source, as `sample --json` and the stats line show it. */

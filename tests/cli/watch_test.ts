@@ -361,16 +361,19 @@ Deno.test("renderView shows each appended reading in its own row, with human uni
   }
 });
 
-Deno.test("renderView on a short terminal: processes go first, then GPU, swap, battery… per-core last", () => {
+Deno.test("renderView on a short terminal: processes go first, then thermal, GPU, swap… per-core last", () => {
   const full = renderView(laptop(10), stats, null, "p", { ansi: false }).split("\n");
-  assert.equal(full.length, 29, "11 seed lines, 8 appended rows, 10 processes");
+  assert.equal(full.length, 30, "11 seed lines, 9 appended rows, 10 processes");
   const labels = (rows: number) =>
     renderView(laptop(10), stats, null, "p", { ansi: false, rows }).split("\n")
       .map((l) => l.slice(0, 12).trim());
   const at = (rows: number) => labels(rows).filter((l) => l !== "");
-  // 20 rows: every appended row and one line for the processes ("… 10 more").
-  assert.equal(labels(20).length, 20);
-  assert.ok(at(20).includes("GPU"));
+  // 21 rows: every appended row and one line for the processes ("… 10 more").
+  assert.equal(labels(21).length, 21);
+  assert.ok(at(21).includes("Thermal"));
+  assert.equal(labels(21).at(-1), "… 10 more");
+  // One row fewer: thermal goes (the laptop's is "not reported by the OS").
+  assert.ok(!at(20).includes("Thermal") && at(20).includes("GPU"));
   assert.equal(labels(20).at(-1), "… 10 more");
   // One row fewer: GPU goes, the processes keep their one line; then swap, battery, load.
   assert.ok(!at(19).includes("GPU") && at(19).includes("Swap"));

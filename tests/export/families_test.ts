@@ -93,11 +93,26 @@ Deno.test("absent readings give no sample, never a 0; one kind of core gives no 
       "opta_disk_read_bytes",
       "opta_battery_on_ac",
       "opta_gpu_usage_ratio",
+      "opta_thermal_throttled",
     ]
   ) {
     assert.equal(seed.get(name)!.size, 0, name);
   }
   assert.equal(seed.get("opta_temperature_celsius")!.size, 1);
+});
+
+Deno.test("thermal: each field its own family; a field the OS does not give has no sample", () => {
+  const v = values(vector("intel_throttled"));
+  assert.deepEqual(v.get("opta_thermal_throttled"), new Map([["", 1]]));
+  assert.equal(v.get("opta_thermal_speed_limit_ratio")!.get("")!.toFixed(4), "0.2800");
+  assert.equal(v.get("opta_thermal_scheduler_limit_ratio")!.get("")!.toFixed(4), "0.4000");
+  assert.deepEqual(v.get("opta_thermal_available_cpus"), new Map([["", 8]]));
+  assert.deepEqual(v.get("opta_thermal_warning_level"), new Map([["", 0]]), "0 is a value");
+  // Apple silicon: the value is there, but pmset gave none of its fields
+  const apple = values(vector("laptop"));
+  for (const name of FRAME_FAMILY_NAMES.filter((n) => n.startsWith("opta_thermal_"))) {
+    assert.equal(apple.get(name)!.size, 0, name);
+  }
 });
 
 Deno.test("a temperature of exactly 0 °C is a reading, not an absence", () => {
@@ -155,6 +170,11 @@ Deno.test("the families are the contract's names, counters named without _total"
       "opta_battery_charge_ratio",
       "opta_battery_on_ac",
       "opta_gpu_usage_ratio",
+      "opta_thermal_throttled",
+      "opta_thermal_speed_limit_ratio",
+      "opta_thermal_scheduler_limit_ratio",
+      "opta_thermal_available_cpus",
+      "opta_thermal_warning_level",
       "opta_temperature_celsius",
       "opta_daemon_start_time_seconds",
       "opta_process_cpu_ratio",

@@ -212,7 +212,14 @@ exec cat "${fixturePath("sysctl-hw-machdep-kern.macos14.4-arm64-m1pro.ansible.tx
     route: await fakeTool(dir, "route", `echo "route: not in table" >&2; exit 1`),
     netstat: await fakeTool(dir, "netstat", "exit 1"),
     ioreg: await fakeTool(dir, "ioreg", "exit 0"),
-    pmset: await fakeTool(dir, "pmset", `echo "Now drawing from 'AC Power'"`),
+    pmset: await fakeTool(
+      dir,
+      "pmset",
+      `[ "$2" = therm ] && exec cat "${
+        fixturePath("pmset-therm.macos12.1-arm64-m1pro.stats-749.txt")
+      }"
+echo "Now drawing from 'AC Power'"`,
+    ),
   };
 }
 

@@ -59,6 +59,14 @@ export const EXTENDED_SNAPSHOT: Snapshot = deepFreeze({
   },
   battery: { percent: 81.5, state: "discharging", onAc: false, minutesRemaining: 247 },
   gpuUsage: 18.75,
+  // an Intel Mac held back for heat (pmset -g thermlog's throttled capture, warning level 5)
+  thermal: {
+    speedLimit: 0.28125,
+    schedulerLimit: 0.40625,
+    availableCpus: 8,
+    state: "throttled",
+    warningLevel: 5,
+  },
 });
 
 /** An active momentum with exact float32 values. */

@@ -33,6 +33,10 @@ export const GPU_CAPTURE = "ioreg-r-d1-w0-c-IOAccelerator.macos-arm64-m4-trimmed
 export const DISCHARGING = "pmset-g-batt.macos11.1-x64-discharging.liquidprompt.txt";
 /** A Mac without a battery. */
 export const NO_BATTERY = "pmset-g-batt.macos10.15.7-x64-macmini7.1-no-battery.liquidprompt.txt";
+/** `pmset -g therm` of an Intel Mac with 12 CPUs, nothing limited. */
+export const THERM_INTEL = "pmset-therm.macos-x64-12cpu.node_exporter-2031.txt";
+/** `pmset -g therm` of an M1 Pro: three notes, nothing recorded. */
+export const THERM_APPLE = "pmset-therm.macos12.1-arm64-m1pro.stats-749.txt";
 
 /** `route -n get default` naming `iface` (route.c's format). */
 const route = (iface: string) =>
@@ -58,7 +62,10 @@ export const STORAGE = [
 
 /** Options of {@linkcode darwinStandIns}. */
 export interface StandInOptions {
-  /** A Mac without a default route, a GPU, a disk driver's counters or a battery. */
+  /**
+   * A Mac without a default route, a GPU, a disk driver's counters or a battery, and with Apple
+   * silicon's `pmset -g therm` (nothing recorded).
+   */
   absent?: boolean;
   /** Real seconds one second of a long-lived tool's interval lasts (default 1). */
   secondsPerInterval?: number;
@@ -135,6 +142,7 @@ esac`,
       "pmset",
       `case "$2" in
 batt) cat "${capture(absent ? NO_BATTERY : DISCHARGING)}" ;;
+therm) cat "${capture(absent ? THERM_APPLE : THERM_INTEL)}" ;;
 *) exit 64 ;;
 esac`,
     ),

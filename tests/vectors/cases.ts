@@ -123,11 +123,41 @@ export const VECTOR_CASES: VectorCase[] = [
       },
       battery: { percent: 72.5, state: "discharging", onAc: false, minutesRemaining: 215 },
       gpuUsage: 23.5,
+      // Apple silicon's pmset records no CPU limit and no warning: present, every field absent
+      thermal: {
+        speedLimit: null,
+        schedulerLimit: null,
+        availableCpus: null,
+        state: null,
+        warningLevel: null,
+      },
     },
     momentum: active,
     sequence: 120,
     sentAtUs: 1764184000000000,
     startedAtUs: 1764183590000000,
+  },
+  {
+    // An Intel Mac held back for heat: pmset -g thermlog's throttled capture, 8 CPUs, and a
+    // warning level of 0 recorded: every thermal field present, a 0 that must not read as absent.
+    name: "intel_throttled",
+    snapshot: {
+      ...base,
+      temperature: null,
+      cpuCores: [100, 100, 87.5, 75, 62.5, 50, 25, 0],
+      loadAverage: { one: 9.5, five: 7.25, fifteen: 4 },
+      thermal: {
+        speedLimit: 0.28,
+        schedulerLimit: 0.4,
+        availableCpus: 8,
+        state: "throttled",
+        warningLevel: 0,
+      },
+    },
+    momentum: { color: MomentumColor.Critical, intensity: 1, rotationSpeed: 3 },
+    sequence: 77,
+    sentAtUs: 1764184050000000,
+    startedAtUs: 1764183990000000,
   },
   {
     // A Linux server: PSI pressure, network and disk I/O; no battery, no GPU, one kind of core.

@@ -22,10 +22,10 @@ type Frame = Snapshot & {
 type Utf8 = (text: string) => Uint8Array;
 
 /** The layout this file was written from. */
-export const LAYOUT_FINGERPRINT = "6a54bc12";
+export const LAYOUT_FINGERPRINT = "85c2b63d";
 
 /** How many offsets `buildAppended` fills. */
-export const APPENDED_OFFSETS = 5;
+export const APPENDED_OFFSETS = 6;
 
 /**
  * Build what the appended readings point to (vectors, strings, tables) before the root
@@ -43,6 +43,7 @@ export function buildAppended(
   offsets[2] = s.network === null ? 0 : writeNetwork(b, s.network, utf8);
   offsets[3] = s.diskIo === null ? 0 : writeDiskIo(b, s.diskIo, utf8);
   offsets[4] = s.battery === null ? 0 : writeBattery(b, s.battery, utf8);
+  offsets[5] = s.thermal === null ? 0 : writeThermal(b, s.thermal, utf8);
 }
 
 /** Add the appended readings to the root table being built, after the seed's fields. */
@@ -67,6 +68,7 @@ export function addAppended(b: Builder, s: Snapshot, offsets: readonly number[])
   if (offsets[3] !== 0) b.addFieldOffset(17, offsets[3], 0);
   if (offsets[4] !== 0) b.addFieldOffset(18, offsets[4], 0);
   if (s.gpuUsage !== null) b.addFieldFloat32(19, s.gpuUsage, 0);
+  if (offsets[5] !== 0) b.addFieldOffset(20, offsets[5], 0);
 }
 
 /** Whether two values of each appended reading encode to the same bytes. */
@@ -80,6 +82,7 @@ export const SAME_READING = {
   diskIo: (x: Snapshot["diskIo"], y: Snapshot["diskIo"]): boolean => (x === y || (x !== null && y !== null && sameDiskIo(x, y))),
   battery: (x: Snapshot["battery"], y: Snapshot["battery"]): boolean => (x === y || (x !== null && y !== null && sameBattery(x, y))),
   gpuUsage: (x: Snapshot["gpuUsage"], y: Snapshot["gpuUsage"]): boolean => Object.is(x, y),
+  thermal: (x: Snapshot["thermal"], y: Snapshot["thermal"]): boolean => (x === y || (x !== null && y !== null && sameThermal(x, y))),
 };
 
 /** Whether two snapshots encode to the same bytes in every appended reading. */
@@ -92,7 +95,8 @@ export function sameAppended(a: Snapshot, b: Snapshot): boolean {
     (a.network === b.network || (a.network !== null && b.network !== null && sameNetwork(a.network, b.network))) &&
     (a.diskIo === b.diskIo || (a.diskIo !== null && b.diskIo !== null && sameDiskIo(a.diskIo, b.diskIo))) &&
     (a.battery === b.battery || (a.battery !== null && b.battery !== null && sameBattery(a.battery, b.battery))) &&
-    Object.is(a.gpuUsage, b.gpuUsage);
+    Object.is(a.gpuUsage, b.gpuUsage) &&
+    (a.thermal === b.thermal || (a.thermal !== null && b.thermal !== null && sameThermal(a.thermal, b.thermal)));
 }
 
 /** Every declared reading of the verified frame whose root table is at `root`. */
@@ -132,7 +136,9 @@ export function readReadings(
   const battery_ = p === 0 ? null : readBattery(view, bytes, follow(view, p));
   p = fieldAt(view, root, 19);
   const gpuUsage_ = p === 0 ? null : within(view.getFloat32(p, true), 0, 100);
-  return { cpuUsage: cpuUsage_, memoryUsage: memoryUsage_, memoryTotal: memoryTotal_, diskUsage: diskUsage_, temperature: temperature_, topProcesses: topProcesses_, cpuCores: cpuCores_, cpuCoreLevels: cpuCoreLevels_, loadAverage: loadAverage_, swap: swap_, memoryPressure: memoryPressure_, network: network_, diskIo: diskIo_, battery: battery_, gpuUsage: gpuUsage_ };
+  p = fieldAt(view, root, 20);
+  const thermal_ = p === 0 ? null : readThermal(view, bytes, follow(view, p));
+  return { cpuUsage: cpuUsage_, memoryUsage: memoryUsage_, memoryTotal: memoryTotal_, diskUsage: diskUsage_, temperature: temperature_, topProcesses: topProcesses_, cpuCores: cpuCores_, cpuCoreLevels: cpuCoreLevels_, loadAverage: loadAverage_, swap: swap_, memoryPressure: memoryPressure_, network: network_, diskIo: diskIo_, battery: battery_, gpuUsage: gpuUsage_, thermal: thermal_ };
 }
 
 /** A decoded frame in its JSON form: every schema field, in schema order. */
@@ -158,6 +164,7 @@ export function frameJson(v: Frame): Record<string, unknown> {
     disk_io: v.diskIo === null ? null : jsonDiskIo(v.diskIo),
     battery: v.battery === null ? null : jsonBattery(v.battery),
     gpu_usage: v.gpuUsage === null ? null : float32(v.gpuUsage),
+    thermal: v.thermal === null ? null : jsonThermal(v.thermal),
   };
 }
 
@@ -180,6 +187,7 @@ export function snapshotJson(v: Snapshot): Record<string, unknown> {
     disk_io: v.diskIo === null ? null : jsonDiskIo(v.diskIo),
     battery: v.battery === null ? null : jsonBattery(v.battery),
     gpu_usage: v.gpuUsage === null ? null : float32(v.gpuUsage),
+    thermal: v.thermal === null ? null : jsonThermal(v.thermal),
   };
 }
 
@@ -278,6 +286,26 @@ function sameBattery(x: NonNullable<Snapshot["battery"]>, y: NonNullable<Snapsho
     Object.is(x.minutesRemaining, y.minutesRemaining));
 }
 
+function writeThermal(b: Builder, v: NonNullable<Snapshot["thermal"]>, utf8: Utf8): number {
+  b.startObject(5);
+  if (v.speedLimit !== null) b.addFieldFloat32(0, v.speedLimit, 0);
+  if (v.schedulerLimit !== null) b.addFieldFloat32(1, v.schedulerLimit, 0);
+  if (v.availableCpus !== null) b.addFieldInt16(2, toUshort(v.availableCpus), 0);
+  addEnum(b, 3, THERMAL_STATE_VALUES.indexOf(v.state));
+  if (v.warningLevel !== null) b.addFieldInt32(4, v.warningLevel >>> 0, 0);
+  return b.endObject();
+}
+
+const THERMAL_STATE_VALUES: readonly unknown[] = ["nominal","throttled"];
+
+function sameThermal(x: NonNullable<Snapshot["thermal"]>, y: NonNullable<Snapshot["thermal"]>): boolean {
+  return x === y || (Object.is(x.speedLimit, y.speedLimit) &&
+    Object.is(x.schedulerLimit, y.schedulerLimit) &&
+    Object.is(x.availableCpus, y.availableCpus) &&
+    Object.is(x.state, y.state) &&
+    Object.is(x.warningLevel, y.warningLevel));
+}
+
 function readProcessInfo(view: DataView, bytes: Uint8Array, at: number): Snapshot["topProcesses"][number] {
   let p: number;
   p = fieldAt(view, at, 0);
@@ -343,6 +371,21 @@ function readBattery(view: DataView, bytes: Uint8Array, at: number): NonNullable
   return { percent: percent_, state: state_, onAc: onAc_, minutesRemaining: minutesRemaining_ };
 }
 
+function readThermal(view: DataView, bytes: Uint8Array, at: number): NonNullable<Snapshot["thermal"]> {
+  let p: number;
+  p = fieldAt(view, at, 0);
+  const speedLimit_ = p === 0 ? null : within(view.getFloat32(p, true), 0, 1);
+  p = fieldAt(view, at, 1);
+  const schedulerLimit_ = p === 0 ? null : within(view.getFloat32(p, true), 0, 1);
+  p = fieldAt(view, at, 2);
+  const availableCpus_ = p === 0 ? null : view.getUint16(p, true);
+  p = fieldAt(view, at, 3);
+  const state_ = (p === 0 ? null : THERMAL_STATE_VALUES[view.getInt8(p)] ?? null) as NonNullable<Snapshot["thermal"]>["state"];
+  p = fieldAt(view, at, 4);
+  const warningLevel_ = p === 0 ? null : view.getUint32(p, true);
+  return { speedLimit: speedLimit_, schedulerLimit: schedulerLimit_, availableCpus: availableCpus_, state: state_, warningLevel: warningLevel_ };
+}
+
 function jsonProcessInfo(v: Frame["topProcesses"][number]): Record<string, unknown> {
   return {
     pid: v.pid,
@@ -403,3 +446,15 @@ function jsonBattery(v: NonNullable<Frame["battery"]>): Record<string, unknown> 
 }
 
 const BATTERY_STATE_NAMES: readonly string[] = ["Unknown","Charging","Discharging","Charged","NotCharging"];
+
+function jsonThermal(v: NonNullable<Frame["thermal"]>): Record<string, unknown> {
+  return {
+    speed_limit: v.speedLimit === null ? null : float32(v.speedLimit),
+    scheduler_limit: v.schedulerLimit === null ? null : float32(v.schedulerLimit),
+    available_cpus: v.availableCpus,
+    state: v.state === null ? null : enumName(THERMAL_STATE_NAMES, THERMAL_STATE_VALUES, v.state),
+    warning_level: v.warningLevel,
+  };
+}
+
+const THERMAL_STATE_NAMES: readonly string[] = ["Nominal","Throttled"];

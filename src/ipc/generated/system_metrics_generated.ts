@@ -34,6 +34,14 @@ export enum Opta_Metrics_BatteryState {
 }
 
 /**
+ * Whether the CPUs are held back for heat (see PROTOCOL.md, "Thermal").
+ */
+export enum Opta_Metrics_ThermalState {
+  Nominal = 0,
+  Throttled = 1
+}
+
+/**
  * One entry of the busiest-processes list.
  */
 export class Opta_Metrics_ProcessInfo {
@@ -558,6 +566,97 @@ static createBattery(builder:flatbuffers.Builder, percent:number, state:Opta_Met
 }
 
 /**
+ * CPU thermal throttling as the OS reports it; each field absent where the OS gives none.
+ */
+export class Opta_Metrics_Thermal {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):Opta_Metrics_Thermal {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+static getRootAsThermal(bb:flatbuffers.ByteBuffer, obj?:Opta_Metrics_Thermal):Opta_Metrics_Thermal {
+  return (obj || new Opta_Metrics_Thermal()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+static getSizePrefixedRootAsThermal(bb:flatbuffers.ByteBuffer, obj?:Opta_Metrics_Thermal):Opta_Metrics_Thermal {
+  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+  return (obj || new Opta_Metrics_Thermal()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+speedLimit():number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readFloat32(this.bb_pos + offset) : null;
+}
+
+schedulerLimit():number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.readFloat32(this.bb_pos + offset) : null;
+}
+
+availableCpus():number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint16(this.bb_pos + offset) : null;
+}
+
+state():Opta_Metrics_ThermalState|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readInt8(this.bb_pos + offset) : null;
+}
+
+warningLevel():number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : null;
+}
+
+static startThermal(builder:flatbuffers.Builder) {
+  builder.startObject(5);
+}
+
+static addSpeedLimit(builder:flatbuffers.Builder, speedLimit:number) {
+  builder.addFieldFloat32(0, speedLimit, 0);
+}
+
+static addSchedulerLimit(builder:flatbuffers.Builder, schedulerLimit:number) {
+  builder.addFieldFloat32(1, schedulerLimit, 0);
+}
+
+static addAvailableCpus(builder:flatbuffers.Builder, availableCpus:number) {
+  builder.addFieldInt16(2, availableCpus, 0);
+}
+
+static addState(builder:flatbuffers.Builder, state:Opta_Metrics_ThermalState) {
+  builder.addFieldInt8(3, state, 0);
+}
+
+static addWarningLevel(builder:flatbuffers.Builder, warningLevel:number) {
+  builder.addFieldInt32(4, warningLevel, 0);
+}
+
+static endThermal(builder:flatbuffers.Builder):flatbuffers.Offset {
+  const offset = builder.endObject();
+  return offset;
+}
+
+static createThermal(builder:flatbuffers.Builder, speedLimit:number|null, schedulerLimit:number|null, availableCpus:number|null, state:Opta_Metrics_ThermalState|null, warningLevel:number|null):flatbuffers.Offset {
+  Opta_Metrics_Thermal.startThermal(builder);
+  if (speedLimit !== null)
+    Opta_Metrics_Thermal.addSpeedLimit(builder, speedLimit);
+  if (schedulerLimit !== null)
+    Opta_Metrics_Thermal.addSchedulerLimit(builder, schedulerLimit);
+  if (availableCpus !== null)
+    Opta_Metrics_Thermal.addAvailableCpus(builder, availableCpus);
+  if (state !== null)
+    Opta_Metrics_Thermal.addState(builder, state);
+  if (warningLevel !== null)
+    Opta_Metrics_Thermal.addWarningLevel(builder, warningLevel);
+  return Opta_Metrics_Thermal.endThermal(builder);
+}
+}
+
+/**
  * One frame of the stream.
  */
 export class Opta_Metrics_SystemMetrics {
@@ -702,8 +801,13 @@ gpuUsage():number|null {
   return offset ? this.bb!.readFloat32(this.bb_pos + offset) : null;
 }
 
+thermal(obj?:Opta_Metrics_Thermal):Opta_Metrics_Thermal|null {
+  const offset = this.bb!.__offset(this.bb_pos, 44);
+  return offset ? (obj || new Opta_Metrics_Thermal()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
 static startSystemMetrics(builder:flatbuffers.Builder) {
-  builder.startObject(20);
+  builder.startObject(21);
 }
 
 static addCpuUsage(builder:flatbuffers.Builder, cpuUsage:number) {
@@ -825,6 +929,10 @@ static addBattery(builder:flatbuffers.Builder, batteryOffset:flatbuffers.Offset)
 
 static addGpuUsage(builder:flatbuffers.Builder, gpuUsage:number) {
   builder.addFieldFloat32(19, gpuUsage, 0);
+}
+
+static addThermal(builder:flatbuffers.Builder, thermalOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(20, thermalOffset, 0);
 }
 
 static endSystemMetrics(builder:flatbuffers.Builder):flatbuffers.Offset {

@@ -10,11 +10,13 @@
  * | diskio      | `ioreg -c IOBlockStorage…` | 5 s     |
  * | gpu         | `ioreg -c IOAccelerator`   | 5 s     |
  * | pressure    | `sysctl`                   | 15 s    |
+ * | thermal     | `pmset -g therm`           | 15 s    |
  * | disk, battery | `df`, `pmset -g batt`    | 60 s    |
  * | (network)   | `route`                    | 30 s    |
  *
  * 5 s is Activity Monitor's own default refresh of its process list and GPU history; memory
- * pressure, the root volume's fill and the battery change more slowly still. The budget test
+ * pressure, the power manager's CPU limits, the root volume's fill and the battery change more
+ * slowly still. The budget test
  * (`tests/metrics/spawn_budget_test.ts`) counts the spawns of a minute against it.
  *
  * @module
@@ -28,6 +30,7 @@ export const DARWIN_CADENCES: Readonly<Partial<Cadences>> = Object.freeze({
   diskio: 5000,
   gpu: 5000,
   pressure: 15_000,
+  thermal: 15_000,
   disk: 60_000,
   battery: 60_000,
 });

@@ -105,24 +105,22 @@ export function parsePmsetTherm(stdout: string): PmsetTherm {
 
 /**
  * The thermal value of a `pmset -g therm` report on a Mac with `logicalCpus` CPUs: limits as
- * fractions, and throttled while a limit is below 100 %, fewer CPUs than the Mac has are
+ * fractions, and `throttled` while a limit is below 100 %, fewer CPUs than the Mac has are
  * available, or a thermal warning level above normal is recorded. With neither limits nor a
- * level recorded (every Apple silicon Mac so far) `throttled` is null: pmset says nothing
+ * level recorded (every Apple silicon Mac so far) the state is null: pmset says nothing
  * either way.
  */
 export function thermalFromPmset(therm: PmsetTherm, logicalCpus: number): ThermalSample {
   const { speedLimit, schedulerLimit, availableCpus, thermalWarningLevel: level } = therm;
   const known = speedLimit !== null || schedulerLimit !== null || availableCpus !== null ||
     level !== null;
-  const throttled = known
-    ? (speedLimit ?? 100) < 100 || (schedulerLimit ?? 100) < 100 ||
-      (availableCpus ?? logicalCpus) < logicalCpus || (level ?? 0) > 0
-    : null;
+  const throttled = (speedLimit ?? 100) < 100 || (schedulerLimit ?? 100) < 100 ||
+    (availableCpus ?? logicalCpus) < logicalCpus || (level ?? 0) > 0;
   return {
     speedLimit: speedLimit === null ? null : speedLimit / 100,
     schedulerLimit: schedulerLimit === null ? null : schedulerLimit / 100,
     availableCpus,
-    throttled,
+    state: known ? (throttled ? "throttled" : "nominal") : null,
     warningLevel: level,
   };
 }

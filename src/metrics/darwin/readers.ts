@@ -1,12 +1,13 @@
 /**
  * The polled reads of the macOS sources added after the seed (load and swap, from Deno's own
  * APIs, are in `runtime_sources.ts`; the network is a long-lived child, `network_source.ts`):
- * memory pressure from one `sysctl`, disk throughput and GPU from `ioreg`, the battery from
- * `pmset`. Each read spawns one tool, counted in the platform's `spawns`.
+ * memory pressure from one `sysctl`, disk throughput and GPU from `ioreg`, the battery and
+ * thermal throttling from `pmset`. Each read spawns one tool, counted in the platform's `spawns`.
  *
  * @module
  */
 
+import { cpus } from "node:os";
 import { runCommand } from "../../process/run.ts";
 import type { SpawnCounter } from "../../process/spawn.ts";
 import type { Clock } from "../../time/clock.ts";
@@ -14,6 +15,7 @@ import { diskIoFrom, RateWindow, readRates } from "../rate.ts";
 import type { PolledRead as Read, PolledReads } from "../polled_source.ts";
 import { blockStorageBytes, gpuUtilization } from "./ioreg.ts";
 import { parsePmsetBatt } from "./pmset.ts";
+import { parsePmsetTherm, thermalFromPmset } from "./pmset_therm.ts";
 import { memoryPressureFromSysctl, PRESSURE_SYSCTL_KEY } from "./pressure.ts";
 import { interpretSysctlRun } from "./sysctl.ts";
 
@@ -23,7 +25,7 @@ export interface DarwinReadTools {
   readonly sysctl: string;
   /** `/usr/sbin/ioreg`, for disk throughput and the GPU. */
   readonly ioreg: string;
-  /** `/usr/bin/pmset`, as `pmset -g batt`, for the battery. */
+  /** `/usr/bin/pmset`, as `pmset -g batt` for the battery and `pmset -g therm` for throttling. */
   readonly pmset: string;
 }
 
@@ -41,6 +43,7 @@ export function darwinReads(
     diskio: diskIoReader(tools.ioreg, clock, spawns),
     battery: batteryReader(tools.pmset, spawns),
     gpu: gpuReader(tools.ioreg, spawns),
+    thermal: thermalReader(tools.pmset, spawns),
   };
 }
 
@@ -107,5 +110,17 @@ export function batteryReader(pmset: string, spawns: SpawnCounter): Read {
   return async (signal) => {
     const { stdout } = await runCommand(pmset, ["-g", "batt"], { signal, spawns });
     return { battery: parsePmsetBatt(stdout) };
+  };
+}
+
+/**
+ * Thermal throttling from `pmset -g therm` (not shareable with the battery's run: `pmset -g`
+ * prints one report a run); fewer CPUs available than `cpus()` counts is throttling too.
+ */
+export function thermalReader(pmset: string, spawns: SpawnCounter): Read {
+  const logicalCpus = cpus().length;
+  return async (signal) => {
+    const { stdout } = await runCommand(pmset, ["-g", "therm"], { signal, spawns });
+    return { thermal: thermalFromPmset(parsePmsetTherm(stdout), logicalCpus) };
   };
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { cpus } from "node:os";
 import type { Clock } from "../../time/clock.ts";
 import { ParseError } from "../parse_error.ts";
 import { diskIoFrom, networkFrom, RateWindow, readRates } from "../rate.ts";
@@ -18,6 +19,12 @@ import { type FileReader, joinGrepOutput, ProbedFiles } from "./proc_files.ts";
 import { parseThermal, thermalFiles } from "./thermal.ts";
 import { defaultInterfaceBytes, NET_FILES, noRouteReason } from "./proc_net.ts";
 import { parsePressure, PRESSURE_FILE, pressureLevel } from "./pressure.ts";
+import {
+  parseThrottle,
+  thermalFromThrottle,
+  throttleFiles,
+  type ThrottleReading,
+} from "./throttle.ts";
 
 /** What the Linux reads share: one grep for the files due in a tick, and the clock. */
 export interface LinuxReadContext {
@@ -36,6 +43,7 @@ export function linuxReads({ files, clock }: LinuxReadContext): PolledReads {
     diskio: diskIoReader(files, clock),
     battery: batteryReader(files, clock),
     gpu: gpuReader(files, clock),
+    thermal: throttleReader(files, clock),
   };
 }
 
@@ -128,4 +136,24 @@ export function temperatureReader(
   return async (signal) => ({
     temperature: parseThermal(joinGrepOutput(await files.read(reader, clock.now(), signal))),
   });
+}
+
+/**
+ * Thermal throttling from the CPUs' throttle counters and cpufreq (see throttle.ts): the first
+ * read probes every candidate file, later ones just those found; a machine with none (most
+ * VMs) has no value and spawns nothing for it until the candidates are probed again.
+ */
+export function throttleReader(
+  reader: FileReader,
+  clock: Clock,
+  reprobeMs: number = THERMAL_REPROBE_MS,
+): Read {
+  const files = new ProbedFiles(throttleFiles(cpus().length), reprobeMs);
+  let previous: ThrottleReading | null = null;
+  return async (signal) => {
+    const reading = parseThrottle(await files.read(reader, clock.now(), signal));
+    const thermal = thermalFromThrottle(previous, reading);
+    previous = reading;
+    return { thermal };
+  };
 }

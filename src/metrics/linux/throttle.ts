@@ -83,8 +83,8 @@ export function parseThrottle(texts: ReadonlyMap<string, string>): ThrottleReadi
 }
 
 /**
- * The thermal value of a reading, given the one before (null at the first): throttled when
- * the same counters grew since, not when they stayed, and null when there is nothing to compare
+ * The thermal value of a reading, given the one before (null at the first): `throttled` when
+ * the same counters grew since, `nominal` when they stayed, and null when there is nothing to compare
  * (the first reading, no counters, a changed set of counters, a count that went back). Null
  * as a whole when the machine has neither counters nor cpufreq.
  */
@@ -100,7 +100,7 @@ export function thermalFromThrottle(
     speedLimit,
     schedulerLimit: null,
     availableCpus: null,
-    throttled: comparable ? events > previous.events! : null,
+    state: comparable ? (events > previous.events! ? "throttled" : "nominal") : null,
     warningLevel: null,
   };
 }

@@ -5,6 +5,7 @@ import {
   type PmsetTherm,
   thermalFromPmset,
 } from "../../../src/metrics/darwin/pmset_therm.ts";
+import { formatThermal } from "../../../src/metrics/format.ts";
 import type { ThermalSample } from "../../../src/metrics/types.ts";
 import { assertParseError, capturesOf, fixture } from "../../support/fixtures.ts";
 
@@ -26,7 +27,7 @@ const EXPECTED: Record<string, { therm: PmsetTherm; cpus: number; thermal: Therm
       speedLimit: 1,
       schedulerLimit: 1,
       availableCpus: 12,
-      throttled: false,
+      state: "nominal",
       warningLevel: null,
     },
   },
@@ -38,7 +39,7 @@ const EXPECTED: Record<string, { therm: PmsetTherm; cpus: number; thermal: Therm
       speedLimit: null,
       schedulerLimit: null,
       availableCpus: null,
-      throttled: null,
+      state: null,
       warningLevel: null,
     },
   },
@@ -50,7 +51,7 @@ const EXPECTED: Record<string, { therm: PmsetTherm; cpus: number; thermal: Therm
       speedLimit: 0.28,
       schedulerLimit: 0.4,
       availableCpus: 8,
-      throttled: true,
+      state: "throttled",
       warningLevel: null,
     },
   },
@@ -61,7 +62,7 @@ const EXPECTED: Record<string, { therm: PmsetTherm; cpus: number; thermal: Therm
       speedLimit: 1,
       schedulerLimit: 1,
       availableCpus: 8,
-      throttled: false,
+      state: "nominal",
       warningLevel: null,
     },
   },
@@ -93,22 +94,22 @@ Deno.test("pmset -g therm: a recorded warning level (pmset.m's format) is read a
     "2021-05-02 11:50:01 +0800 Thermal Warning Level = 5",
   );
   assert.equal(danger.thermalWarningLevel, 5);
-  assert.equal(thermalFromPmset(danger, 12).throttled, true);
+  assert.equal(thermalFromPmset(danger, 12).state, "throttled");
   assert.equal(thermalFromPmset(danger, 12).warningLevel, 5);
   const normal = edit(
     "Note: No performance warning level has been recorded",
     "Performance Warning Level = 0",
   );
   assert.equal(normal.performanceWarningLevel, 0);
-  assert.equal(thermalFromPmset(normal, 12).throttled, false);
+  assert.equal(thermalFromPmset(normal, 12).state, "nominal");
   // a level alone (no limits recorded) still tells
-  assert.equal(thermalFromPmset({ ...NOTHING, thermalWarningLevel: 0 }, 10).throttled, false);
+  assert.equal(thermalFromPmset({ ...NOTHING, thermalWarningLevel: 0 }, 10).state, "nominal");
 });
 
 Deno.test("pmset -g therm: fewer CPUs available than the Mac has is throttling", () => {
   const fewer = edit("CPU_Available_CPUs \t= 12", "CPU_Available_CPUs \t= 6");
-  assert.equal(thermalFromPmset(fewer, 12).throttled, true);
-  assert.equal(thermalFromPmset(fewer, 6).throttled, false);
+  assert.equal(thermalFromPmset(fewer, 12).state, "throttled");
+  assert.equal(thermalFromPmset(fewer, 6).state, "nominal");
 });
 
 Deno.test("pmset -g therm: another CPU_ value of a newer macOS is passed over", () => {
@@ -154,4 +155,15 @@ Deno.test("pmset -g therm: anything else is a ParseError naming the line", () =>
     "pmset",
     1,
   );
+});
+
+Deno.test("thermal row: the state, the limits and the level, or what the OS did not report", () => {
+  const throttled = EXPECTED["pmset-thermlog.x64-8cpu-throttled.menumeters-158.txt"].thermal;
+  assert.equal(formatThermal(throttled), "throttled  speed 28.0 %  scheduler 40.0 %  8 CPUs");
+  assert.equal(
+    formatThermal({ ...throttled, warningLevel: 5 }),
+    "throttled  speed 28.0 %  scheduler 40.0 %  8 CPUs  warning level 5",
+  );
+  const apple = EXPECTED["pmset-therm.macos12.1-arm64-m1pro.stats-749.txt"].thermal;
+  assert.equal(formatThermal(apple), "not reported by the OS");
 });

@@ -20,7 +20,16 @@ import { waitFor } from "../../support/wait.ts";
 
 // Pinned on purpose: the sources this test feeds captures to and checks value by value
 // below (the seed's have tests of their own); a new source brings its own assertions.
-const NEW: SourceName[] = ["load", "swap", "pressure", "network", "diskio", "battery", "gpu"];
+const NEW: SourceName[] = [
+  "load",
+  "swap",
+  "pressure",
+  "network",
+  "diskio",
+  "battery",
+  "gpu",
+  "thermal",
+];
 
 /** Runs every source until each new one has read twice; the readings and the spawn log. */
 async function runAll(absent: boolean) {
@@ -122,6 +131,15 @@ Deno.test(
     assert.equal(counted, spawned.length, "the platform counted every run");
     assert.ok(spawned.includes("ioreg -r -d 1 -w 0 -c IOAccelerator"));
     assert.ok(spawned.includes("pmset -g batt"));
+    assert.ok(spawned.includes("pmset -g therm"));
+    // the Intel capture: 12 CPUs available, nothing limited (this machine has fewer CPUs)
+    assert.deepEqual(last("thermal").thermal, {
+      speedLimit: 1,
+      schedulerLimit: 1,
+      availableCpus: 12,
+      state: "nominal",
+      warningLevel: null,
+    });
   },
 );
 
@@ -133,5 +151,15 @@ Deno.test(
     for (const r of readings.get("network")!) assert.equal(r.network, null);
     for (const r of readings.get("gpu")!) assert.equal(r.gpuUsage, null);
     for (const r of readings.get("battery")!) assert.equal(r.battery, null);
+    // Apple silicon's pmset recorded nothing: the value is there, every field absent
+    for (const r of readings.get("thermal")!) {
+      assert.deepEqual(r.thermal, {
+        speedLimit: null,
+        schedulerLimit: null,
+        availableCpus: null,
+        state: null,
+        warningLevel: null,
+      });
+    }
   },
 );

@@ -12,6 +12,9 @@ import {
   thermalFromThrottle,
   throttleFiles,
 } from "../../../src/metrics/linux/throttle.ts";
+import { throttleReader } from "../../../src/metrics/linux/readers.ts";
+import type { ThermalSample } from "../../../src/metrics/types.ts";
+import type { Clock } from "../../../src/time/clock.ts";
 import { assertParseError } from "../../support/fixtures.ts";
 import { withTempDir } from "../../support/procs.ts";
 
@@ -56,25 +59,25 @@ Deno.test("throttle: throttled when the counters grew since the last reading", (
     speedLimit: 0.6,
     schedulerLimit: null,
     availableCpus: null,
-    throttled: null, // nothing to compare with yet
+    state: null, // nothing to compare with yet
     warningLevel: null,
   });
   const same = parseThrottle(machine(3, 4));
-  assert.equal(thermalFromThrottle(first, same)!.throttled, false);
+  assert.equal(thermalFromThrottle(first, same)!.state, "nominal");
   const grew = parseThrottle(machine(3, 9));
-  assert.equal(thermalFromThrottle(same, grew)!.throttled, true);
+  assert.equal(thermalFromThrottle(same, grew)!.state, "throttled");
   // a CPU went offline: another set of counters, no comparison
   const fewer = new Map([...machine(3, 9)].filter(([f]) => !f.includes("/cpu1/")));
-  assert.equal(thermalFromThrottle(grew, parseThrottle(fewer))!.throttled, null);
+  assert.equal(thermalFromThrottle(grew, parseThrottle(fewer))!.state, null);
   // a count that went back (the counters were reset): no comparison either
-  assert.equal(thermalFromThrottle(grew, parseThrottle(machine(0, 0)))!.throttled, null);
+  assert.equal(thermalFromThrottle(grew, parseThrottle(machine(0, 0)))!.state, null);
 });
 
 Deno.test("throttle: cpufreq alone gives a speed limit and no verdict; nothing gives no value", () => {
   const freqOnly = new Map([...machine(0, 0)].filter(([f]) => f.includes("cpufreq")));
   const reading = parseThrottle(freqOnly);
   assert.deepEqual(reading, { events: null, counters: "", speedLimit: 0.6 });
-  assert.equal(thermalFromThrottle(reading, reading)!.throttled, null);
+  assert.equal(thermalFromThrottle(reading, reading)!.state, null);
   assert.equal(thermalFromThrottle(null, parseThrottle(new Map())), null);
   // a boost frequency above the maximum is no limit
   const boost = new Map([[freq(0, "scaling_max_freq"), "4700000"], [
@@ -136,4 +139,19 @@ Deno.test({
       present.filter((f) => f.endsWith("_count")).length,
     );
   },
+});
+
+Deno.test("throttle reader: nothing to compare, then nominal, then throttled as the counters grow", async () => {
+  let core1 = 4;
+  // the files as grep would give them (the grep itself is tested above)
+  const reader = (files: readonly string[]) =>
+    Promise.resolve(new Map([...machine(3, core1)].filter(([f]) => files.includes(f))));
+  const read = throttleReader(reader, { now: () => 0 } as unknown as Clock, 60_000);
+  const states = [];
+  for (const step of [0, 0, 5]) {
+    core1 += step;
+    const { thermal } = await read(new AbortController().signal) as { thermal: ThermalSample };
+    states.push(thermal.state);
+  }
+  assert.deepEqual(states, [null, "nominal", "throttled"]);
 });
