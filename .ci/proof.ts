@@ -2,7 +2,8 @@
  * The proof a CI runner gives that every source works on its platform, run against the
  * daemon as shipped (the compiled binary, or `deno run -P=serve-<os> src/main.ts` here):
  *
- * 1. `sample --json`: every source the platform has reports `ok`; per-core count, memory (±2
+ * 1. `sample --json`: every source the platform has reports `ok`; every value within the range
+ *    its declaration gives (PROTOCOL.md, "Values out of range"); per-core count, memory (±2
  *    points), the network's interface, and whether battery, GPU, disk I/O and thermal are
  *    present, each against the machine read without the daemon (`.ci/proof_checks.ts`).
  * 2. `serve` with a `stats` line every 5 s and `watch --json` at 25 Hz for a minute: no gap
@@ -22,6 +23,7 @@
  */
 
 import {
+  checkRanges,
   checkSample,
   checkSequence,
   checkSpawns,
@@ -78,7 +80,8 @@ if (sampleRun.code !== 0) {
   failures.push(`sample exited ${sampleRun.code}: ${decoder.decode(sampleRun.stderr)}`);
 } else {
   const around = { ...machine, memoryPercent: [...machine.memoryPercent, await memoryPercent(os)] };
-  failures.push(...checkSample(JSON.parse(sampleText), around));
+  const sample = JSON.parse(sampleText);
+  failures.push(...checkSample(sample, around), ...checkRanges(sample));
 }
 
 // 2. The daemon, watched for a minute at 25 Hz.

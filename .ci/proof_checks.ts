@@ -24,6 +24,9 @@ export interface Machine {
   has: { battery: boolean; gpu: boolean; diskIo: boolean; thermal: boolean };
 }
 
+import { READING_LIST } from "../src/metrics/catalog.ts";
+import { type Shape, wireName } from "../src/metrics/shape.ts";
+
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
@@ -81,6 +84,47 @@ export function checkSample(sample: Json, machine: Machine): string[] {
     }
   }
   return failures;
+}
+
+/** Letters and digits only, lower case: `NotCharging` and `not-charging` are the same name. */
+const plain = (name: string) => name.replace(/[^A-Za-z0-9]/g, "").toLowerCase();
+
+/** The failures of `value` at `path` against its declared shape (absent values pass). */
+function outOfShape(shape: Shape, value: Json, path: string): string[] {
+  if (value === null || value === undefined) return [];
+  switch (shape.kind) {
+    case "float":
+    case "ulong":
+    case "uint":
+    case "int32":
+    case "ushort": {
+      const { min, max } = shape.range;
+      return typeof value === "number" && value >= min && value <= max
+        ? []
+        : [`${path} = ${value}, outside ${min} – ${max}`];
+    }
+    case "bool":
+      return typeof value === "boolean" ? [] : [`${path} = ${value}, not a boolean`];
+    case "string":
+      return typeof value === "string" ? [] : [`${path} = ${value}, not a string`];
+    case "enum":
+      return shape.values.some((v) => plain(v) === plain(String(value)))
+        ? []
+        : [`${path} = ${value}, not one of ${shape.values.join(", ")}`];
+    case "vector":
+      return Array.isArray(value)
+        ? value.flatMap((v, i) => outOfShape(shape.element, v, `${path}[${i}]`))
+        : [`${path} is not a list`];
+    default:
+      return Object.entries(shape.fields).flatMap(([key, field]) =>
+        outOfShape(field, value[wireName(key)], `${path}.${wireName(key)}`)
+      );
+  }
+}
+
+/** Every value of a `sample --json` object against its range as the declarations give it. */
+export function checkRanges(sample: Json): string[] {
+  return READING_LIST.flatMap((r) => outOfShape(r.shape, sample[r.wire], r.wire));
 }
 
 /** The failures of a `watch --json` run: every frame's sequence is one more than the last. */

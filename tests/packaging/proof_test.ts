@@ -4,7 +4,7 @@
  * gap or spawn count fails with its own line. The whole proof runs in `.ci/run` and ci.yml.
  */
 import assert from "node:assert/strict";
-import { checkSample, checkSequence, checkSpawns } from "../../.ci/proof_checks.ts";
+import { checkRanges, checkSample, checkSequence, checkSpawns } from "../../.ci/proof_checks.ts";
 import { memoryPercent, readMachine } from "../../.ci/proof_machine.ts";
 import { runSample } from "../support/sample.ts";
 
@@ -21,6 +21,21 @@ Deno.test({
       memoryPercent: [...before.memoryPercent, await memoryPercent("linux")],
     };
     assert.deepEqual(checkSample(sample, machine), []);
+    assert.deepEqual(checkRanges(sample), []);
+    const ranges = (edit: (s: typeof sample) => void) => {
+      const copy = structuredClone(sample);
+      edit(copy);
+      return checkRanges(copy);
+    };
+    assert.deepEqual(ranges((s) => s.cpu_usage = 100.5), ["cpu_usage = 100.5, outside 0 – 100"]);
+    assert.deepEqual(ranges((s) => s.cpu_cores[1] = -1), ["cpu_cores[1] = -1, outside 0 – 100"]);
+    assert.deepEqual(ranges((s) => s.memory_pressure = "Panic"), [
+      "memory_pressure = Panic, not one of normal, warning, critical",
+    ]);
+    assert.deepEqual(
+      ranges((s) => s.thermal = { speed_limit: 1.5, state: "Throttled", warning_level: 5 }),
+      ["thermal.speed_limit = 1.5, outside 0 – 1"],
+    );
     const wrong = (edit: (s: typeof sample) => void) => {
       const copy = structuredClone(sample);
       edit(copy);
@@ -80,4 +95,15 @@ Deno.test("proof: the spawns of a minute against the budget, and failing sources
   assert.deepEqual(checkSpawns([line(0, 0)], 60_000, 1, "darwin").failures, [
     "no two stats lines 60000 ms apart",
   ]);
+});
+
+Deno.test("proof: the script itself type-checks (deno task check covers src, tests and bench)", async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["check", ".ci/proof.ts"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
 });
