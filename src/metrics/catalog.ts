@@ -284,6 +284,7 @@ export const READINGS: Declarations = {
     row: {
       label: "Thermal",
       text: fmt.formatThermal,
+      detail: fmt.thermalDetail,
       level: (v) => v.state === "throttled" ? 2 : 0,
       rank: 9,
     },

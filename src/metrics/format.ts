@@ -136,17 +136,32 @@ export function formatBattery(b: BatterySample): string {
 }
 
 /**
- * Thermal throttling, e.g. `throttled  speed 28 %  scheduler 40 %  8 CPUs`; `not reported`
- * when the OS says nothing either way (Apple silicon's pmset).
+ * Thermal throttling in a row's width: the state, then only what holds the CPUs back (a limit
+ * below full, a warning above normal), e.g. `throttled  speed 28.1 %  time 40.6 %  level 5`;
+ * `not reported` when the OS says nothing either way (Apple silicon's pmset).
  */
 export function formatThermal(t: ThermalSample): string {
+  const parts: string[] = [t.state ?? "not reported"];
+  if (t.speedLimit !== null && t.speedLimit < 1) {
+    parts.push(`speed ${formatPercent(100 * t.speedLimit)}`);
+  }
+  if (t.schedulerLimit !== null && t.schedulerLimit < 1) {
+    parts.push(`time ${formatPercent(100 * t.schedulerLimit)}`);
+  }
+  if (t.warningLevel !== null && t.warningLevel > 0) parts.push(`level ${t.warningLevel}`);
+  return parts.join("  ");
+}
+
+/** Every thermal field the OS gave, for `sample`'s detail ("" when none). */
+export function thermalDetail(t: ThermalSample): string {
   const parts: string[] = [];
-  if (t.state !== null) parts.push(t.state);
-  if (t.speedLimit !== null) parts.push(`speed ${formatPercent(100 * t.speedLimit)}`);
-  if (t.schedulerLimit !== null) parts.push(`scheduler ${formatPercent(100 * t.schedulerLimit)}`);
-  if (t.availableCpus !== null) parts.push(`${t.availableCpus} CPUs`);
+  if (t.speedLimit !== null) parts.push(`speed limit ${formatPercent(100 * t.speedLimit)}`);
+  if (t.schedulerLimit !== null) {
+    parts.push(`scheduler limit ${formatPercent(100 * t.schedulerLimit)}`);
+  }
+  if (t.availableCpus !== null) parts.push(`${t.availableCpus} CPUs available`);
   if (t.warningLevel !== null) parts.push(`warning level ${t.warningLevel}`);
-  return parts.length > 0 ? parts.join("  ") : "not reported by the OS";
+  return parts.join(", ");
 }
 
 /** A core's metric labels: its index, and its kind where the machine has more than one. */

@@ -372,7 +372,7 @@ Deno.test("renderView on a short terminal: processes go first, then thermal, GPU
   assert.equal(labels(21).length, 21);
   assert.ok(at(21).includes("Thermal"));
   assert.equal(labels(21).at(-1), "… 10 more");
-  // One row fewer: thermal goes (the laptop's is "not reported by the OS").
+  // One row fewer: thermal goes (the laptop's is "not reported").
   assert.ok(!at(20).includes("Thermal") && at(20).includes("GPU"));
   assert.equal(labels(20).at(-1), "… 10 more");
   // One row fewer: GPU goes, the processes keep their one line; then swap, battery, load.

@@ -5,7 +5,7 @@ import {
   type PmsetTherm,
   thermalFromPmset,
 } from "../../../src/metrics/darwin/pmset_therm.ts";
-import { formatThermal } from "../../../src/metrics/format.ts";
+import { formatThermal, thermalDetail } from "../../../src/metrics/format.ts";
 import type { ThermalSample } from "../../../src/metrics/types.ts";
 import { assertParseError, capturesOf, fixture } from "../../support/fixtures.ts";
 
@@ -157,13 +157,20 @@ Deno.test("pmset -g therm: anything else is a ParseError naming the line", () =>
   );
 });
 
-Deno.test("thermal row: the state, the limits and the level, or what the OS did not report", () => {
+Deno.test("thermal row: the state and what holds the CPUs back; every field in the detail", () => {
   const throttled = EXPECTED["pmset-thermlog.x64-8cpu-throttled.menumeters-158.txt"].thermal;
-  assert.equal(formatThermal(throttled), "throttled  speed 28.0 %  scheduler 40.0 %  8 CPUs");
+  assert.equal(formatThermal(throttled), "throttled  speed 28.0 %  time 40.0 %");
   assert.equal(
     formatThermal({ ...throttled, warningLevel: 5 }),
-    "throttled  speed 28.0 %  scheduler 40.0 %  8 CPUs  warning level 5",
+    "throttled  speed 28.0 %  time 40.0 %  level 5",
   );
+  assert.equal(
+    thermalDetail(throttled),
+    "speed limit 28.0 %, scheduler limit 40.0 %, 8 CPUs available",
+  );
+  const intel = EXPECTED["pmset-therm.macos-x64-12cpu.node_exporter-2031.txt"].thermal;
+  assert.equal(formatThermal(intel), "nominal");
   const apple = EXPECTED["pmset-therm.macos12.1-arm64-m1pro.stats-749.txt"].thermal;
-  assert.equal(formatThermal(apple), "not reported by the OS");
+  assert.equal(formatThermal(apple), "not reported");
+  assert.equal(thermalDetail(apple), "");
 });
