@@ -11,6 +11,7 @@
 
 import { Daemon, shortTempDir, startDaemon } from "../support/daemon.ts";
 import { programCommand, writeProgram } from "../support/program.ts";
+import { checkConfigSyntax, CONFIG_LANGUAGES } from "./config_syntax.ts";
 import type { CodeBlock } from "./markdown.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -25,7 +26,16 @@ const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const NOT_LINKED = new Set([".git", "deno.json", "deno.lock", "dist", "coverage", "cov"]);
 
 /** The languages a block may be run in; any other needs a `skip` marker. */
-export const RUNNABLE = new Set(["sh", "bash", "ts", "typescript", "python", "json", "text"]);
+export const RUNNABLE = new Set([
+  "sh",
+  "bash",
+  "ts",
+  "typescript",
+  "python",
+  "json",
+  "text",
+  ...CONFIG_LANGUAGES,
+]);
 
 /** A scratch clone with a private socket path, and the daemon on it once a block needs one. */
 export class Scratch {
@@ -128,6 +138,7 @@ export async function runBlock(
   if (marker.daemon !== undefined) code = code.replaceAll(marker.daemon, scratch.socket);
   const cwd = scratch.cwd(marker.cwd);
   if (block.lang === "json") JSON.parse(code);
+  if (CONFIG_LANGUAGES.has(block.lang)) checkConfigSyntax(block.lang, code);
   if (marker.file !== undefined) {
     Deno.writeTextFileSync(`${cwd}/${marker.file}`, code);
     return;
@@ -137,7 +148,10 @@ export async function runBlock(
   switch (block.lang) {
     case "text":
     case "json":
-      return;
+    case "yaml":
+    case "toml":
+    case "alloy":
+      return; // checked above: a configuration for another program, not run here
     case "sh":
     case "bash":
       for (const program of shellPrograms(code, marker.lines)) {
@@ -177,6 +191,7 @@ export async function checkBlock(block: CodeBlock): Promise<void> {
     const file = `${dir}/block`;
     Deno.writeTextFileSync(file, block.code);
     if (block.lang === "json") JSON.parse(block.code);
+    if (CONFIG_LANGUAGES.has(block.lang)) checkConfigSyntax(block.lang, block.code);
     if (block.lang === "sh" || block.lang === "bash") await run(null, dir, [BASH, "-n", file]);
     if (block.lang === "python") {
       await run(null, dir, [

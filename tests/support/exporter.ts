@@ -91,9 +91,12 @@ export function exporterCommand(grants: ExporterGrants, args: string[]): string[
 
 /** A running exporter subprocess. */
 export class ExporterProcess extends LoggedChild {
-  /** Starts `opta-metrics-export --socket SOCKET ARGS` under the swapped set. */
-  constructor(grants: ExporterGrants, args: string[]) {
-    super("exporter", exporterCommand(grants, args), {
+  /**
+   * Starts `opta-metrics-export --socket SOCKET ARGS` under the swapped set, or `command` as
+   * given (a command line built from {@linkcode exporterCommand} with flags of its own).
+   */
+  constructor(grants: ExporterGrants, args: string[], command?: string[]) {
+    super("exporter", command ?? exporterCommand(grants, args), {
       cwd: ROOT,
       env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
     });
