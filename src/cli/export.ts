@@ -153,17 +153,15 @@ function untilSignal(log: Logger): { stopped: Promise<void>; dispose(): void } {
 /** Run the exporter until SIGINT/SIGTERM; resolves to the exit code. */
 export async function runExport(o: ExportOptions): Promise<number> {
   assertSocketGranted(o.socketPath, "export");
-  const exporter = new Exporter({
-    link: new DaemonLink({ socketPath: o.socketPath }),
-    processes: o.processes,
-    log: o.log,
-  });
+  const link = new DaemonLink({ socketPath: o.socketPath });
+  const exporter = new Exporter({ link, processes: o.processes, log: o.log });
   const signal = untilSignal(o.log);
   try {
     if (o.textfile !== null) await writeLoop(exporter, o.textfile, o, signal.stopped);
     else await serveHttp(exporter, o.listen!, o, signal.stopped);
     return 0;
   } finally {
+    link.close();
     signal.dispose();
   }
 }

@@ -15,6 +15,11 @@
  * {@linkcode FIRST_FRAME_WAIT_MS}: a one-shot client such as `watch --count 1`
  * gets current values, not the ones of the last idle read.
  *
+ * A client may instead ask for one frame at a time (`OPTQ`, PROTOCOL.md "Asking for frames"):
+ * it then starts neither the tick nor the full cadence. While others stream it gets the
+ * latest frame at once; otherwise the sampler reads its fast sources once more and one frame
+ * is made for every request waiting, so a scraper every 15 s costs a read every 15 s.
+ *
  * @module
  */
 
@@ -29,6 +34,7 @@ import {
   stepMomentum,
 } from "../momentum/momentum.ts";
 import { Broadcaster, type BroadcasterStats } from "../ipc/broadcaster.ts";
+import type { Subscriber } from "../ipc/subscriber.ts";
 import { FrameEncoder } from "../ipc/codec.ts";
 import { wasFrozen } from "../time/freeze.ts";
 import type { Schedule } from "../time/schedule.ts";
@@ -86,6 +92,10 @@ export class Publisher {
   #cancelIdle: (() => void) | undefined;
   /** When the sampler left idle for a client: no frame goes out until it is fresh again. */
   #waitingSince: number | null = null;
+  /** Clients waiting for the frame they asked for. */
+  readonly #requested = new Set<Subscriber>();
+  /** The sampler is reading the fast sources for the requests waiting. */
+  #refreshing = false;
   #stopped = false;
 
   /** A publisher with no client: not ticking. */
@@ -105,6 +115,7 @@ export class Publisher {
       log: options.log,
       onFirstClient: () => this.#firstClient(),
       onLastClient: () => this.#lastClient(),
+      onRequest: (client) => this.#request(client),
     });
     this.#ticker = new Ticker(1000 / options.rateHz, this.#tick, options.schedule.clock);
   }
@@ -128,7 +139,7 @@ export class Publisher {
       conn.close();
       return;
     }
-    const first = this.#broadcaster.size === 0;
+    const first = this.#broadcaster.streaming === 0;
     const current = first || this.#waitingSince !== null ? null : this.#latest;
     if (!this.#broadcaster.add(conn, current)) return;
     if (first) this.#startTicking();
@@ -139,7 +150,7 @@ export class Publisher {
     this.#cancelIdle?.();
     const at = this.#schedule.clock.now() + this.#idleGraceMs;
     this.#cancelIdle = this.#schedule.at(at, () => {
-      if (this.#stopped || this.#broadcaster.size > 0) return;
+      if (this.#stopped || this.#broadcaster.streaming > 0) return;
       this.#sampler.idle();
       this.#log.log("debug", "idle: no clients");
     });
@@ -151,6 +162,31 @@ export class Publisher {
     this.#ticker.stop();
     this.#cancelIdle?.();
     await this.#broadcaster.closeAll();
+  }
+
+  /** A client asked for a frame: the latest while streaming fresh ones, else the next made. */
+  #request(client: Subscriber): void {
+    if (this.#stopped) return;
+    if (this.#broadcaster.streaming > 0 && this.#waitingSince === null && this.#latest !== null) {
+      this.#broadcaster.sendTo(client, this.#latest);
+      return;
+    }
+    this.#requested.add(client);
+    if (this.#broadcaster.streaming === 0) void this.#answerRequests();
+  }
+
+  /** With nobody streaming: read the fast sources once more, then make one frame for all waiting. */
+  async #answerRequests(): Promise<void> {
+    if (this.#refreshing) return; // the refresh in flight answers this request too
+    this.#refreshing = true;
+    try {
+      await this.#sampler.refreshFast(FIRST_FRAME_WAIT_MS);
+    } finally {
+      this.#refreshing = false;
+    }
+    // A client that began streaming meanwhile started the tick, which answers them.
+    if (this.#stopped || this.#requested.size === 0 || this.#broadcaster.streaming > 0) return;
+    this.#publish(this.#schedule.clock.now());
   }
 
   #startTicking(): void {
@@ -211,5 +247,9 @@ export class Publisher {
       sentAtUs: this.#wallClock.micros(),
     });
     this.#broadcaster.publish(this.#latest, now);
+    if (this.#requested.size > 0) {
+      for (const client of this.#requested) this.#broadcaster.sendTo(client, this.#latest, now);
+      this.#requested.clear();
+    }
   }
 }

@@ -1,16 +1,22 @@
 /**
- * The exporter's side of the daemon's socket: on demand, one fresh frame. Each fetch
- * connects, reads frames until one holds readings at most `freshMs` old (or the deadline
- * passes), and disconnects, so a daemon scraped every 15 s is not kept streaming in
- * between. Concurrent fetches share one connection and its answer. Whatever goes wrong
- * (no daemon, a socket owned by another user, bytes that are not frames, a daemon that
- * says nothing) becomes a failure with a fixed category and a one-line reason, never an
- * exception: a scrape then reports `opta_up 0`.
+ * The exporter's side of the daemon's socket: on demand, one fresh frame. The link keeps
+ * one connection and asks for each frame (`OPTQ`, PROTOCOL.md "Asking for frames"), so a
+ * daemon scraped every 15 s reads its sources every 15 s, neither streaming in between nor
+ * starting its full cadence for every scrape. A daemon from before requests keeps
+ * streaming to a client that asks: the link notices the frames nobody asked for and falls
+ * back to connecting for each fetch and leaving once it has a fresh frame.
+ *
+ * A fetch waits for a frame whose newest reading is at most `freshMs` old, up to its
+ * deadline; concurrent fetches share one. Whatever goes wrong (no daemon, a socket owned by
+ * another user, bytes that are not frames, a daemon that says nothing) becomes a failure
+ * with a fixed category and a one-line reason, never an exception: a scrape then reports
+ * `opta_up 0`.
  *
  * @module
  */
 
 import { assertTrustedSocket, UntrustedSocketError } from "../ipc/client.ts";
+import { FRAME_REQUEST } from "../ipc/client_input.ts";
 import { DecodeError, decodeMetrics, type MetricsFrame } from "../ipc/codec.ts";
 import { FrameDecoder, FrameError } from "../ipc/framing.ts";
 
@@ -34,6 +40,9 @@ export interface DaemonLinkOptions {
   now?: () => number;
 }
 
+/** Frames nobody asked for, after an answer, that mark a daemon streaming regardless. */
+const STREAMING_FRAMES = 5;
+
 /** One-line description of a connect failure. */
 function connectFailure(path: string, error: unknown): Fetched {
   if (error instanceof UntrustedSocketError) {
@@ -49,12 +58,91 @@ function connectFailure(path: string, error: unknown): Fetched {
   return { ok: false, kind: "unreachable", reason: `${path}: ${what}` };
 }
 
+/** One connection to the daemon: a reader that hands each frame to the request waiting. */
+class Connection {
+  /** Set once the connection has failed or closed: why. */
+  failure: Fetched | null = null;
+  /** The daemon sent frames nobody asked for: it streams whatever a client asks. */
+  streaming = false;
+  /** The last frame received, asked for or not. */
+  latest: MetricsFrame | null = null;
+  #waiter: ((frame: MetricsFrame) => boolean) | null = null;
+  #onEnd: (() => void) | null = null;
+  #answered = false;
+  #unasked = 0;
+
+  constructor(readonly conn: Deno.UnixConn) {
+    void this.#read();
+  }
+
+  /** Ask for a frame; resolves with the first fresh one (`accept` says which), or null at the end. */
+  ask(accept: (frame: MetricsFrame) => boolean): Promise<MetricsFrame | null> {
+    return new Promise((resolve) => {
+      this.#waiter = (frame) => {
+        if (!accept(frame)) return false;
+        this.#waiter = this.#onEnd = null;
+        this.#answered = true;
+        resolve(frame);
+        return true;
+      };
+      this.#onEnd = () => resolve(null);
+      this.conn.write(FRAME_REQUEST).catch(() => this.close());
+    });
+  }
+
+  /** Stop waiting (the deadline passed). */
+  giveUp(): void {
+    this.#waiter = null;
+    this.#onEnd?.();
+    this.#onEnd = null;
+  }
+
+  close(): void {
+    try {
+      this.conn.close();
+    } catch {
+      // closed already
+    }
+  }
+
+  async #read(): Promise<void> {
+    const decoder = new FrameDecoder();
+    const buffer = new Uint8Array(64 * 1024);
+    try {
+      while (!this.streaming) {
+        const n = await this.conn.read(buffer);
+        if (n === null) break;
+        for (const body of decoder.push(buffer.subarray(0, n))) {
+          const frame = this.latest = decodeMetrics(body);
+          if (this.#waiter?.(frame)) continue;
+          if (this.#waiter === null && this.#answered && ++this.#unasked >= STREAMING_FRAMES) {
+            this.streaming = true; // a daemon from before requests: stop its stream now
+            break;
+          }
+        }
+      }
+      if (!this.streaming) {
+        this.failure = { ok: false, kind: "closed", reason: "the daemon closed the connection" };
+      }
+    } catch (error) {
+      this.failure = error instanceof FrameError || error instanceof DecodeError
+        ? { ok: false, kind: "bad_frame", reason: `bad frame: ${error.message}` }
+        : { ok: false, kind: "closed", reason: (error as Error).message.split("\n")[0] };
+    }
+    this.close();
+    this.#onEnd?.();
+  }
+}
+
 /** Fetches fresh frames from the daemon at one socket path. */
 export class DaemonLink {
   readonly #path: string;
   readonly #freshMs: number;
   readonly #timeoutMs: number;
   readonly #now: () => number;
+  #connection: Connection | null = null;
+  /** The daemon streams whatever a client asks: connect for each fetch, leave after it. */
+  #streams = false;
   #inFlight: Promise<Fetched> | null = null;
 
   /** A link to the daemon at `options.socketPath`; nothing connects until a fetch. */
@@ -71,55 +159,40 @@ export class DaemonLink {
     return this.#inFlight;
   }
 
-  async #fetchOnce(): Promise<Fetched> {
-    let conn: Deno.UnixConn;
-    try {
-      assertTrustedSocket(this.#path);
-      conn = await Deno.connect({ transport: "unix", path: this.#path });
-    } catch (error) {
-      if (error instanceof Deno.errors.NotCapable) throw error; // a setup problem, not an outage
-      return connectFailure(this.#path, error);
-    }
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      closeQuietly(conn);
-    }, this.#timeoutMs);
-    let newest: Fetched | null = null;
-    try {
-      const decoder = new FrameDecoder();
-      const buffer = new Uint8Array(64 * 1024);
-      while (true) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        for (const body of decoder.push(buffer.subarray(0, n))) {
-          const frame = decodeMetrics(body);
-          const receivedAtMs = this.#now();
-          newest = { ok: true, frame, receivedAtMs };
-          if (receivedAtMs - frame.timestamp <= this.#freshMs) return newest;
-        }
-      }
-      return newest ?? { ok: false, kind: "closed", reason: "the daemon closed the connection" };
-    } catch (error) {
-      if (error instanceof FrameError || error instanceof DecodeError) {
-        return { ok: false, kind: "bad_frame", reason: `bad frame: ${error.message}` };
-      }
-      if (timedOut) {
-        return newest ??
-          { ok: false, kind: "timeout", reason: `no frame within ${this.#timeoutMs} ms` };
-      }
-      return { ok: false, kind: "closed", reason: (error as Error).message.split("\n")[0] };
-    } finally {
-      clearTimeout(timer);
-      closeQuietly(conn);
-    }
+  /** Close the connection (the exporter is stopping). */
+  close(): void {
+    this.#connection?.close();
+    this.#connection = null;
   }
-}
 
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // closed already
+  async #fetchOnce(): Promise<Fetched> {
+    this.#streams ||= this.#connection?.streaming ?? false;
+    if (this.#connection?.failure || this.#connection?.streaming) this.#connection = null;
+    if (this.#connection === null) {
+      try {
+        assertTrustedSocket(this.#path);
+        this.#connection = new Connection(
+          await Deno.connect({ transport: "unix", path: this.#path }),
+        );
+      } catch (error) {
+        if (error instanceof Deno.errors.NotCapable) throw error; // a setup problem, not an outage
+        return connectFailure(this.#path, error);
+      }
+    }
+    const connection = this.#connection;
+    const timer = setTimeout(() => connection.giveUp(), this.#timeoutMs);
+    const frame = await connection.ask((f) => this.#now() - f.timestamp <= this.#freshMs);
+    clearTimeout(timer);
+    this.#streams ||= connection.streaming;
+    // A daemon that streams anyway: leave, and come back for the next fetch only.
+    if (this.#streams || connection.failure) {
+      connection.close();
+      this.#connection = null;
+    }
+    // Past the deadline, the newest frame there is: its age tells how stale the daemon is.
+    const got = frame ?? connection.latest;
+    if (got !== null) return { ok: true, frame: got, receivedAtMs: this.#now() };
+    if (connection.failure) return connection.failure;
+    return { ok: false, kind: "timeout", reason: `no frame within ${this.#timeoutMs} ms` };
   }
 }

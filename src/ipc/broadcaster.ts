@@ -6,6 +6,10 @@
  * that client; a stalled client never delays the others. Bytes clients send are
  * read and discarded, and a client that floods is closed. A client that shuts
  * down its sending side (half-close) is served on until its reading side goes.
+ * A client that asks for a frame (`OPTQ`, PROTOCOL.md "Asking for frames") turns
+ * on-demand: from then on it gets only the frames sent to it with
+ * {@linkcode Broadcaster.sendTo}, and the first/last client events count the
+ * streaming clients only.
  *
  * Each client's write queue is a {@linkcode Subscriber}; this module holds the set
  * of them: the client limit, the counters, the log and who is closed when.
@@ -33,6 +37,8 @@ export interface BroadcasterOptions {
   onFirstClient?: () => void;
   /** Called when the last client leaves (1 → 0). */
   onLastClient?: () => void;
+  /** Called for every frame a client asks for; the client is on-demand from then on. */
+  onRequest?: (client: Subscriber) => void;
 }
 
 /** Counters since start. */
@@ -55,9 +61,14 @@ export interface BroadcasterStats {
 export class Broadcaster {
   /** An array, not a Set: the tick walks it, and a loop over an array allocates nothing. */
   readonly #clients: Subscriber[] = [];
-  readonly #options: Required<Omit<BroadcasterOptions, "onFirstClient" | "onLastClient">>;
+  readonly #options: Required<
+    Omit<BroadcasterOptions, "onFirstClient" | "onLastClient" | "onRequest">
+  >;
   readonly #onFirst: () => void;
   readonly #onLast: () => void;
+  readonly #onRequest: (client: Subscriber) => void;
+  /** Clients that asked for frames: publish() passes them by. */
+  readonly #onDemand = new Set<Subscriber>();
   readonly #stats: BroadcasterStats = {
     clients: 0,
     framesSent: 0,
@@ -95,11 +106,17 @@ export class Broadcaster {
     };
     this.#onFirst = options.onFirstClient ?? (() => {});
     this.#onLast = options.onLastClient ?? (() => {});
+    this.#onRequest = options.onRequest ?? (() => {});
   }
 
   /** Clients connected now. */
   get size(): number {
     return this.#clients.length;
+  }
+
+  /** Clients connected now that take every frame published (not on-demand). */
+  get streaming(): number {
+    return this.#clients.length - this.#onDemand.size;
   }
 
   /** A copy of the counters. */
@@ -125,7 +142,7 @@ export class Broadcaster {
       client: client.id,
       clients: this.#clients.length,
     });
-    if (this.#clients.length === 1) this.#onFirst();
+    if (this.streaming === 1) this.#onFirst();
     void this.#readLoop(client);
     if (current) this.#send(client, current, performance.now());
     return true;
@@ -137,7 +154,16 @@ export class Broadcaster {
    */
   publish(frame: Uint8Array, nowMs: number = performance.now()): void {
     const clients = this.#clients;
-    for (let i = 0; i < clients.length; i++) this.#send(clients[i], frame, nowMs);
+    const onDemand = this.#onDemand;
+    for (let i = 0; i < clients.length; i++) {
+      if (onDemand.size > 0 && onDemand.has(clients[i])) continue;
+      this.#send(clients[i], frame, nowMs);
+    }
+  }
+
+  /** Send `frame` to one client (latest wins, as for every frame), unless it has gone. */
+  sendTo(client: Subscriber, frame: Uint8Array, nowMs: number = performance.now()): void {
+    if (!client.closed) this.#send(client, frame, nowMs);
   }
 
   /** Close every client whose current write started more than the stall timeout ago. */
@@ -179,6 +205,8 @@ export class Broadcaster {
       client.conn,
       this.#options.floodBytesPerSecond,
       this.#discard,
+      undefined,
+      () => this.#request(client),
     );
     if (client.closed) return;
     if (end.kind === "eof") {
@@ -195,6 +223,16 @@ export class Broadcaster {
     }
   }
 
+  /** A client asked for a frame: it turns on-demand (the last streaming one leaving), then asks. */
+  #request(client: Subscriber): void {
+    if (client.closed) return;
+    if (!this.#onDemand.has(client)) {
+      this.#onDemand.add(client);
+      if (this.streaming === 0) this.#onLast();
+    }
+    this.#onRequest(client);
+  }
+
   #close(
     client: Subscriber,
     event: string,
@@ -203,12 +241,13 @@ export class Broadcaster {
   ): void {
     if (!client.close()) return;
     this.#clients.splice(this.#clients.indexOf(client), 1);
+    const streamed = !this.#onDemand.delete(client);
     this.#options.log.log(level, event, {
       client: client.id,
       clients: this.#clients.length,
       ...fields,
     });
-    if (this.#clients.length === 0) this.#onLast();
+    if (streamed && this.streaming === 0) this.#onLast();
   }
 
   #refuse(conn: BroadcastConn): void {

@@ -3,10 +3,17 @@
  * reads a connection until its input ends and says how it ended: the client shut
  * down its sending side (end of stream, which is not the end of the client), the
  * connection failed or was closed, or the client sent more than the flood limit
- * allows within one second.
+ * allows within one second. The one sequence with a meaning, {@linkcode FRAME_REQUEST},
+ * is counted on the way (PROTOCOL.md, "Asking for frames"), wherever reads split it.
  *
  * @module
  */
+
+/**
+ * The four ASCII bytes `OPTQ`: a client asks for one frame (PROTOCOL.md, "Asking for
+ * frames"). Four bytes, not one, so that the garbage a client may send never asks by chance.
+ */
+export const FRAME_REQUEST: Uint8Array = new TextEncoder().encode("OPTQ");
 
 /** How a client's input ended. */
 export type InputEnd =
@@ -22,17 +29,20 @@ export interface Readable {
 
 /**
  * Read and discard `conn`'s input into `discard` until it ends; more than
- * `floodBytesPerSecond` ends it too. Nothing reads what lands in `discard`, so every
+ * `floodBytesPerSecond` ends it too. Nothing keeps what lands in `discard`, so every
  * client of a broadcaster can share one: a connection then costs no buffer of its own.
+ * `onRequest` is called for every {@linkcode FRAME_REQUEST} read.
  */
 export async function drainClientInput(
   conn: Readable,
   floodBytesPerSecond: number,
   discard: Uint8Array = new Uint8Array(4096),
   now: () => number = () => performance.now(),
+  onRequest: () => void = () => {},
 ): Promise<InputEnd> {
   let windowStart = now();
   let windowBytes = 0;
+  let matched = 0; // bytes of FRAME_REQUEST seen in a row, across reads
   try {
     while (true) {
       const n = await conn.read(discard);
@@ -44,6 +54,15 @@ export async function drainClientInput(
       }
       windowBytes += n;
       if (windowBytes > floodBytesPerSecond) return { kind: "flood", bytesPerSecond: windowBytes };
+      for (let i = 0; i < n; i++) {
+        // No proper prefix of "OPTQ" is also a suffix of it: a mismatch restarts at 0 or 1.
+        const byte = discard[i];
+        matched = byte === FRAME_REQUEST[matched] ? matched + 1 : byte === FRAME_REQUEST[0] ? 1 : 0;
+        if (matched === FRAME_REQUEST.length) {
+          matched = 0;
+          onRequest();
+        }
+      }
     }
   } catch {
     return { kind: "closed" }; // a reset, or a close from our side

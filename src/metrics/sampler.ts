@@ -127,20 +127,39 @@ export class Sampler {
    * Resolves once every source has produced a value (or `values[name]` of them) or failed once,
    * or after `timeoutMs`.
    */
-  async settled(
+  settled(timeoutMs: number, values: Partial<Record<SourceName, number>> = {}): Promise<void> {
+    const done = (s: SourceState) => s.failures > 0 || s.samples >= (values[s.source.name] ?? 1);
+    return this.#until([...this.#states.values()], done, timeoutMs);
+  }
+
+  /**
+   * Read every fast source (see {@linkcode Sampler.freshSince}) once more now, at the current
+   * mode's interval (the next read follows one interval later), and resolve once each has a
+   * new reading or a failure, or after `timeoutMs`: a fresh snapshot on request while idle.
+   */
+  refreshFast(timeoutMs: number): Promise<void> {
+    if (this.#mode === "stopped") return Promise.resolve();
+    const since = this.#schedule.clock.now();
+    const fast = [...this.#states.values()].filter((s) => this.#isFast(s));
+    for (const state of fast) this.#startSource(state, this.#mode);
+    return this.#until(fast, (s) => s.lastAttemptMono >= since, timeoutMs);
+  }
+
+  /** Resolves once `done` holds for each of `states` (checked as they report), or after `timeoutMs`. */
+  async #until(
+    states: SourceState[],
+    done: (s: SourceState) => boolean,
     timeoutMs: number,
-    values: Partial<Record<SourceName, number>> = {},
   ): Promise<void> {
-    const until = ([name, s]: [SourceName, SourceState]) =>
+    const until = (s: SourceState) =>
       new Promise<void>((resolve) => {
-        const check = () =>
-          s.failures > 0 || s.samples >= (values[name] ?? 1) ? resolve() : s.waiters.push(check);
+        const check = () => done(s) ? resolve() : s.waiters.push(check);
         check();
       });
     const clock = this.#schedule.clock;
     let timer: unknown;
     await Promise.race([
-      Promise.all([...this.#states.entries()].map(until)),
+      Promise.all(states.map(until)),
       new Promise<void>((resolve) => timer = clock.setTimeout(resolve, timeoutMs)),
     ]);
     clock.clear(timer);
@@ -182,10 +201,13 @@ export class Sampler {
    */
   freshSince(mono: number): boolean {
     for (const state of this.#states.values()) {
-      const fast = this.#cadences[state.source.name] <= FAST_CADENCE_MS;
-      if (fast && state.lastAttemptMono < mono) return false;
+      if (this.#isFast(state) && state.lastAttemptMono < mono) return false;
     }
     return true;
+  }
+
+  #isFast(state: SourceState): boolean {
+    return this.#cadences[state.source.name] <= FAST_CADENCE_MS;
   }
 
   /** Age and error state of every source. */
@@ -214,14 +236,17 @@ export class Sampler {
     if (this.#mode === mode) return;
     this.#mode = mode;
     if (this.#ownsSchedule) this.#schedule.driveWithTimer(true);
-    for (const state of this.#states.values()) {
-      const own = this.#cadences[state.source.name];
-      const interval = mode === "idle" ? Math.max(own, this.#cadences.idle) : own;
-      state.source.start(interval, {
-        emit: (readings, costMs) => this.#emit(state, readings, costMs),
-        fail: (error) => this.#fail(state, error),
-      }, this.#schedule);
-    }
+    for (const state of this.#states.values()) this.#startSource(state, mode);
+  }
+
+  /** (Re)start a source at `mode`'s interval: a polled one reads at once. */
+  #startSource(state: SourceState, mode: "active" | "idle"): void {
+    const own = this.#cadences[state.source.name];
+    const interval = mode === "idle" ? Math.max(own, this.#cadences.idle) : own;
+    state.source.start(interval, {
+      emit: (readings, costMs) => this.#emit(state, readings, costMs),
+      fail: (error) => this.#fail(state, error),
+    }, this.#schedule);
   }
 
   #emit(state: SourceState, readings: Readings, costMs?: number): void {
