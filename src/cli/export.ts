@@ -7,7 +7,7 @@
  * @module
  */
 
-import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "../log.ts";
+import type { Logger } from "../log.ts";
 import { defaultClientSocket } from "../ipc/default_socket.ts";
 import { resolveSocketPath } from "../ipc/socket_path.ts";
 import { assertSocketGranted } from "../ipc/socket_grants.ts";
@@ -24,11 +24,11 @@ import { HttpServer } from "../export/http_server.ts";
 import { negotiate } from "../export/negotiate.ts";
 import { removeTextfile, writeTextfile } from "../export/textfile.ts";
 import {
-  choiceFlag,
   CommandError,
   durationFlag,
   envVar,
   intFlag,
+  loggerFlags,
   parseFlags,
   printable,
   UsageError,
@@ -116,21 +116,13 @@ export function parseExportArgs(args: string[]): ExportOptions | null {
   }
   const socket = (f.socket as string | undefined) ?? envVar("OPTA_METRICS_SOCKET") ??
     defaultClientSocket();
-  const level = choiceFlag("export", "log-level", f["log-level"], "info", LOG_LEVELS) as LogLevel;
-  const format = choiceFlag(
-    "export",
-    "log-format",
-    f["log-format"],
-    "text",
-    ["text", "json"] as const,
-  );
   return {
     socketPath: resolveSocketPath(socket),
     listen: textfile === null ? parseListen(String(f.listen ?? DEFAULT_LISTEN)) : null,
     textfile,
     intervalMs: durationFlag("export", "interval", f.interval, 15_000, 1000, 3_600_000),
     processes: intFlag("export", "processes", f.processes, 0, 0, 100),
-    log: createLogger(level, format),
+    log: loggerFlags("export", f),
   };
 }
 

@@ -7,6 +7,7 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "../log.ts";
 import { UsageError } from "./errors.ts";
 
 export { CommandError, UsageError } from "./errors.ts";
@@ -178,6 +179,16 @@ export function choiceFlag<T extends string>(
   if (raw === undefined) return fallback;
   if (typeof raw === "string" && (choices as readonly string[]).includes(raw)) return raw as T;
   throw new UsageError(`${command}: --${name} must be one of ${choices.join(", ")}, got '${raw}'`);
+}
+
+/** `--log-level` and `--log-format` of `command`, as a logger (default: info, text). */
+export function loggerFlags(
+  command: string,
+  f: Record<string, string | boolean | undefined>,
+): Logger {
+  const level = choiceFlag(command, "log-level", f["log-level"], "info", LOG_LEVELS) as LogLevel;
+  const format = choiceFlag(command, "log-format", f["log-format"], "text", ["text", "json"]);
+  return createLogger(level, format as "text" | "json");
 }
 
 /** An environment variable, or undefined when unset or not granted (never prompts, never throws). */

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { createLogger, LOG_LEVELS, type LogLevel } from "../log.ts";
 import { serve, type ServeOptions } from "../daemon/serve.ts";
 import { defaultPlaceDescription } from "../ipc/socket_place.ts";
 import { MAX_TOP_PROCESSES } from "../ipc/limits.ts";
@@ -16,12 +15,12 @@ import { type Cadences, DEFAULT_CADENCES } from "../metrics/sampler.ts";
 import { REQUIRED_SOURCES, SOURCE_NAMES, type SourceName } from "../metrics/source.ts";
 import { DEFAULT_MOMENTUM_CONFIG } from "../momentum/momentum.ts";
 import {
-  choiceFlag,
   CommandError,
   durationFlag,
   envVar,
   formatDuration,
   intFlag,
+  loggerFlags,
   numberFlag,
   parseFlags,
   UsageError,
@@ -151,14 +150,6 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
   if (socket !== undefined && (typeof socket !== "string" || socket === "")) {
     throw new UsageError("serve: --socket needs a path");
   }
-  const level = choiceFlag("serve", "log-level", f["log-level"], "info", LOG_LEVELS) as LogLevel;
-  const format = choiceFlag(
-    "serve",
-    "log-format",
-    f["log-format"],
-    "text",
-    ["text", "json"] as const,
-  );
   return {
     socketPath: socket as string | undefined,
     socketMode,
@@ -179,7 +170,7 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
     momentum: { ...DEFAULT_MOMENTUM_CONFIG, thresholds },
     statsIntervalMs: periodOrOff("stats-interval", 0),
     gcIntervalMs: periodOrOff("gc-interval", DEFAULT_GC_INTERVAL_MS),
-    log: createLogger(level, format),
+    log: loggerFlags("serve", f),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { works } from "../support/host.ts";
+import { unitExposure } from "../support/systemd.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const script = `${root}packaging/install-service.sh`;
@@ -32,23 +33,6 @@ function run(home: string, bin: string, args: string[]) {
     clearEnv: true,
   }).outputSync();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
-
-/** The systemd-analyze security score of `unit`. */
-function exposure(unit: string): { score: number; text: string } {
-  const runtime = Deno.makeTempDirSync({ prefix: "opta-xdg-" });
-  try {
-    const out = new Deno.Command("systemd-analyze", {
-      args: ["security", "--user", "--offline=yes", "--no-pager", unit],
-      env: { XDG_RUNTIME_DIR: runtime, SYSTEMD_COLORS: "0" },
-    }).outputSync();
-    const text = decoder.decode(out.stdout) + decoder.decode(out.stderr);
-    const m = /Overall exposure level for \S+: (\d+(?:\.\d+)?) /.exec(text);
-    assert.ok(m, `no score in:\n${text}`);
-    return { score: Number(m[1]), text };
-  } finally {
-    Deno.removeSync(runtime, { recursive: true });
-  }
 }
 
 Deno.test({
@@ -107,8 +91,8 @@ Deno.test({
         text,
         new RegExp(`^ExecStart="${bin}/opta-metrics-export" --listen 127\\.0\\.0\\.1:9612$`, "m"),
       );
-      const { score, text: report } = exposure(unit);
-      assert.ok(score <= 2.0, `exposure ${score} > 2.0:\n${report}`);
+      const { score, report } = unitExposure(unit);
+      assert.ok(score !== null && score <= 2.0, `exposure ${score} > 2.0:\n${report}`);
       const verify = new Deno.Command("systemd-analyze", { args: ["verify", unit] }).outputSync();
       const complaints = decoder.decode(verify.stderr).split("\n")
         .filter((l) => l && !/Failed to resolve unit|not executable|No such file/.test(l));

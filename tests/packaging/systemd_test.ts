@@ -4,6 +4,7 @@
  * why it is there.
  */
 import assert from "node:assert/strict";
+import { overallExposure, unitExposure } from "../support/systemd.ts";
 import { works } from "../support/host.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -11,12 +12,6 @@ const unitPath = `${root}packaging/systemd/opta-metrics.service`;
 const unit = Deno.readTextFileSync(unitPath);
 
 const haveAnalyze = works("systemd-analyze", ["--version"]);
-
-/** The overall exposure in `systemd-analyze security` output, or null when there is none. */
-function overallExposure(output: string): number | null {
-  const m = /Overall exposure level for \S+: (\d+(?:\.\d+)?) /.exec(output);
-  return m ? Number(m[1]) : null;
-}
 
 /** Values of a key in the unit's [Service] section (a key may repeat). */
 function serviceValues(key: string): string[] {
@@ -29,20 +24,9 @@ Deno.test({
     (haveAnalyze ? "" : " [SKIPPED: no systemd-analyze]"),
   ignore: !haveAnalyze,
   fn() {
-    // A user manager's paths need XDG_RUNTIME_DIR; a private empty one is enough offline.
-    const runtime = Deno.makeTempDirSync({ prefix: "opta-xdg-" });
-    try {
-      const out = new Deno.Command("systemd-analyze", {
-        args: ["security", "--user", "--offline=yes", "--no-pager", unitPath],
-        env: { XDG_RUNTIME_DIR: runtime, SYSTEMD_COLORS: "0" },
-      }).outputSync();
-      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-      const exposure = overallExposure(text);
-      assert.ok(exposure !== null, `no score in:\n${text}`);
-      assert.ok(exposure <= 2.0, `exposure ${exposure} > 2.0:\n${text}`);
-    } finally {
-      Deno.removeSync(runtime, { recursive: true });
-    }
+    const { score, report } = unitExposure(unitPath);
+    assert.ok(score !== null, `no score in:\n${report}`);
+    assert.ok(score <= 2.0, `exposure ${score} > 2.0:\n${report}`);
   },
 });
 

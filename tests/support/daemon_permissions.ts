@@ -59,12 +59,12 @@ let configCount = 0;
 
 /**
  * A config file holding the project's import map and `set` as the permission set
- * `serve-test`, for `deno run --config FILE -P=serve-test`: a set in a config file
- * can say what flags cannot (`sys: umask`), so the daemon runs under exactly it.
+ * `name` (default `serve-test`), for `deno run --config FILE -P=NAME`: a set in a config
+ * file can say what flags cannot (`sys: umask`), so the program runs under exactly it.
  * The files live in one temporary directory (readable by every user, for daemons
  * run as another one), removed when the test process ends.
  */
-export function daemonConfigFile(set: PermissionSet): string {
+export function daemonConfigFile(set: object, name = "serve-test"): string {
   if (configDir === null) {
     const dir = Deno.makeTempDirSync({ prefix: "omd-config" });
     Deno.chmodSync(dir, 0o755);
@@ -74,7 +74,7 @@ export function daemonConfigFile(set: PermissionSet): string {
   const file = `${configDir}/deno-${++configCount}.json`;
   Deno.writeTextFileSync(
     file,
-    JSON.stringify({ imports: config.imports, lock: false, permissions: { "serve-test": set } }),
+    JSON.stringify({ imports: config.imports, lock: false, permissions: { [name]: set } }),
   );
   Deno.chmodSync(file, 0o644);
   return file;

@@ -8,13 +8,13 @@
  */
 
 import assert from "node:assert/strict";
-import config from "../../deno.json" with { type: "json" };
 import {
   type ExportSet,
   exportSet,
   listenGrants,
   textfileDirectories,
 } from "../../src/export/grants.ts";
+import { daemonConfigFile } from "./daemon_permissions.ts";
 import { LoggedChild } from "./logged_child.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -55,24 +55,6 @@ export function exporterPermissionSet(grants: ExporterGrants): ExportSet & Recor
   };
 }
 
-let configDir: string | null = null;
-let configCount = 0;
-
-/** A config file with the project's imports and `set` as `export-test`, for `deno run -P`. */
-function exporterConfigFile(set: Record<string, unknown>): string {
-  if (configDir === null) {
-    const dir = Deno.makeTempDirSync({ prefix: "omx-config" });
-    configDir = dir;
-    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
-  }
-  const file = `${configDir}/deno-${++configCount}.json`;
-  Deno.writeTextFileSync(
-    file,
-    JSON.stringify({ imports: config.imports, lock: false, permissions: { "export-test": set } }),
-  );
-  return file;
-}
-
 /** The `deno run` command line of the exporter under `grants`, with its flags `args`. */
 export function exporterCommand(grants: ExporterGrants, args: string[]): string[] {
   return [
@@ -80,7 +62,7 @@ export function exporterCommand(grants: ExporterGrants, args: string[]): string[
     "run",
     "--quiet",
     "--no-prompt",
-    `--config=${exporterConfigFile(exporterPermissionSet(grants))}`,
+    `--config=${daemonConfigFile(exporterPermissionSet(grants), "export-test")}`,
     "-P=export-test",
     ENTRY,
     "--socket",
