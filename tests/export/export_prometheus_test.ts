@@ -79,13 +79,19 @@ Deno.test({
         assert.ok((await prometheus.value("opta_cpu_usage_ratio"))! >= 0);
         assert.ok((await prometheus.value("opta_frame_age_seconds"))! <= 2);
 
-        // Disk traffic of our own: 48 MiB written and flushed must show in the counter.
+        // Disk traffic of our own: 48 MiB written and flushed must show in the counter. Under
+        // /var/tmp, on the disk: /tmp is a tmpfs on many systems, which no disk counter sees.
         const before = (await prometheus.value("opta_disk_written_bytes_total"))!;
         const written = 48 * 1024 * 1024;
-        const file = await Deno.open(`${dir}/traffic`, { write: true, create: true });
-        for (let i = 0; i < 48; i++) await file.write(new Uint8Array(1024 * 1024).fill(i));
-        await file.syncData();
-        file.close();
+        const traffic = await Deno.makeTempFile({ dir: "/var/tmp", prefix: "omd-traffic" });
+        try {
+          const file = await Deno.open(traffic, { write: true });
+          for (let i = 0; i < 48; i++) await file.write(new Uint8Array(1024 * 1024).fill(i));
+          await file.syncData();
+          file.close();
+        } finally {
+          await Deno.remove(traffic);
+        }
         await waitValue(prometheus, "opta_disk_written_bytes_total", (v) => v! - before >= written);
 
         // Killed: opta_up 0 within two scrapes, and no other reading of the machine.
