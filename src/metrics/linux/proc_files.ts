@@ -58,7 +58,8 @@ interface Request {
  * One `grep` for every read requested in the same turn of the event loop: requests are
  * collected until the microtasks run, then one child reads the union of their files and
  * each request gets its own files' texts. The child is aborted only when every request of
- * its batch was; an aborted request is rejected at once.
+ * its batch was. Every request settles only once the child has exited (an aborted one is
+ * rejected with its signal's reason then), so a source that stops leaves no child behind.
  */
 export class GrepBatch {
   readonly #grep: string;
@@ -91,7 +92,6 @@ export class GrepBatch {
     let waiting = live.length;
     const listeners = live.map((r) => {
       const onAbort = () => {
-        r.reject(r.signal!.reason);
         if (--waiting === 0) abort.abort();
       };
       r.signal?.addEventListener("abort", onAbort, { once: true });
@@ -107,10 +107,11 @@ export class GrepBatch {
       });
       const texts = splitGrepOutput(stdout, files);
       for (const r of live) {
-        r.resolve(new Map(r.files.flatMap((f) => texts.has(f) ? [[f, texts.get(f)!]] : [])));
+        if (r.signal?.aborted) r.reject(r.signal.reason);
+        else r.resolve(new Map(r.files.flatMap((f) => texts.has(f) ? [[f, texts.get(f)!]] : [])));
       }
     } catch (error) {
-      for (const r of live) r.reject(error);
+      for (const r of live) r.reject(r.signal?.aborted ? r.signal.reason : error);
     } finally {
       for (const remove of listeners) remove();
     }

@@ -11,7 +11,7 @@ import {
   splitGrepOutput,
 } from "../../../src/metrics/linux/proc_files.ts";
 import { LINUX_TOOLS } from "../../../src/metrics/linux/platform.ts";
-import { withTempDir } from "../../support/procs.ts";
+import { alive, fakeTool, withTempDir } from "../../support/procs.ts";
 
 const isLinux = Deno.build.os === "linux";
 
@@ -60,6 +60,29 @@ Deno.test({
       await assert.rejects(aborted, /stopped/);
       assert.deepEqual(await kept, new Map([[`${dir}/a`, "x"]]));
       await assert.rejects(batch.read([`${dir}/a`], abort.signal), /stopped/);
+    }),
+});
+
+Deno.test({
+  name: "grep batch: an aborted read settles only once its child is gone (no child left behind)",
+  ignore: !isLinux,
+  fn: () =>
+    withTempDir("omd-grep", async (dir) => {
+      // a grep that outlives SIGTERM: only the SIGKILL after the grace ends it
+      const grep = await fakeTool(
+        dir,
+        "grep",
+        `echo $$ > "${dir}/pid"; trap '' TERM; exec sleep 30`,
+      );
+      const batch = new GrepBatch(grep);
+      const abort = new AbortController();
+      const read = batch.read([`${dir}/a`], abort.signal);
+      const pid = async () => Number(await Deno.readTextFile(`${dir}/pid`).catch(() => "0"));
+      while ((await pid()) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      abort.abort(new Error("stopped"));
+      await assert.rejects(read, /stopped/);
+      // a source's stop() awaits its read: the child must be gone by then
+      assert.ok(!alive(await pid()), "the grep outlived the aborted read");
     }),
 });
 
