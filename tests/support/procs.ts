@@ -73,6 +73,49 @@ export async function busyChild(ms: number): Promise<BusyChild> {
   return { pid: child.pid, spinning: performance.now(), done };
 }
 
+/**
+ * The share of a core a process gets, from its /proc ticks sampled as the test goes: what a
+ * tool that reports per-process CPU should show for it over the same window. On a loaded
+ * machine a busy child gets well under a whole core; this is how much.
+ */
+export class CpuShare {
+  readonly #samples: { at: number; ticks: number }[] = [];
+
+  /** Measures `pid` (clock ticks of 10 ms, as Linux reports them to user space). */
+  constructor(readonly pid: number) {
+    this.sample();
+  }
+
+  /** Takes a sample now (performance.now()); none once the process is gone. */
+  sample(): void {
+    const ticks = processTicks(this.pid);
+    if (ticks !== null) this.#samples.push({ at: performance.now(), ticks });
+  }
+
+  /** Percent of one core used between the samples nearest to `from` and `to` (performance.now()). */
+  percent(from: number, to: number): number {
+    const nearest = (t: number) =>
+      this.#samples.reduce((a, b) => Math.abs(b.at - t) < Math.abs(a.at - t) ? b : a);
+    const [a, b] = [nearest(from), nearest(to)];
+    assert.ok(b.at - a.at >= 200, `samples ${a.at}..${b.at} too close for a share`);
+    return (100 * (b.ticks - a.ticks) * 10) / (b.at - a.at);
+  }
+}
+
+/**
+ * Asserts that `shownPercent`, a tool's figure for a busy process, matches `measuredPercent`,
+ * its share of a core measured from /proc over about the same window: within 2 points (ticks
+ * of 10 ms, windows not quite the same) plus 15 %. Showing half or double the share (per
+ * machine instead of per core, say) fails on an idle machine and on a loaded one alike, as
+ * long as the child gets a tenth of a core or more.
+ */
+export function assertShareNear(shownPercent: number, measuredPercent: number, what: string): void {
+  const shown = `${what}: shown ${shownPercent.toFixed(1)} %, measured ${
+    measuredPercent.toFixed(1)
+  } %`;
+  assert.ok(Math.abs(shownPercent - measuredPercent) <= 2 + 0.15 * measuredPercent, shown);
+}
+
 /** utime + stime of `pid` in clock ticks (fields 14 and 15 of /proc/pid/stat), or null. */
 export function processTicks(pid: number): number | null {
   const fields = procStatFields(pid);

@@ -9,9 +9,11 @@ import { linuxPlatform } from "../../../src/metrics/linux/platform.ts";
 import { Sampler } from "../../../src/metrics/sampler.ts";
 import type { Readings, Source } from "../../../src/metrics/source.ts";
 import {
+  assertShareNear,
   type BusyChild,
   busyChild,
   busyPercentBetween,
+  CpuShare,
   type CpuTicks,
   cpuTicks,
   dfCapacity,
@@ -121,15 +123,22 @@ Deno.test({
     // Each cpu reading covers the window since the previous one; /proc/stat is read at the
     // same instant (in the tap, synchronously after the source's own read).
     const cpu: { usage: number; ticks: CpuTicks }[] = [];
+    // The busy child's share of a core is measured at each refresh too: on a loaded machine it
+    // gets well under a whole one, and top's figure must match what it got.
     const processes: { at: number; readings: Readings }[] = [];
+    let share: CpuShare | undefined;
     const { sampler } = await linuxSampler({ processes: 500 }, {
       cpu: (r) => cpu.push({ usage: r.cpuUsage!, ticks: cpuTicks() }),
-      processes: (r) => processes.push({ at: performance.now(), readings: r }),
+      processes: (r) => {
+        share?.sample();
+        processes.push({ at: performance.now(), readings: r });
+      },
     });
     let child: BusyChild | undefined;
     try {
       await waitFor(() => cpu.length > 0, 2000, "a first cpu reading");
-      const busy = child = await busyChild(3000);
+      const busy = child = await busyChild(60_000); // spinning until killed
+      share = new CpuShare(busy.pid);
       const from = cpu.length; // first reading whose window starts after the child spins
       await waitFor(() => cpu.length >= from + 9, 4000, "cpu readings");
       // processes: wait for a refresh whose whole 500 ms window had the child spinning
@@ -155,13 +164,15 @@ Deno.test({
       assert.ok(sampler.snapshot().cpuUsage > 0);
 
       const late = processes.filter((p) => p.at > busy.spinning + 700);
-      for (const { readings } of late) {
+      for (const { at, readings } of late) {
         const list = readings.topProcesses!;
         assert.ok(list.length === 10, `10 processes, got ${list.length}`);
         const row = list.find((p) => p.pid === busy.pid);
         assert.ok(row, `busy child ${busy.pid} in ${JSON.stringify(list)}`);
         assert.equal(row.name, DENO_COMM);
-        assert.ok(row.cpuPercent > 50 && row.cpuPercent <= 105, `cpu ${row.cpuPercent}`);
+        const before = processes[processes.findIndex((p) => p.at === at) - 1].at;
+        assertShareNear(row.cpuPercent, share.percent(before, at), "the busy child");
+        assert.ok(row.cpuPercent <= 105, `cpu ${row.cpuPercent}`);
         assert.ok(row.memoryMb > 5, `RES ${row.memoryMb} MiB`);
         for (let i = 1; i < list.length; i++) {
           assert.ok(list[i - 1].cpuPercent >= list[i].cpuPercent, "descending by cpu");
@@ -185,9 +196,17 @@ Deno.test({
   ignore: !isLinux,
   ...sanitize,
   fn: async () => {
-    const child = await busyChild(3000);
+    // spinning until killed: a loaded machine may take seconds to start and run the sample
+    const child = await busyChild(60_000);
+    // the child's share of a core, sampled while the sample runs: its processes list is top's
+    // second refresh, over the last second before it printed
+    const share = new CpuShare(child.pid);
+    const sampling = setInterval(() => share.sample(), 50);
     try {
-      const json = JSON.parse(await runSample(["--json"]));
+      const output = await runSample(["--json"]).finally(() => clearInterval(sampling));
+      const printed = performance.now();
+      share.sample();
+      const json = JSON.parse(output);
       const free = await freeUsedPercent();
       const capacity = await dfCapacity();
       const memTotal = meminfo().get("MemTotal")! * 1024;
@@ -211,7 +230,8 @@ Deno.test({
       const busy = json.top_processes.find((p: { pid: number }) => p.pid === child.pid);
       assert.ok(busy, `busy child ${child.pid} in ${JSON.stringify(json.top_processes)}`);
       assert.equal(busy.name, DENO_COMM);
-      assert.ok(busy.cpu_percent > 50 && busy.cpu_percent <= 105, `cpu ${busy.cpu_percent}`);
+      assertShareNear(busy.cpu_percent, share.percent(printed - 1000, printed), "the busy child");
+      assert.ok(busy.cpu_percent <= 105, `cpu ${busy.cpu_percent}`);
       assert.equal(json.top_processes.length, 10);
     } finally {
       await child.done();
