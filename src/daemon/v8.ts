@@ -42,10 +42,11 @@ export const DEFAULT_GC_INTERVAL_MS = 60_000;
 
 /**
  * How much more memory than at its lowest the process may hold beyond the JS heap before a
- * collection gives V8's freed pages back (bytes): well above what the native side moves while
- * streaming, well below what a burst of clients leaves behind.
+ * collection gives V8's freed pages back (bytes): above what the process grows by from its
+ * start to streaming and what moves while it streams, well below what a burst of hundreds of
+ * clients leaves behind.
  */
-export const RETAINED_MARGIN_BYTES = 8 * 1024 * 1024;
+export const RETAINED_MARGIN_BYTES = 16 * 1024 * 1024;
 
 /** What the periodic collections use of the runtime; {@linkcode v8Runtime} is the real one. */
 export interface GcRuntime {
