@@ -127,6 +127,36 @@ export class OutageLines {
   }
 }
 
+/**
+ * The frames of the last second, for the footer: read at each redraw, not only when
+ * a frame comes, so a stream that stops shows its rate falling to 0 fps.
+ */
+export class RecentFrames {
+  readonly #frames: { at: number; latencyMs: number }[] = [];
+  #newestLatencyMs = 0;
+
+  /** A frame arrived at `at` (ms on a monotonic clock), `latencyMs` after the daemon sent it. */
+  add(at: number, latencyMs: number): void {
+    this.#frames.push({ at, latencyMs });
+    this.#newestLatencyMs = latencyMs;
+  }
+
+  /**
+   * The rate and latencies at `now`. A frame exactly a second old belongs to the
+   * second before, so a steady 25 Hz reads 25 fps. With no frame in the last second
+   * both latencies are the newest frame's.
+   */
+  stats(now: number): Pick<WatchStats, "fps" | "latencyMs" | "maxLatencyMs"> {
+    while (this.#frames.length > 0 && now - this.#frames[0].at >= 1000) this.#frames.shift();
+    const latencies = this.#frames.map((f) => f.latencyMs);
+    return {
+      fps: this.#frames.length,
+      latencyMs: this.#newestLatencyMs,
+      maxLatencyMs: Math.max(this.#newestLatencyMs, ...latencies),
+    };
+  }
+}
+
 /** Run watch until Ctrl-C, SIGTERM or `count` frames; resolves to the exit code. */
 export async function runWatch(options: WatchOptions): Promise<number> {
   assertSocketGranted(options.socketPath, "watch", options.isDefault);
@@ -138,7 +168,7 @@ export async function runWatch(options: WatchOptions): Promise<number> {
   let latest: ReceivedFrame | null = null;
   let status: SubscriberStatus | null = null;
   let dirty = true;
-  const recent: { at: number; latencyMs: number }[] = [];
+  const recent = new RecentFrames();
   const stats: WatchStats = { fps: 0, latencyMs: 0, maxLatencyMs: 0, missed: 0 };
   const statusLines = new OutageLines();
 
@@ -158,7 +188,12 @@ export async function runWatch(options: WatchOptions): Promise<number> {
   if (live) {
     await writeAll(Deno.stdout, encoder.encode(`${ESC}?1049h${ESC}?25l`)); // alternate screen, no cursor
     let drawn = "";
+    let drawnStats = "";
     renderTimer = setInterval(() => {
+      Object.assign(stats, recent.stats(performance.now()));
+      const figures = `${stats.fps} ${stats.latencyMs} ${stats.maxLatencyMs} ${stats.missed}`;
+      if (figures !== drawnStats) dirty = true;
+      drawnStats = figures;
       const size = terminalSize();
       const shape = `${size.rows}x${size.columns}`;
       // One update at a time (a slow terminal must not interleave two), and a new one
@@ -178,12 +213,7 @@ export async function runWatch(options: WatchOptions): Promise<number> {
       received++;
       latest = r;
       stats.missed += r.missed;
-      const now = performance.now();
-      recent.push({ at: now, latencyMs: (r.receivedAtUs - r.frame.sentAtUs) / 1000 });
-      while (recent.length > 0 && now - recent[0].at > 1000) recent.shift();
-      stats.fps = recent.length;
-      stats.latencyMs = recent[recent.length - 1].latencyMs;
-      stats.maxLatencyMs = Math.max(...recent.map((x) => x.latencyMs));
+      recent.add(performance.now(), (r.receivedAtUs - r.frame.sentAtUs) / 1000);
       dirty = true;
       if (!live) {
         await writeAll(Deno.stdout, encoder.encode(jsonLine(frameToJson(r.frame)) + "\n"));

@@ -6,7 +6,13 @@
  */
 import assert from "node:assert/strict";
 import type { ReceivedFrame } from "../../src/ipc/client.ts";
-import { OutageLines, renderView, screenUpdate, type WatchStats } from "../../src/cli/watch.ts";
+import {
+  OutageLines,
+  RecentFrames,
+  renderView,
+  screenUpdate,
+  type WatchStats,
+} from "../../src/cli/watch.ts";
 import { cells } from "../../src/cli/fit.ts";
 import { readingRows } from "../../src/cli/rows.ts";
 import { jsonLine, printable } from "../../src/printable.ts";
@@ -322,6 +328,15 @@ Deno.test("watch (client set) against a server sending one frame per connection:
       await listener.close();
     }
   });
+});
+
+Deno.test("RecentFrames: a steady 25 Hz reads 25 fps; when frames stop the rate falls to 0", () => {
+  const recent = new RecentFrames();
+  for (let at = 0; at <= 2000; at += 40) recent.add(at, at === 1600 ? 9 : 1);
+  assert.deepEqual(recent.stats(2000), { fps: 25, latencyMs: 1, maxLatencyMs: 9 });
+  assert.deepEqual(recent.stats(2700), { fps: 8, latencyMs: 1, maxLatencyMs: 1 });
+  assert.deepEqual(recent.stats(3000), { fps: 0, latencyMs: 1, maxLatencyMs: 1 });
+  assert.deepEqual(recent.stats(60_000), { fps: 0, latencyMs: 1, maxLatencyMs: 1 });
 });
 
 Deno.test("OutageLines: each line once per outage, a few at most, all again after a stable connection", () => {

@@ -220,3 +220,36 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "watch in tmux (client set): when frames stop coming, the footer's rate falls to 0 fps",
+  ignore: TMUX === null,
+  async fn() {
+    await withDir(async (dir) => {
+      const socket = `${dir}/s.sock`;
+      const listener = Deno.listen({ transport: "unix", path: socket });
+      const tmux = new Tmux(`${dir}/tmux.sock`);
+      try {
+        await tmux.start("w", 80, 24, watchCommand(socket));
+        const conn = await listener.accept();
+        try {
+          for (let sequence = 1; sequence <= 3; sequence++) {
+            await writeAll(conn, frameOf(sequence, ["only"]));
+          }
+          // The connection stays open and silent, as a daemon stopped with SIGSTOP.
+          let screen: string[] = [];
+          const stopped = await poll(async () => {
+            screen = await tmux.capture("w");
+            return screen.some((l) => /^frame #3 {2}0 fps /.test(l));
+          }, 10_000);
+          assert.ok(stopped, `the rate of a stream that stopped:\n${screen.join("\n")}`);
+        } finally {
+          conn.close();
+        }
+      } finally {
+        await tmux.close();
+        listener.close();
+      }
+    });
+  },
+});
