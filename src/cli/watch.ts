@@ -176,7 +176,10 @@ export async function runWatch(options: WatchOptions): Promise<number> {
     status = s;
     dirty = true;
     if (live) return;
-    if (s.state === "disconnected" && s.stable) statusLines.newOutage();
+    // A connection that failed early is retried, and the retry's line says the same
+    // with when it failed: one line per attempt, not two.
+    if (s.state === "disconnected" && !s.stable) return;
+    if (s.state === "disconnected") statusLines.newOutage();
     const line = s.state === "connected"
       ? `watch: connected to ${printable(s.path)}`
       : `watch: daemon down at ${printable(s.path)}: ${printable(s.reason)}; retrying`;

@@ -330,6 +330,29 @@ Deno.test("watch (client set) against a server sending one frame per connection:
   });
 });
 
+Deno.test("watch (client set) against a server sending garbage says each failed attempt in one line", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const garbage = new TextEncoder().encode("\x00\x00\x00\x10garbagegarbage!!");
+    const listener = new ScriptedListener(path, [{ frames: [garbage] }]);
+    try {
+      const run = await runWatch(path, ["--json"], 3000);
+      assert.equal(run.timedOut, true, run.stderr);
+      const reasons = run.stderr.trim().split("\n").filter((l) =>
+        l.startsWith("watch: daemon down")
+      )
+        .map((l) => l.replace(/; retrying$/, ""));
+      assert.match(run.stderr, /file identifier is "ageg", expected "OPTM" before sending a frame/);
+      for (const a of reasons) {
+        const longer = reasons.filter((b) => b !== a && b.startsWith(a));
+        assert.deepEqual(longer, [], `the same failure twice:\n${run.stderr}`);
+      }
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
 Deno.test("RecentFrames: a steady 25 Hz reads 25 fps; when frames stop the rate falls to 0", () => {
   const recent = new RecentFrames();
   for (let at = 0; at <= 2000; at += 40) recent.add(at, at === 1600 ? 9 : 1);
