@@ -50,7 +50,11 @@ function absoluteDir(dir: string | undefined): string | null {
   return dir.replace(/\/+$/, "") || null;
 }
 
-/** The per-user place of this user on Linux, or why there is none. */
+/**
+ * The per-user place of this user on Linux, or why there is none. The advice names
+ * `OPTA_METRICS_SOCKET` first: it works from a task, which grants that variable's
+ * path and refuses `--socket`, as well as from the binary.
+ */
 function linuxPlace(env: PlaceEnv): string | { none: string } {
   const runtime = absoluteDir(env.runtimeDir);
   if (runtime !== null) return `${runtime}/${SOCKET_NAME}`;
@@ -60,7 +64,7 @@ function linuxPlace(env: PlaceEnv): string | { none: string } {
   return {
     none: `no runtime directory of yours to hold the socket (XDG_RUNTIME_DIR is not set and ` +
       `${own} does not exist): set XDG_RUNTIME_DIR to a directory only you may write ` +
-      `(mkdir -m 700), or choose a path with --socket`,
+      `(mkdir -m 700), or name a socket path in OPTA_METRICS_SOCKET (or --socket)`,
   };
 }
 
@@ -78,7 +82,8 @@ export function servePlaces(env: PlaceEnv): { places: string[]; none?: string } 
     return places.length > 0 ? { places } : {
       places,
       none: "no per-user temporary directory (TMPDIR is not set) and no Homebrew var/run: " +
-        "run export TMPDIR=$(getconf DARWIN_USER_TEMP_DIR), or choose a path with --socket",
+        "run export TMPDIR=$(getconf DARWIN_USER_TEMP_DIR), or name a socket path in " +
+        "OPTA_METRICS_SOCKET (or --socket)",
     };
   }
   const place = linuxPlace(env);

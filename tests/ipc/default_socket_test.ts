@@ -47,7 +47,7 @@ Deno.test("Linux: the daemon serves in $XDG_RUNTIME_DIR, else /run/user/<uid>, e
   assert.deepEqual(none.places, []);
   assert.match(
     none.none!,
-    /XDG_RUNTIME_DIR is not set and \/run\/user\/1000 does not exist\): set XDG_RUNTIME_DIR .*--socket$/,
+    /XDG_RUNTIME_DIR is not set and \/run\/user\/1000 does not exist\): set XDG_RUNTIME_DIR .*, or name a socket path in OPTA_METRICS_SOCKET \(or --socket\)$/,
   );
   assert.throws(
     () => defaultServeSocket(env("linux", 1000)),
@@ -64,7 +64,10 @@ Deno.test("macOS: the daemon serves in $TMPDIR, then where Homebrew's var/run ex
     servePlaces(env("darwin", 501, { tmpDir: tmp }, ["/usr/local/var/run"])).places,
     ["/var/folders/zz/abc/T/opta-metrics.sock", "/usr/local/var/run/opta-metrics.sock"],
   );
-  assert.match(servePlaces(env("darwin", 501)).none!, /getconf DARWIN_USER_TEMP_DIR/);
+  assert.match(
+    servePlaces(env("darwin", 501)).none!,
+    /getconf DARWIN_USER_TEMP_DIR\), or name a socket path in OPTA_METRICS_SOCKET \(or --socket\)$/,
+  );
 });
 
 Deno.test("the default serve socket is the first place this process may use, in its real form", () => {
