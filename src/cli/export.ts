@@ -26,11 +26,11 @@ import { removeTextfile, writeTextfile } from "../export/textfile.ts";
 import {
   CommandError,
   durationFlag,
-  envVar,
   intFlag,
   loggerFlags,
   parseFlags,
   printable,
+  socketOption,
   UsageError,
 } from "./flags.ts";
 
@@ -114,8 +114,7 @@ export function parseExportArgs(args: string[]): ExportOptions | null {
     }
     textfile = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
   }
-  const socket = (f.socket as string | undefined) ?? envVar("OPTA_METRICS_SOCKET") ??
-    defaultClientSocket();
+  const socket = socketOption("export", f.socket) ?? defaultClientSocket();
   return {
     socketPath: resolveSocketPath(socket),
     listen: textfile === null ? parseListen(String(f.listen ?? DEFAULT_LISTEN)) : null,

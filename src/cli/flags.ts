@@ -200,3 +200,24 @@ export function envVar(name: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The socket a client or the daemon was given: `--socket`, else `OPTA_METRICS_SOCKET`,
+ * else undefined (the default place). An empty one is a usage error naming where it
+ * came from, so a variable set to nothing is not blamed on a flag never given.
+ */
+export function socketOption(command: string, flag: unknown): string | undefined {
+  if (flag !== undefined) {
+    if (typeof flag !== "string" || flag === "") {
+      throw new UsageError(`${command}: --socket needs a path`);
+    }
+    return flag;
+  }
+  const named = envVar("OPTA_METRICS_SOCKET");
+  if (named === "") {
+    throw new UsageError(
+      `${command}: OPTA_METRICS_SOCKET is set but empty: unset it or name a socket path`,
+    );
+  }
+  return named;
+}

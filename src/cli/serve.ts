@@ -17,12 +17,12 @@ import { DEFAULT_MOMENTUM_CONFIG } from "../momentum/momentum.ts";
 import {
   CommandError,
   durationFlag,
-  envVar,
   formatDuration,
   intFlag,
   loggerFlags,
   numberFlag,
   parseFlags,
+  socketOption,
   UsageError,
 } from "./flags.ts";
 
@@ -146,12 +146,9 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
   if (thresholds.criticalMemory < thresholds.activeMemory) {
     throw new UsageError("serve: --critical-memory must not be below --active-memory");
   }
-  const socket = f.socket ?? envVar("OPTA_METRICS_SOCKET"); // else the default place
-  if (socket !== undefined && (typeof socket !== "string" || socket === "")) {
-    throw new UsageError("serve: --socket needs a path");
-  }
+  const socket = socketOption("serve", f.socket); // else the default place
   return {
-    socketPath: socket as string | undefined,
+    socketPath: socket,
     socketMode,
     maxClients: intFlag("serve", "max-clients", f["max-clients"], 256, 1, 100_000),
     stallTimeoutMs: dur("stall-timeout", 2000, 100, 600_000),

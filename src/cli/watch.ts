@@ -22,7 +22,7 @@ import { defaultClientSocket } from "../ipc/default_socket.ts";
 import { resolveSocketPath } from "../ipc/socket_path.ts";
 import { assertPermissionSet, assertSocketGranted } from "../ipc/socket_grants.ts";
 import { defaultPlaceDescription } from "../ipc/socket_place.ts";
-import { CommandError, envVar, intFlag, parseFlags } from "./flags.ts";
+import { CommandError, intFlag, parseFlags, socketOption } from "./flags.ts";
 
 /** Help text of the watch command. */
 export const WATCH_HELP = `Usage: opta-metrics watch [--socket PATH] [--json] [--count N]
@@ -56,7 +56,7 @@ export function parseWatchArgs(args: string[]): WatchOptions | null {
   });
   if (f.help) return null;
   const count = intFlag("watch", "count", f.count, 0, 1, Number.MAX_SAFE_INTEGER);
-  const socket = (f.socket as string | undefined) ?? envVar("OPTA_METRICS_SOCKET");
+  const socket = socketOption("watch", f.socket);
   assertPermissionSet("watch", socket); // after the flags: a usage error is said first
   return {
     socketPath: resolveSocketPath(socket ?? defaultClientSocket()),

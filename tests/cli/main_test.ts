@@ -356,3 +356,34 @@ Deno.test("decode's first bad frame says when stdin looks like the other mode", 
   const later = await cli(["decode"], new Uint8Array([...framed, ...bare]));
   assertOneLineError(later, 1, /decode: frame 2: .*framing$/);
 });
+
+Deno.test("an empty OPTA_METRICS_SOCKET is named as such by serve, watch and export: exit 2, one line", async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const os = Deno.build.os;
+  for (
+    const [set, command] of [[`serve-${os}`, "serve"], ["client", "watch"], [
+      `export-${os}`,
+      "export",
+    ]]
+  ) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "--quiet", `-P=${set}`, main, command],
+      cwd: root,
+      stdin: "null",
+      env: { NO_COLOR: "1", RUST_BACKTRACE: "0", OPTA_METRICS_SOCKET: "" },
+    }).output();
+    const text = new TextDecoder();
+    const run = {
+      code: out.code,
+      stdout: text.decode(out.stdout),
+      stderr: text.decode(out.stderr),
+    };
+    assertOneLineError(
+      run,
+      2,
+      new RegExp(
+        `^opta-metrics: ${command}: OPTA_METRICS_SOCKET is set but empty: unset it or name`,
+      ),
+    );
+  }
+});
