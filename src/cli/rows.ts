@@ -19,7 +19,8 @@
  * @module
  */
 
-import { READING_LIST, type SourceName } from "../metrics/catalog.ts";
+import { READING_LIST } from "../metrics/catalog.ts";
+import type { SourceName } from "../metrics/sources.ts";
 import type { ReadingKey } from "../metrics/reading.ts";
 import { isAbsent } from "../metrics/shape.ts";
 import type { Snapshot } from "../metrics/types.ts";

@@ -5,11 +5,11 @@
  * @module
  */
 
-import { SOURCE_NAMES, type SourceName, SOURCES } from "./catalog.ts";
+import { SOURCE_NAMES, type SourceName, SOURCES } from "./sources.ts";
 
 /**
  * How often each source refreshes, in ms (each source's default is declared in
- * `catalog.ts`), and `idle`: every source's interval while idle, unless its own is longer,
+ * `sources.ts`), and `idle`: every source's interval while idle, unless its own is longer,
  * since nobody sees the values then and the first frame after an idle period waits for
  * fresh ones.
  */

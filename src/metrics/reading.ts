@@ -1,7 +1,8 @@
 /**
- * What a reading's declaration says (the declarations themselves are in
- * `catalog.ts`): where its value comes from, the shape it has on the wire, how people
- * see it in `sample` and `watch`, and the Prometheus metric families it becomes.
+ * What a reading's declaration says (the declarations themselves are in `readings/`,
+ * gathered in `catalog.ts`): where its value comes from, the shape it has on the
+ * wire, how people see it in `sample` and `watch`, and the Prometheus metric families
+ * it becomes.
  * Everything that only restates a reading (the codec, the JSON names, the rows, the
  * exporter's families) is derived from these, so a new reading is declared once.
  *
@@ -9,18 +10,11 @@
  */
 
 import type { Of, Shape } from "./shape.ts";
+import type { SourceName } from "./sources.ts";
 import type { Snapshot } from "./types.ts";
 
 /** The snapshot fields that are readings: all but the frame's `timestamp`. */
 export type ReadingKey = Exclude<keyof Snapshot, "timestamp">;
-
-/** A source: one independent producer of some readings, on its own cadence. */
-export interface SourceDeclaration {
-  /** Default refresh interval while clients are connected, ms (`serve --<name>-interval`). */
-  readonly defaultMs: number;
-  /** True when it cannot be switched off: the seed's frame has no "absent" for its values. */
-  readonly required: boolean;
-}
 
 /** How a reading shows as one row of `sample`'s table and `watch`'s view. */
 export interface RowDeclaration<T> {
@@ -88,6 +82,11 @@ export interface ReadingDeclaration<T> {
   /** The metric families it becomes; none when it is not exported. */
   readonly metrics?: readonly MetricFamily<T>[];
 }
+
+/** The declarations of the readings `K`, each naming one of the declared sources. */
+export type Declarations<K extends ReadingKey = ReadingKey> = {
+  readonly [P in K]: ReadingDeclaration<Snapshot[P]> & { source: SourceName };
+};
 
 /** A declaration as the generic code that walks them all sees it, with its names. */
 export interface Reading extends Omit<ReadingDeclaration<unknown>, "shape"> {

@@ -1,7 +1,7 @@
 /**
  * What a source is: each kind of reading ({@linkcode SOURCE_NAMES}, declared in
- * `catalog.ts`) comes from one independent source that produces values on its own cadence and reports its own
- * failures. Two shapes cover every platform: a *polled* source (a function run at
+ * `sources.ts`) comes from one independent source that produces values on its own
+ * cadence and reports its own failures. Two shapes cover every platform: a *polled* source (a function run at
  * an interval, `polled_source.ts`) and a *streamed* source (a long-lived child
  * whose lines a parser turns into readings, `streamed_source.ts`).
  *
@@ -13,7 +13,7 @@
  */
 
 import type { Schedule } from "../time/schedule.ts";
-import { SOURCE_NAMES, type SourceName, SOURCES } from "./catalog.ts";
+import { SOURCE_NAMES, type SourceName, SOURCES } from "./sources.ts";
 import type { ReadingKey } from "./reading.ts";
 import type { Snapshot } from "./types.ts";
 

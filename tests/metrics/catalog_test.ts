@@ -4,7 +4,8 @@
  * keep the conventions `watch` and Prometheus rely on.
  */
 import assert from "node:assert/strict";
-import { READING_LIST, SOURCE_NAMES, SOURCES } from "../../src/metrics/catalog.ts";
+import { READING_LIST } from "../../src/metrics/catalog.ts";
+import { SOURCE_NAMES, SOURCES } from "../../src/metrics/sources.ts";
 import { DARWIN_TOOLS, darwinPlatform } from "../../src/metrics/darwin/platform.ts";
 import { linuxPlatform } from "../../src/metrics/linux/platform.ts";
 import type { MachineFacts } from "../../src/metrics/platform.ts";

@@ -176,7 +176,7 @@ export function darwinPlatform(
         }),
         networkSource(tools, spawns),
         // The sources read by one tool run each come from the reader modules: a new one
-        // is declared in catalog.ts and read in readers.ts, with no edit here.
+        // is declared in sources.ts and readings/ and read in readers.ts, with no edit here.
         ...polledSources(runtimeReads()),
         ...polledSources(darwinReads(tools, clock, spawns)),
       ];

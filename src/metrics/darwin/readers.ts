@@ -31,7 +31,8 @@ export interface DarwinReadTools {
 
 /**
  * The macOS sources read by one tool run each, by source name: the platform runs each as a
- * polled source, so a new one is added here (and declared in `catalog.ts`) alone.
+ * polled source, so a new one is added here (and declared in `sources.ts` and `readings/`)
+ * alone.
  */
 export function darwinReads(
   tools: DarwinReadTools,

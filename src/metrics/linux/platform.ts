@@ -92,7 +92,7 @@ export function linuxPlatform(
     sources(facts: MachineFacts, options: SourceOptions): Source[] {
       const files = new GrepBatch(tools.grep, spawns).read;
       // The sources read by a function alone come from the reader modules: a new one is
-      // declared in catalog.ts and read in readers.ts, with no edit here.
+      // declared in sources.ts and readings/ and read in readers.ts, with no edit here.
       return [
         cpuSource({ levels: facts.coreLevels }),
         polledSource("memory", () => {
