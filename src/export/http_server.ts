@@ -1,43 +1,25 @@
 /**
- * The exporter's HTTP/1.1 server: `Deno.listen` and {@linkcode RequestHeadParser}, strict
- * and bounded where `Deno.serve` is not configurable. Every connection holds at most one
- * request head (the parser's limits) and one response. A request head must be complete
- * within the head timeout (a slowloris client gets 408; one that sent nothing is closed),
- * a kept-alive connection may wait the idle timeout for its next request, and a response
- * that cannot be written within the write timeout closes the connection. At most
- * `maxConnections` are open: a new one beyond that closes the one that has waited longest
- * for a request, once it has waited past a grace period, or else is refused with 503.
- * Nothing a client sends can stop the server or keep it from serving other clients.
+ * The exporter's HTTP/1.1 server: `Deno.listen` and one {@linkcode serveConnection} per
+ * client, strict and bounded where `Deno.serve` is not configurable. Every connection
+ * holds at most one request head and one response, each within its timeout
+ * (`http_connection.ts`). At most `maxConnections` are open: a new one beyond that closes
+ * the one that has waited longest for a request, once it has waited past a grace period,
+ * or else is refused with 503. Nothing a client sends can stop the server or keep it from
+ * serving other clients.
  *
  * @module
  */
 
 import type { Logger } from "../log.ts";
 import {
-  type HeadError,
-  type HeadLimits,
-  type RequestHead,
-  RequestHeadParser,
-} from "./http_head.ts";
-import { refusalBytes, responseBytes, route } from "./route.ts";
-
-/** The exposition the server answers `/metrics` with. */
-export interface MetricsBody {
-  /** Its Content-Type. */
-  contentType: string;
-  /** The body, or null for a HEAD request (its length is then not announced). */
-  body: Uint8Array | null;
-}
-
-/** A request for the metrics, as far as the answer depends on it. */
-export interface MetricsRequest {
-  /** The Accept header, or null. */
-  accept: string | null;
-  /** HEAD: the headers only. */
-  headOnly: boolean;
-  /** How long the scraper waits, ms, when it says so. */
-  timeoutMs: number | null;
-}
+  type Connection,
+  type MetricsBody,
+  type MetricsRequest,
+  sendAndClose,
+  serveConnection,
+} from "./http_connection.ts";
+import type { HeadLimits } from "./http_head.ts";
+import { refusalBytes } from "./route.ts";
 
 /** Options of {@linkcode HttpServer.listen}. */
 export interface HttpServerOptions {
@@ -71,21 +53,6 @@ export interface HttpServerOptions {
   writeTimeoutMs?: number;
 }
 
-/** One client connection and what it is doing. */
-interface Client {
-  conn: Deno.Conn;
-  /** performance.now() when it started waiting for a request (or its rest). */
-  waitingSince: number;
-  /** Answering a request: not to be closed for another connection. */
-  busy: boolean;
-  /** Some of a request has arrived (a victim that sent nothing is closed without a word). */
-  started(): boolean;
-  /** It has been answered once and kept alive: its next head's clock starts at its first byte. */
-  kept: boolean;
-  /** Closes it; with a status, first tells the client why (best effort). */
-  drop(status?: number, reason?: string): void;
-}
-
 /** A running server; {@linkcode HttpServer.close} stops it. */
 export class HttpServer {
   readonly #listener: Deno.Listener<Deno.TcpConn, Deno.NetAddr>;
@@ -93,7 +60,7 @@ export class HttpServer {
     limits: Partial<HeadLimits>;
     onResponse: (status: number) => void;
   };
-  readonly #clients = new Set<Client>();
+  readonly #clients = new Set<Connection>();
   readonly #done: Promise<void>;
 
   private constructor(listener: Deno.Listener<Deno.TcpConn, Deno.NetAddr>, o: HttpServerOptions) {
@@ -168,7 +135,7 @@ export class HttpServer {
   #admit(conn: Deno.TcpConn): void {
     if (this.#clients.size >= this.#options.maxConnections) {
       const before = performance.now() - this.#options.graceMs;
-      let victim: Client | null = null;
+      let victim: Connection | null = null;
       for (const c of this.#clients) {
         if (c.busy || c.waitingSince > before) continue;
         if (victim === null || c.waitingSince < victim.waitingSince) victim = c;
@@ -185,143 +152,6 @@ export class HttpServer {
         victim.drop(503, "too many connections: this one waited longest");
       } else victim.drop();
     }
-    void this.#serve(conn);
-  }
-
-  async #serve(conn: Deno.TcpConn): Promise<void> {
-    const o = this.#options;
-    const parser = new RequestHeadParser(o.limits);
-    const buffer = new Uint8Array(4096);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let closed = false;
-    const client: Client = {
-      conn,
-      waitingSince: performance.now(),
-      busy: false,
-      started: () => parser.started,
-      kept: false,
-      drop: (status, reason) => {
-        if (closed) return;
-        closed = true;
-        clearTimeout(timer);
-        if (status === undefined) closeQuietly(conn);
-        else void sendAndClose(conn, refusalBytes(status, reason ?? ""), 1000);
-      },
-    };
-    const arm = (ms: number, onExpiry: () => void) => {
-      clearTimeout(timer);
-      timer = setTimeout(onExpiry, ms);
-    };
-    const headTimeout = () => {
-      const refuse = parser.started;
-      if (refuse) o.onResponse(408);
-      client.drop(
-        refuse ? 408 : undefined,
-        `request head not complete within ${o.headTimeoutMs} ms`,
-      );
-    };
-    this.#clients.add(client);
-    try {
-      arm(o.headTimeoutMs, headTimeout);
-      while (!closed) {
-        let head: RequestHead | HeadError | null = parser.next();
-        while (head === null && !closed) {
-          const n = await conn.read(buffer);
-          if (n === null) return;
-          const wasStarted = parser.started;
-          head = parser.push(buffer.subarray(0, n));
-          if (!wasStarted && parser.started && client.kept) arm(o.headTimeoutMs, headTimeout);
-        }
-        if (head === null || closed) return;
-        client.busy = true;
-        const keepAlive = await this.#answer(conn, head, (ms) => arm(ms, () => client.drop()));
-        client.busy = false;
-        if (!keepAlive) return;
-        client.waitingSince = performance.now();
-        client.kept = true;
-        arm(o.idleTimeoutMs, () => client.drop());
-      }
-    } catch {
-      // A reset, or the connection closed from our side (a timeout, a newer connection).
-    } finally {
-      this.#clients.delete(client);
-      client.drop();
-    }
-  }
-
-  /** Answer one request head; resolves to whether the connection may be kept. */
-  async #answer(
-    conn: Deno.Conn,
-    head: RequestHead | HeadError,
-    armWrite: (ms: number) => void,
-  ): Promise<boolean> {
-    const o = this.#options;
-    let bytes: Uint8Array;
-    let keepAlive = false;
-    let status: number;
-    if (head.kind === "error") {
-      status = head.status;
-      bytes = refusalBytes(status, head.reason);
-    } else {
-      const r = route(head);
-      status = r.status;
-      keepAlive = r.keepAlive;
-      if (r.status === 200) {
-        armWrite(o.writeTimeoutMs);
-        try {
-          const answer = await o.metrics(r);
-          bytes = responseBytes({
-            status: 200,
-            contentType: answer.contentType,
-            body: answer.body,
-            headOnly: r.headOnly,
-            close: !keepAlive,
-            extra: [["Vary", "Accept"], ["Cache-Control", "no-store"]],
-          });
-        } catch (error) {
-          status = 500;
-          keepAlive = false;
-          o.log.log("error", "metrics failed", { error: (error as Error).message });
-          bytes = refusalBytes(500, "internal error while writing the metrics");
-        }
-      } else {
-        const extra: [string, string][] = r.status === 405 ? [["Allow", "GET, HEAD"]] : [];
-        bytes = refusalBytes(r.status, r.reason, {
-          headOnly: r.headOnly,
-          close: !keepAlive,
-          extra,
-        });
-      }
-    }
-    o.onResponse(status);
-    armWrite(o.writeTimeoutMs);
-    await writeFully(conn, bytes);
-    return keepAlive;
-  }
-}
-
-async function writeFully(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // closed already
-  }
-}
-
-/** Write `bytes` (giving up after `ms`), then close. */
-async function sendAndClose(conn: Deno.Conn, bytes: Uint8Array, ms: number): Promise<void> {
-  const timer = setTimeout(() => closeQuietly(conn), ms);
-  try {
-    await writeFully(conn, bytes);
-  } catch {
-    // the client has gone
-  } finally {
-    clearTimeout(timer);
-    closeQuietly(conn);
+    void serveConnection(conn, this.#options, this.#clients);
   }
 }
