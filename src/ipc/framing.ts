@@ -114,7 +114,10 @@ export class FrameDecoder {
   #failure: FrameError | null = null;
   readonly #maxFrameBytes: number;
 
-  /** @param maxFrameBytes largest body accepted; defaults to {@linkcode MAX_FRAME_BYTES}. */
+  /**
+   * A decoder with no bytes buffered yet.
+   * @param maxFrameBytes largest body accepted; defaults to {@linkcode MAX_FRAME_BYTES}.
+   */
   constructor(maxFrameBytes: number = MAX_FRAME_BYTES) {
     this.#maxFrameBytes = maxFrameBytes;
   }

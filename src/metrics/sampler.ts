@@ -75,7 +75,7 @@ export class Sampler {
   #mode: SamplerMode = "stopped";
   #cached: Snapshot | null = null;
 
-  /** @param sources one per kind; a kind without a source stays at its empty value. */
+  /** A sampler of `sources` (one per kind; a kind with none stays empty), stopped until started. */
   constructor(sources: Source[], options: SamplerOptions = {}) {
     this.#cadences = { ...DEFAULT_CADENCES, ...options.cadences };
     this.#log = options.log ?? silentLogger;

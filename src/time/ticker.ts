@@ -43,6 +43,7 @@ export class Ticker {
   #overshootMs = 0.5;
 
   /**
+   * A ticker of `periodMs`, not ticking until started.
    * @param periodMs the period, any positive number of milliseconds
    * @param onTick called each tick with how late it is against the grid (ms; negative if
    * early) and the tick's time on `clock`

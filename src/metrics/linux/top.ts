@@ -42,7 +42,10 @@ export class TopStream {
   #emitted = false;
   #refreshes = 0;
 
-  /** @param limit rows wanted per refresh (top sorts by %CPU, so these are the busiest). */
+  /**
+   * A parser keeping the first `limit` rows of each refresh.
+   * @param limit rows wanted per refresh (top sorts by %CPU, so these are the busiest).
+   */
   constructor(limit: number) {
     this.#limit = Math.max(1, limit);
   }
