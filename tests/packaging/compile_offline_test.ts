@@ -11,19 +11,12 @@ import {
   isDenortDownloadFailure,
 } from "../../packaging/denort.ts";
 import { PINNED_DENO } from "../../packaging/compile.ts";
+import { exists } from "../support/host.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const TARGET = "aarch64-unknown-linux-gnu";
 const cacheDir = await denoDir();
 
-const exists = (path: string) => {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const skip = exists(denortCachePath(cacheDir, TARGET, PINNED_DENO))
   ? " [SKIPPED: denort is cached, so compiling would succeed]"
   : exists(`${root}dist`)
