@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { frame } from "../../src/ipc/framing.ts";
 import { aliasBomb } from "../support/hostile_frames.ts";
+import { assertOneLine } from "../support/one_line.ts";
 import config from "../../deno.json" with { type: "json" };
 
 const main = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -41,12 +42,9 @@ export function cli(args: string[], stdin?: Uint8Array, runFlags: string[] = [])
   return deno(["run", "--no-prompt", "--quiet", ...runFlags, main, ...args], stdin);
 }
 
+/** `run` exited `code` and its stderr is one line matching `pattern`. */
 function assertOneLineError(run: Run, code: number, pattern: RegExp): void {
-  assert.equal(run.code, code, run.stderr);
-  const lines = run.stderr.trim().split("\n");
-  assert.equal(lines.length, 1, `one line expected, got:\n${run.stderr}`);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(run.stderr, /\bat .*\.ts:\d+/, "no stack trace");
+  assertOneLine({ code: run.code, lines: run.stderr.trim().split("\n") }, pattern, code);
 }
 
 Deno.test("--help and --version exit 0", async () => {

@@ -12,6 +12,7 @@ import {
   notGrantedMessage,
 } from "../../src/ipc/socket_grants.ts";
 import { withDir } from "../support/daemon.ts";
+import { assertOneLine } from "../support/one_line.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const SET = Deno.build.os === "darwin" ? "serve-darwin" : "serve-linux";
@@ -47,13 +48,6 @@ async function attempt(
     code: listened ? null : status.code,
     lines: lines.filter((l) => !/ INFO /.test(l)),
   };
-}
-
-/** A refusal: exit 1 and exactly one opta-metrics line, matching `pattern`. */
-function assertOneLine(run: { code: number | null; lines: string[] }, pattern: RegExp): void {
-  assert.equal(run.code, 1, run.lines.join("\n"));
-  assert.equal(run.lines.length, 1, run.lines.join("\n"));
-  assert.match(run.lines[0], pattern);
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");

@@ -19,6 +19,7 @@ import {
 import { RawReader } from "../support/readers.ts";
 import { poll } from "../support/wait.ts";
 import { isExecutable, isSocketAt } from "../support/host.ts";
+import { assertOneLine } from "../support/one_line.ts";
 
 const isLinux = Deno.build.os === "linux";
 const isRoot = Deno.uid() === 0;
@@ -29,17 +30,6 @@ const missing = (...tools: string[]) => {
   const gone = tools.filter((t) => !isExecutable(t));
   return gone.length > 0 ? ` [SKIPPED: no ${gone.join(", ")}]` : "";
 };
-
-/** One line of stderr, no stack trace, exit 1. */
-function assertOneLineExit1(run: { code: number; lines: string[] }, pattern: RegExp): string {
-  assert.equal(run.code, 1, run.lines.join("\n"));
-  assert.equal(run.lines.length, 1, `one line expected, got:\n${run.lines.join("\n")}`);
-  const [line] = run.lines;
-  assert.match(line, pattern);
-  assert.ok(line.startsWith("opta-metrics: "), line);
-  assert.doesNotMatch(line, /internal error|\bat .*\.ts:\d+/);
-  return line;
-}
 
 /** A socket file left at `path` with nobody listening (bound by python, which does not unlink). */
 async function staleSocket(path: string, mode: number, uid = 0): Promise<void> {
@@ -256,7 +246,7 @@ Deno.test("daemons started at the same moment: one serves, each other exits 1 wi
         assert.equal(running.length, 1, outcomes.map((d) => d.stderr).join("\n---\n"));
         for (const loser of outcomes.filter((d) => d.exited !== null)) {
           await loser.stderrDone;
-          assertOneLineExit1(
+          assertOneLine(
             { code: loser.exited!.code, lines: loser.lines.filter((l) => l !== "") },
             new RegExp(`^opta-metrics: another opta-metrics is already serving on ${sock}$`),
           );
@@ -298,16 +288,16 @@ Deno.test({
   async fn() {
     await withDir(async (dir) => {
       Deno.writeTextFileSync(`${dir}/file`, "x");
-      assertOneLineExit1(
+      assertOneLine(
         await runDaemonToExit(`${dir}/file/s.sock`),
         new RegExp(`socket directory ${dir}/file is not a directory`),
       );
-      assertOneLineExit1(
+      assertOneLine(
         await runDaemonToExit(`${dir}/file/sub/s.sock`),
         new RegExp(`cannot use the socket directory ${dir}/file/sub: .*\\(ENOTDIR\\)`),
       );
       Deno.symlinkSync(`${dir}/loop`, `${dir}/loop`);
-      assertOneLineExit1(
+      assertOneLine(
         await runDaemonToExit(`${dir}/loop/s.sock`),
         new RegExp(`cannot use the socket directory ${dir}/loop: .*symbolic links.*\\(ELOOP\\)`),
       );
@@ -322,7 +312,7 @@ Deno.test({
     await withDir(async (dir) => {
       // This platform's own path: the set may read the directory, not create it.
       const missing = `${dir}/run/s.sock`;
-      assertOneLineExit1(
+      assertOneLine(
         await runDaemonToExit(missing),
         new RegExp(
           `socket directory ${dir}/run does not exist; create it with: mkdir -m 700 ${dir}/run`,
@@ -369,7 +359,7 @@ Deno.test({
         stderr: "piped",
       }).output();
       const lines = new TextDecoder().decode(out.stderr).split("\n").filter((l) => l !== "");
-      assertOneLineExit1(
+      assertOneLine(
         { code: out.code, lines },
         new RegExp(`cannot bind ${sock}: a directory on the way does not exist \\(ENOENT\\)`),
       );
@@ -397,11 +387,11 @@ Deno.test({
         // A stale socket there, then the file system goes read-only.
         await staleSocket(`${ro}/stale.sock`, 0o600);
         assert.ok(mount("-o", "remount,ro", ro).success, "remount ro");
-        assertOneLineExit1(
+        assertOneLine(
           await runDaemonToExit(`${ro}/s.sock`),
           new RegExp(`cannot bind ${ro}/s\\.sock: read-only file system \\(EROFS\\)`),
         );
-        assertOneLineExit1(
+        assertOneLine(
           await runDaemonToExit(`${ro}/stale.sock`),
           new RegExp(
             `cannot remove the stale socket ${ro}/stale\\.sock: read-only file system \\(EROFS\\)`,
@@ -448,7 +438,7 @@ Deno.test({
         const path = `${sticky}/s${mode.toString(8)}.sock`;
         await staleSocket(path, mode); // root's, nobody answering
         const ino = Deno.lstatSync(path).ino;
-        assertOneLineExit1(await runDaemonToExit(path, { runAs }), refusal(path, 0));
+        assertOneLine(await runDaemonToExit(path, { runAs }), refusal(path, 0));
         assert.equal(Deno.lstatSync(path).ino, ino, "the other user's socket was replaced");
       }
       // A live listener of another user (an impersonator, mode 0777): refused, left alone.
@@ -456,10 +446,10 @@ Deno.test({
       const listener = Deno.listen({ transport: "unix", path: live });
       try {
         Deno.chmodSync(live, 0o777);
-        assertOneLineExit1(await runDaemonToExit(live, { runAs }), refusal(live, 0));
+        assertOneLine(await runDaemonToExit(live, { runAs }), refusal(live, 0));
         // The other way round: a daemon of root refuses nobody's socket.
         Deno.chownSync(live, NOBODY, NOBODY);
-        assertOneLineExit1(await runDaemonToExit(live), refusal(live, NOBODY));
+        assertOneLine(await runDaemonToExit(live), refusal(live, NOBODY));
         assert.ok(Deno.lstatSync(live).isSocket);
       } finally {
         listener.close();
@@ -480,7 +470,7 @@ Deno.test({
       Deno.chownSync(mine, NOBODY, NOBODY);
       const locked = `${mine}/s.sock`;
       await staleSocket(locked, 0o000, NOBODY);
-      assertOneLineExit1(
+      assertOneLine(
         await runDaemonToExit(locked, { runAs }),
         new RegExp(
           `cannot connect to the existing socket ${locked}: permission denied \\(EACCES\\); ` +
@@ -492,14 +482,14 @@ Deno.test({
       Deno.chmodSync(readOnly, 0o755);
       const stale = `${readOnly}/s.sock`;
       await staleSocket(stale, 0o600, NOBODY);
-      assertOneLineExit1(
+      assertOneLine(
         await runDaemonToExit(stale, { runAs }),
         new RegExp(`cannot remove the stale socket ${stale}: permission denied \\(EACCES\\)`),
       );
       assert.ok(Deno.lstatSync(stale).isSocket);
       // A Homebrew-like missing directory nobody cannot create.
       const missing = `${readOnly}/run/s.sock`;
-      assertOneLineExit1(
+      assertOneLine(
         await runDaemonToExit(missing, { runAs, template: BREW_SOCKET }),
         new RegExp(
           `socket directory ${readOnly}/run does not exist and cannot be created .*` +
