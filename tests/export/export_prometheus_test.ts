@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { decodeMetrics } from "../../src/ipc/codec.ts";
-import { FrameDecoder } from "../../src/ipc/framing.ts";
+import { frameBodies } from "../support/frame_stream.ts";
 import { Daemon, startDaemon, withDir } from "../support/daemon.ts";
 import { ExporterProcess, freePort, startExporter } from "../support/exporter.ts";
 import { NODE_EXPORTER, prometheusAvailable, PrometheusServer } from "../support/prometheus.ts";
@@ -15,14 +15,8 @@ import { poll } from "../support/wait.ts";
 async function frameFrom(socket: string) {
   const conn = await Deno.connect({ transport: "unix", path: socket });
   try {
-    const decoder = new FrameDecoder();
-    const buffer = new Uint8Array(65536);
-    while (true) {
-      const n = await conn.read(buffer);
-      assert.ok(n !== null, "the daemon closed before a frame");
-      const [body] = decoder.push(buffer.subarray(0, n));
-      if (body) return decodeMetrics(body);
-    }
+    for await (const body of frameBodies(conn)) return decodeMetrics(body);
+    assert.fail("the daemon closed before a frame");
   } finally {
     conn.close();
   }

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { drainClientInput, FRAME_REQUEST } from "../../src/ipc/client_input.ts";
 import { decodeMetrics, type MetricsFrame } from "../../src/ipc/codec.ts";
-import { FrameDecoder } from "../../src/ipc/framing.ts";
 import { startDaemon, withDir } from "../support/daemon.ts";
+import { frameBodies } from "../support/frame_stream.ts";
 import { Subscriber } from "../support/readers.ts";
 
 /** A connection whose frames are collected as they arrive. */
@@ -19,15 +19,9 @@ class Asker {
   constructor(conn: Deno.UnixConn) {
     this.#conn = conn;
     this.#done = (async () => {
-      const decoder = new FrameDecoder();
-      const buffer = new Uint8Array(65536);
       try {
-        while (true) {
-          const n = await conn.read(buffer);
-          if (n === null) return;
-          for (const body of decoder.push(buffer.subarray(0, n))) {
-            this.frames.push({ frame: decodeMetrics(body), atMs: Date.now() });
-          }
+        for await (const body of frameBodies(conn)) {
+          this.frames.push({ frame: decodeMetrics(body), atMs: Date.now() });
         }
       } catch {
         // closed by the test
