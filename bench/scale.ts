@@ -28,6 +28,7 @@
 
 import type { LoadSummary } from "./support/subscribers.ts";
 import { benchFlags } from "./support/args.ts";
+import { spawnSubscribers, spread, summaryOf } from "./support/subscriber_processes.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Daemon, startDaemon } from "../tests/support/daemon.ts";
 import { AFTER_S, burstMemory, type BurstMemoryRow } from "./support/burst_memory.ts";
@@ -46,7 +47,6 @@ import {
   treeCpu,
 } from "./support/proc.ts";
 
-const root = new URL("../", import.meta.url).pathname;
 const values = benchFlags({
   seconds: "30",
   subscribers: "1000",
@@ -127,27 +127,15 @@ function topChild(daemon: Daemon): { pid: number; refreshS: number } | null {
  * SECONDS after the warm-up; rates and latencies cover everything after the warm-up.
  */
 async function load(daemon: Daemon, socket: string, n: number, procs: number, label: string) {
-  const per = Array.from(
-    { length: procs },
-    (_, i) => Math.floor(n / procs) + (i < n % procs ? 1 : 0),
-  ).filter((k) => k > 0);
-  const children = per.map((k) =>
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `${root}bench/support/subscribers.ts`,
-        socket,
-        String(k),
-        String(WARMUP_S + SECONDS + TAIL_S), // still running when the CPU window ends
-        "opta",
-        String(WARMUP_S),
-        "raw",
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn()
+  const children = spread(n, procs).map((count) =>
+    spawnSubscribers({
+      socket,
+      count,
+      seconds: WARMUP_S + SECONDS + TAIL_S, // still running when the CPU window ends
+      kind: "opta",
+      warmupS: WARMUP_S,
+      raw: true,
+    })
   );
   const outputs = Promise.all(children.map((c) => c.output()));
   try {
@@ -171,11 +159,7 @@ async function load(daemon: Daemon, socket: string, n: number, procs: number, la
     const topAlive = top !== null && topChild(daemon)?.pid === top.pid;
     const processes = processCount();
     const daemonFds = fdCount(daemon.pid);
-    const results: LoadSummary[] = (await outputs).map((o) => {
-      const text = new TextDecoder().decode(o.stdout);
-      if (!o.success) throw new Error(`subscribers process failed (code ${o.code}): ${text}`);
-      return JSON.parse(text);
-    });
+    const results: LoadSummary[] = (await outputs).map(summaryOf);
     const latencies = results.flatMap((r) => r.latencies_us ?? []).sort((a, b) => a - b);
     const pct = (p: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;

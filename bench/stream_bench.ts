@@ -42,6 +42,7 @@ import { subscribe } from "../src/ipc/client.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startDaemon } from "../tests/support/daemon.ts";
 import { treeCpu } from "./support/proc.ts";
+import { spawnSubscribers, summaryOf } from "./support/subscriber_processes.ts";
 import type { LoadSummary } from "./support/subscribers.ts";
 
 const SECONDS = Number(Deno.env.get("STREAM_BENCH_SECONDS") ?? "30");
@@ -71,24 +72,12 @@ async function load(
   kind: "opta" | "floor",
   seconds = SECONDS,
 ): Promise<Row> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `${root}bench/support/subscribers.ts`,
-      path,
-      String(n),
-      String(WARMUP_S + seconds),
-      kind,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
+  const child = spawnSubscribers({ socket: path, count: n, seconds: WARMUP_S + seconds, kind });
   await sleep(WARMUP_S * 1000);
   const cpu = treeCpu(pid);
   const out = await child.output();
   const usage = cpu();
-  const result: LoadSummary = JSON.parse(new TextDecoder().decode(out.stdout));
+  const result = summaryOf(out);
   return {
     label: `${kind === "opta" ? "daemon" : "floor"}, ${n} sub`,
     ...result,

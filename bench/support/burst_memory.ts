@@ -13,8 +13,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Daemon, startDaemon } from "../../tests/support/daemon.ts";
 import { rssAnonKiB, rssKiB } from "./proc.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
+import { spawnSubscribers, spread, summaryOf } from "./subscriber_processes.ts";
 
 /** One daemon's memory at one moment, MiB. */
 export interface MemoryPoint {
@@ -88,26 +87,11 @@ const higher = (a: MemoryPoint, b: MemoryPoint): MemoryPoint => ({
 /** `size` clients over `processes` processes, streaming for `holdS` seconds, then gone. */
 async function burst(socket: string, options: BurstMemoryOptions): Promise<void> {
   const { size, processes, holdS } = options;
-  const outputs = await Promise.all(
-    Array.from({ length: processes }, (_, i) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          `${root}bench/support/subscribers.ts`,
-          socket,
-          String(Math.floor(size / processes) + (i < size % processes ? 1 : 0)),
-          String(holdS),
-          "opta",
-        ],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "inherit",
-      }).output()),
+  const children = spread(size, processes).map((count) =>
+    spawnSubscribers({ socket, count, seconds: holdS, kind: "opta" })
   );
-  for (const o of outputs) {
-    if (!o.success) throw new Error(`burst clients failed (code ${o.code})`);
-  }
+  // Each must have run to its end: a failed one throws here.
+  for (const output of await Promise.all(children.map((c) => c.output()))) summaryOf(output);
 }
 
 /** Runs the bursts against one daemon while a second one takes none; both rows. */
