@@ -3,7 +3,7 @@
  * (the socket path alone, plus `uid`), and under nothing less.
  */
 import assert from "node:assert/strict";
-import { startDaemon, withDir } from "../support/daemon.ts";
+import { withDaemon } from "../support/daemon.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const program = new URL("../support/one_frame.ts", import.meta.url).pathname;
@@ -21,27 +21,21 @@ async function client(sock: string, grants: string[]) {
 }
 
 Deno.test("the client library reads a frame under README's socket-scoped grants", async () => {
-  await withDir(async (dir) => {
-    const sock = `${dir}/s.sock`;
-    const daemon = await startDaemon(sock);
-    try {
-      const grants = [
-        `--allow-read=${sock}`,
-        `--allow-write=${sock}`,
-        `--allow-net=unix:${sock}`,
-        "--allow-sys=uid",
-      ];
-      const ok = await client(sock, grants);
-      assert.equal(ok.code, 0, ok.stderr);
-      assert.match(ok.stdout, /^\d+\n$/);
-      // Each grant is needed: without any one of them the client cannot run.
-      for (const missing of grants) {
-        const denied = await client(sock, grants.filter((g) => g !== missing));
-        assert.notEqual(denied.code, 0, `ran without ${missing}`);
-        assert.match(denied.stderr, /NotCapable|requires|permission/i, denied.stderr);
-      }
-    } finally {
-      await daemon.stop();
+  await withDaemon({}, async (_daemon, sock) => {
+    const grants = [
+      `--allow-read=${sock}`,
+      `--allow-write=${sock}`,
+      `--allow-net=unix:${sock}`,
+      "--allow-sys=uid",
+    ];
+    const ok = await client(sock, grants);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^\d+\n$/);
+    // Each grant is needed: without any one of them the client cannot run.
+    for (const missing of grants) {
+      const denied = await client(sock, grants.filter((g) => g !== missing));
+      assert.notEqual(denied.code, 0, `ran without ${missing}`);
+      assert.match(denied.stderr, /NotCapable|requires|permission/i, denied.stderr);
     }
   });
 });

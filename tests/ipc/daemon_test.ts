@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { BREW_SOCKET, Daemon, runDaemonToExit, startDaemon, withDir } from "../support/daemon.ts";
+import {
+  BREW_SOCKET,
+  Daemon,
+  runDaemonToExit,
+  startDaemon,
+  withDaemon,
+  withDir,
+} from "../support/daemon.ts";
 import { assertRate, RawReader, Subscriber } from "../support/readers.ts";
 import { poll } from "../support/wait.ts";
 import { exists, isSocketAt } from "../support/host.ts";
@@ -42,24 +49,8 @@ async function readUntilClosed(conn: Deno.UnixConn, ms: number): Promise<string>
   return result;
 }
 
-/** Starts the daemon on `<dir>/s.sock`, runs `fn`, and always stops it. */
-async function withDaemon(
-  flags: string[],
-  fn: (daemon: Daemon, sock: string, dir: string) => Promise<void>,
-): Promise<void> {
-  await withDir(async (dir) => {
-    const sock = `${dir}/s.sock`;
-    const daemon = await startDaemon(sock, { flags });
-    try {
-      await fn(daemon, sock, dir);
-    } finally {
-      await daemon.stop();
-    }
-  });
-}
-
 Deno.test("three subscribers each get 25 Hz, consecutive sequences, the first frame at once", async () => {
-  await withDaemon(["--rate", "25"], async (daemon) => {
+  await withDaemon({ flags: ["--rate", "25"] }, async (daemon) => {
     const subs = [0, 1, 2].map(() => new Subscriber(daemon.socket));
     try {
       await Promise.all(subs.map((s) => s.frameCount(1, 2000)));
@@ -79,7 +70,8 @@ Deno.test("three subscribers each get 25 Hz, consecutive sequences, the first fr
 });
 
 Deno.test("a client that never reads is closed after the stall timeout and harms no one", async () => {
-  await withDaemon(["--rate", "25", "--top", "100", "--stall-timeout", "1s"], async (daemon) => {
+  const flags = ["--rate", "25", "--top", "100", "--stall-timeout", "1s"];
+  await withDaemon({ flags }, async (daemon) => {
     const subs = [new Subscriber(daemon.socket), new Subscriber(daemon.socket)];
     let stuck: Deno.UnixConn | undefined;
     try {
@@ -117,7 +109,7 @@ Deno.test("a client that never reads is closed after the stall timeout and harms
 });
 
 Deno.test("1000 rapid connect/disconnects leak no fds or children and serving goes on", async () => {
-  await withDaemon(["--rate", "25"], async (daemon) => {
+  await withDaemon({ flags: ["--rate", "25"] }, async (daemon) => {
     // settle: the first idle samples (df, grep) have finished
     await delay(1000);
     const baseline = fdCount(daemon.pid);
@@ -158,7 +150,7 @@ Deno.test("1000 rapid connect/disconnects leak no fds or children and serving go
 });
 
 Deno.test("garbage from a client is discarded; a flooding client is closed, others unaffected", async () => {
-  await withDaemon(["--rate", "25"], async (daemon) => {
+  await withDaemon({ flags: ["--rate", "25"] }, async (daemon) => {
     const sub = new Subscriber(daemon.socket);
     const chatty = new RawReader(await connect(daemon.socket));
     let flood: Deno.UnixConn | undefined;
@@ -270,7 +262,7 @@ Deno.test("a stale socket left by a SIGKILLed daemon is removed and served on", 
 });
 
 Deno.test("a second daemon on a live socket exits 1 with one line; the first keeps serving", async () => {
-  await withDaemon([], async (_daemon, sock) => {
+  await withDaemon({}, async (_daemon, sock) => {
     const sub = new Subscriber(sock);
     try {
       await sub.frameCount(3, 2000);
@@ -329,7 +321,7 @@ Deno.test("a file that is not a socket at the path: exit 1, file untouched", asy
 });
 
 Deno.test("a deleted socket file is bound again within 5 s", async () => {
-  await withDaemon([], async (daemon, sock) => {
+  await withDaemon({}, async (daemon, sock) => {
     const sub = new Subscriber(sock);
     try {
       await sub.frameCount(3, 2000);
@@ -394,7 +386,7 @@ Deno.test("socket and directory modes: 0600 default, --socket-mode, 0700 parent,
 });
 
 Deno.test("--max-clients 2: a third connection is closed at once, the two others stream on", async () => {
-  await withDaemon(["--max-clients", "2"], async (daemon, sock) => {
+  await withDaemon({ flags: ["--max-clients", "2"] }, async (daemon, sock) => {
     const subs = [new Subscriber(sock), new Subscriber(sock)];
     try {
       await Promise.all(subs.map((s) => s.frameCount(3, 2000)));
@@ -435,7 +427,8 @@ Deno.test("bad flags exit 2 with one line naming the flag", async () => {
 });
 
 Deno.test("with no client frames stop; the next client's first frame is complete", async () => {
-  await withDaemon(["--log-level", "debug", "--stats-interval", "1s"], async (daemon, sock) => {
+  const flags = ["--log-level", "debug", "--stats-interval", "1s"];
+  await withDaemon({ flags }, async (daemon, sock) => {
     const first = new Subscriber(sock);
     try {
       assert.ok(

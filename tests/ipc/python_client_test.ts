@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { startDaemon, withDir } from "../support/daemon.ts";
+import { withDaemon, withDir } from "../support/daemon.ts";
 import { flatcAvailable, runFlatc } from "../support/flatc.ts";
 import { exists } from "../support/host.ts";
 import { ScriptedListener } from "../support/scripted_listener.ts";
@@ -140,21 +140,15 @@ Deno.test({
   ignore: !pythonReady,
   async fn() {
     await withReader(async (reader) => {
-      await withDir(async (dir) => {
-        const path = `${dir}/d.sock`;
-        const daemon = await startDaemon(path);
-        try {
-          const run = await runClient(reader, [path, "3"]);
-          assert.equal(run.code, 0, run.stderr);
-          const rows = run.stdout.trim().split("\n").map((l) => l.split(" "));
-          assert.equal(rows.length, 3);
-          const [run0, seq0] = rows[0].map(Number);
-          assert.ok(run0 > 1.7e15, `started_at_us ${run0} is a µs timestamp`);
-          assert.deepEqual(rows.map((r) => Number(r[1])), [seq0, seq0 + 1, seq0 + 2]);
-          assert.ok(rows.every((r) => Number(r[0]) === run0), "one run id");
-        } finally {
-          await daemon.stop();
-        }
+      await withDaemon({}, async (_daemon, path) => {
+        const run = await runClient(reader, [path, "3"]);
+        assert.equal(run.code, 0, run.stderr);
+        const rows = run.stdout.trim().split("\n").map((l) => l.split(" "));
+        assert.equal(rows.length, 3);
+        const [run0, seq0] = rows[0].map(Number);
+        assert.ok(run0 > 1.7e15, `started_at_us ${run0} is a µs timestamp`);
+        assert.deepEqual(rows.map((r) => Number(r[1])), [seq0, seq0 + 1, seq0 + 2]);
+        assert.ok(rows.every((r) => Number(r[0]) === run0), "one run id");
       });
     });
   },

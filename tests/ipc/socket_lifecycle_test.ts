@@ -14,6 +14,7 @@ import {
   type RunAs,
   runDaemonToExit,
   startDaemon,
+  withDaemon,
   withDir,
 } from "../support/daemon.ts";
 import { RawReader } from "../support/readers.ts";
@@ -92,28 +93,22 @@ Deno.test({
 // ---- half-closed clients --------------------------------------------------------------------
 
 Deno.test("a client that shuts down its sending side keeps receiving frames until it closes", async () => {
-  await withDir(async (dir) => {
-    const sock = `${dir}/s.sock`;
-    const daemon = await startDaemon(sock);
-    try {
-      const conn = await Deno.connect({ transport: "unix", path: sock });
-      const reader = new RawReader(conn);
-      assert.ok(await poll(() => reader.sequences.length >= 1, 2000), "no first frame");
-      await conn.closeWrite(); // shutdown(SHUT_WR)
-      const halfClosed = performance.now();
-      await delay(1500);
-      assert.equal(reader.ended, null, "the daemon closed a half-closed client");
-      const rate = reader.rate(halfClosed);
-      assert.ok(rate >= 15, `${rate.toFixed(1)} frames/s after the half-close`);
-      reader.assertConsecutive();
-      assert.equal(daemon.matching(/client (disconnected|write failed)/).length, 0);
-      // Its reading side goes: the daemon notices at its next write.
-      await reader.close();
-      await daemon.waitForLine(/client disconnected/, 2000);
-      assert.equal(daemon.matching(/WARN|ERROR/).length, 0, daemon.stderr);
-    } finally {
-      await daemon.stop();
-    }
+  await withDaemon({}, async (daemon, sock) => {
+    const conn = await Deno.connect({ transport: "unix", path: sock });
+    const reader = new RawReader(conn);
+    assert.ok(await poll(() => reader.sequences.length >= 1, 2000), "no first frame");
+    await conn.closeWrite(); // shutdown(SHUT_WR)
+    const halfClosed = performance.now();
+    await delay(1500);
+    assert.equal(reader.ended, null, "the daemon closed a half-closed client");
+    const rate = reader.rate(halfClosed);
+    assert.ok(rate >= 15, `${rate.toFixed(1)} frames/s after the half-close`);
+    reader.assertConsecutive();
+    assert.equal(daemon.matching(/client (disconnected|write failed)/).length, 0);
+    // Its reading side goes: the daemon notices at its next write.
+    await reader.close();
+    await daemon.waitForLine(/client disconnected/, 2000);
+    assert.equal(daemon.matching(/WARN|ERROR/).length, 0, daemon.stderr);
   });
 });
 

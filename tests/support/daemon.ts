@@ -158,6 +158,25 @@ export async function startDaemon(
   return daemon;
 }
 
+/**
+ * Starts a daemon on `s.sock` in a fresh short temporary directory, runs `fn` with it, and
+ * always stops it and removes the directory.
+ */
+export function withDaemon(
+  options: DaemonOptions,
+  fn: (daemon: Daemon, socket: string, dir: string) => Promise<void>,
+): Promise<void> {
+  return withDir(async (dir) => {
+    const socket = `${dir}/s.sock`;
+    const daemon = await startDaemon(socket, options);
+    try {
+      await fn(daemon, socket, dir);
+    } finally {
+      await daemon.stop();
+    }
+  });
+}
+
 /** Runs a daemon expected to exit by itself; returns its code and stderr (kills it after `ms`). */
 export async function runDaemonToExit(
   socket: string,
