@@ -6,6 +6,8 @@
  * @module
  */
 
+import { concatBytes } from "../bytes.ts";
+
 import { defaultPlaceExample } from "../ipc/socket_place.ts";
 import { DecodeError, decodeMetrics } from "../ipc/codec.ts";
 import { FrameDecoder, FrameError, MAX_FRAME_BYTES } from "../ipc/framing.ts";
@@ -54,13 +56,7 @@ export async function readBounded(
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.length;
-  }
-  return body;
+  return concatBytes(chunks);
 }
 
 /** The FlatBuffer file identifier, at byte 4 of every frame body. */

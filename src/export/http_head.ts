@@ -19,6 +19,8 @@
  * @module
  */
 
+import { concatBytes } from "../bytes.ts";
+
 /** How much a request head may hold. */
 export interface HeadLimits {
   /** Longest request line, bytes without its line end (default 8 KiB). */
@@ -145,7 +147,7 @@ export class RequestHeadParser {
 
   /** A whole line arrived: take it as the request line, a field, or the head's end. */
   #endLine(): RequestHead | HeadError | null {
-    const raw = concat(this.#line, this.#lineBytes);
+    const raw = concatBytes(this.#line);
     this.#headerBytes += this.#requestLine === null ? 0 : raw.length + 1;
     this.#line = [];
     this.#lineBytes = 0;
@@ -209,17 +211,6 @@ export class RequestHeadParser {
 
 function refuse(status: number, reason: string): HeadError {
   return { kind: "error", status, reason };
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 /** The value of header `name` (lower case), or null; several fields are joined with ", ". */

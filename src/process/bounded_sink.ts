@@ -15,6 +15,8 @@
  * @module
  */
 
+import { concatBytes } from "../bytes.ts";
+
 /** Default number of stderr bytes kept (64 KiB); the rest is read and dropped. */
 export const DEFAULT_MAX_STDERR_BYTES = 64 * 1024;
 /** Read buffer per child stdout (one, reused): a `top` refresh of a few hundred processes fits. */
@@ -116,13 +118,7 @@ export class BoundedSink {
 
   /** The kept bytes decoded as UTF-8 (invalid bytes become U+FFFD). */
   text(): string {
-    const bytes = new Uint8Array(this.#kept);
-    let at = 0;
-    for (const chunk of this.#chunks) {
-      bytes.set(chunk, at);
-      at += chunk.length;
-    }
-    return new TextDecoder().decode(bytes);
+    return new TextDecoder().decode(concatBytes(this.#chunks));
   }
 }
 

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { concatBytes } from "../bytes.ts";
+
 /**
  * Splits bytes at `\n` and emits each line without its `\n` or a trailing `\r`, cut to `max`
  * bytes, together with the line's full byte length (so the caller can report a cut line).
@@ -68,12 +70,7 @@ export class LineSplitter {
   }
 
   #emitPending(): void {
-    const bytes = new Uint8Array(this.#kept);
-    let at = 0;
-    for (const part of this.#parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
+    const bytes = concatBytes(this.#parts);
     const total = this.#total;
     this.#parts = [];
     this.#kept = 0;

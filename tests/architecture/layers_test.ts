@@ -8,7 +8,7 @@ const SRC = new URL("../../src/", import.meta.url).pathname;
 
 /** The layers, lowest first; a module may import from its own layer or a lower one. */
 const LAYERS: readonly (readonly string[])[] = [
-  ["log.ts", "os_error.ts", "printable.ts"],
+  ["log.ts", "os_error.ts", "printable.ts", "bytes.ts"],
   ["time", "process", "momentum"],
   ["metrics"],
   ["ipc"],

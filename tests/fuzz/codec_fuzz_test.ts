@@ -22,7 +22,7 @@ import { type Shape, ulong as ulongShape } from "../../src/metrics/shape.ts";
 import { MOMENTUM_STATE } from "../../src/ipc/layout.ts";
 import { readBack } from "../support/shapes.ts";
 import { uniform } from "../support/fuzz.ts";
-import { concat } from "../support/bytes.ts";
+import { concatBytes } from "../../src/bytes.ts";
 import { deepFreeze } from "../support/frozen.ts";
 import { assertSameFrames } from "../support/assert_bytes.ts";
 
@@ -307,10 +307,10 @@ function mutate(body: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
         b = b.slice(0, at);
         break;
       case "insert":
-        b = concat([b.subarray(0, at), mu.bytes, b.subarray(at)]);
+        b = concatBytes([b.subarray(0, at), mu.bytes, b.subarray(at)]);
         break;
       case "delete":
-        b = concat([b.subarray(0, at), b.subarray(at + mu.count)]);
+        b = concatBytes([b.subarray(0, at), b.subarray(at + mu.count)]);
         break;
     }
   }

@@ -15,7 +15,7 @@ import {
   MAX_FRAME_BYTES,
 } from "../../src/ipc/framing.ts";
 import { chunkingArb, split } from "../support/fuzz.ts";
-import { concat } from "../support/bytes.ts";
+import { concatBytes } from "../../src/bytes.ts";
 import { assertSameFrames } from "../support/assert_bytes.ts";
 
 /**
@@ -118,7 +118,7 @@ Deno.test("fuzz framing (a): valid frames in any chunking decode to the same bod
       (bodies, chunking, exactMax) => {
         const slab = new FrameSlab();
         const framed = bodies.map((b, i) => i % 2 === 0 ? slab.frame(b) : frame(b));
-        const wire = concat(framed);
+        const wire = concatBytes(framed);
         // The largest body exactly at the limit must still be accepted.
         const max = exactMax && bodies.length > 0
           ? Math.max(...bodies.map((b) => b.length))
@@ -162,7 +162,7 @@ Deno.test("fuzz framing (b): random streams in any chunking match a reference de
       fc.oneof(
         { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
         { weight: 1, arbitrary: longBytes(0, 3000) },
-        { weight: 4, arbitrary: fc.array(streamPieceArb, { maxLength: 12 }).map(concat) },
+        { weight: 4, arbitrary: fc.array(streamPieceArb, { maxLength: 12 }).map(concatBytes) },
       ),
       fc.oneof(fc.constant(MAX_FRAME_BYTES), fc.integer({ min: 1, max: 300 })),
       chunkingArb,
@@ -189,7 +189,7 @@ Deno.test("fuzz framing (c): every frame before a corrupt length is delivered, t
         const max = Math.max(maxHint, ...bodies.map((b) => b.length));
         const length = badLength === 0 ? 0 : max + 1 + (badLength % (0xffffffff - max));
         const code: FrameErrorCode = length === 0 ? "zero-length" : "too-large";
-        const stream = concat([...bodies.map(frame), header(length), trailing]);
+        const stream = concatBytes([...bodies.map(frame), header(length), trailing]);
         const got = decodeChunks(new FrameDecoder(max), split(stream, chunking), max);
         assert.equal(got.error, code);
         assertSameFrames(got.frames, bodies);

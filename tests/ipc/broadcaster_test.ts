@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Broadcaster, type BroadcasterOptions } from "../../src/ipc/broadcaster.ts";
 import { FakeConn, settle } from "../support/fake_conn.ts";
-import { concat } from "../support/bytes.ts";
+import { concatBytes } from "../../src/bytes.ts";
 
 const STALL_MS = 5000;
 
@@ -47,7 +47,7 @@ Deno.test("latest wins: a slow client gets only the newest pending frame", async
   await settle();
   slow.take();
   await settle();
-  assert.deepEqual(slow.received, concat([frameOf(1), frameOf(4)]));
+  assert.deepEqual(slow.received, concatBytes([frameOf(1), frameOf(4)]));
   assert.equal(b.stats().framesSent, 2);
   assert.equal(slow.writes.length, 0, "nothing left to write");
   await b.closeAll();
@@ -63,13 +63,13 @@ Deno.test("a slow client does not hold back a fast one", async () => {
     fast.take();
     await settle();
   }
-  assert.deepEqual(fast.received, concat([1, 2, 3, 4, 5].map((i) => frameOf(i))));
+  assert.deepEqual(fast.received, concatBytes([1, 2, 3, 4, 5].map((i) => frameOf(i))));
   assert.equal(slow.writes.length, 1);
   slow.take();
   await settle();
   slow.take();
   await settle();
-  assert.deepEqual(slow.received, concat([frameOf(1), frameOf(5)]));
+  assert.deepEqual(slow.received, concatBytes([frameOf(1), frameOf(5)]));
   await b.closeAll();
 });
 
@@ -92,7 +92,7 @@ Deno.test("partial writes are completed before the next frame", async () => {
   conn.take();
   await settle();
   assert.deepEqual(conn.writeSizes, [10, 7, 7, 3, 4], "each write is what is still unsent");
-  assert.deepEqual(conn.received, concat([first, frameOf(0xaa, 4)]));
+  assert.deepEqual(conn.received, concatBytes([first, frameOf(0xaa, 4)]));
   assert.equal(b.stats().framesSent, 2);
   assert.equal(b.stats().framesDropped, 0);
   await b.closeAll();
@@ -166,7 +166,7 @@ Deno.test("a stalled write closes that client only, after the stall timeout", as
   b.publish(frameOf(2), 9000);
   healthy.take();
   await settle();
-  assert.deepEqual(healthy.received, concat([frameOf(1), frameOf(2)]));
+  assert.deepEqual(healthy.received, concatBytes([frameOf(1), frameOf(2)]));
   stuck.failWrite(); // the close makes the write in flight fail
   await settle();
   assert.equal(b.size, 1);
@@ -202,7 +202,7 @@ Deno.test("a half-closed client keeps receiving and counts against the limit", a
   b.publish(frameOf(2), 40);
   halfClosed.take();
   await settle();
-  assert.deepEqual(halfClosed.received, concat([frameOf(1), frameOf(2)]));
+  assert.deepEqual(halfClosed.received, concatBytes([frameOf(1), frameOf(2)]));
   assert.equal(halfClosed.closed, false, "writable after its stream ended: it only half-closed");
   assert.equal(b.add(new FakeConn(), null), false, "it still counts");
   assert.equal(b.size, 1);
@@ -260,7 +260,7 @@ Deno.test("a client that errors on write is removed; the others are served", asy
   assert.equal(bad.writeSizes.length, 1, "nothing more is written to a removed client");
   good.take();
   await settle();
-  assert.deepEqual(good.received, concat([frameOf(1), frameOf(2)]));
+  assert.deepEqual(good.received, concatBytes([frameOf(1), frameOf(2)]));
   await b.closeAll();
   assert.deepEqual(events, ["first", "last"]);
 });

@@ -7,14 +7,14 @@ import {
   FrameSlab,
   MAX_FRAME_BYTES,
 } from "../../src/ipc/framing.ts";
-import { concat } from "../support/bytes.ts";
+import { concatBytes } from "../../src/bytes.ts";
 
 const bodies = [
   new Uint8Array([1]),
   new Uint8Array(300).map((_, i) => i & 0xff),
   new Uint8Array([9, 8, 7, 6, 5]),
 ];
-const stream = concat(bodies.map(frame));
+const stream = concatBytes(bodies.map(frame));
 
 function decodeInChunks(bytes: Uint8Array, sizes: (i: number) => number): Uint8Array[] {
   const decoder = new FrameDecoder();
