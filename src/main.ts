@@ -71,6 +71,14 @@ const COMMANDS: Record<string, Command> = {
   async decode(args) {
     const flags = parseFlags("decode", args, { raw: { type: "boolean" } });
     if (flags.help) return print(DECODE_HELP);
+    // Frames are binary: typed at a terminal they are never right, and a decode that
+    // waits there in silence looks hung.
+    if (Deno.stdin.isTerminal()) {
+      throw new UsageError(
+        `decode: stdin is a terminal; pipe frames into it: nc -U ${defaultPlaceExample()} | ` +
+          "opta-metrics decode",
+      );
+    }
     await runDecode(Deno.stdin.readable, Deno.stdout, flags.raw === true);
     return 0;
   },

@@ -385,3 +385,26 @@ Deno.test("an empty OPTA_METRICS_SOCKET is named as such by serve, watch and exp
     );
   }
 });
+
+Deno.test("decode on a terminal says to pipe frames in, at once, rather than wait in silence", async () => {
+  const pty = new URL("../support/pty_run.py", import.meta.url).pathname;
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: [
+      pty,
+      "24",
+      "200",
+      "15",
+      Deno.execPath(),
+      "run",
+      "--no-prompt",
+      "--quiet",
+      main,
+      "decode",
+    ],
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const screen = new TextDecoder().decode(out.stdout).replaceAll("\r\n", "\n").trim();
+  assert.match(screen, /^opta-metrics: decode: stdin is a terminal; pipe frames into it: nc -U /);
+  assert.equal(screen.split("\n").length, 1, screen);
+});
