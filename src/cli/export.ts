@@ -125,10 +125,14 @@ export function parseExportArgs(args: string[]): ExportOptions | null {
   };
 }
 
-/** Resolves when SIGINT or SIGTERM arrives. */
+/**
+ * Resolves when SIGINT, SIGTERM or SIGHUP arrives: a closed terminal stops the
+ * exporter as cleanly as a service manager does, removing its textfile rather than
+ * leaving numbers that no longer change.
+ */
 function untilSignal(log: Logger): { stopped: Promise<void>; dispose(): void } {
   const { promise, resolve } = Promise.withResolvers<void>();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   const handler = (signal: Deno.Signal) => () => {
     log.log("info", "shutting down", { signal });
     resolve();
@@ -141,7 +145,7 @@ function untilSignal(log: Logger): { stopped: Promise<void>; dispose(): void } {
   };
 }
 
-/** Run the exporter until SIGINT/SIGTERM; resolves to the exit code. */
+/** Run the exporter until SIGINT, SIGTERM or SIGHUP; resolves to the exit code. */
 export async function runExport(o: ExportOptions): Promise<number> {
   assertSocketGranted(o.socketPath, "export");
   const link = new DaemonLink({ socketPath: o.socketPath });
