@@ -167,89 +167,86 @@ const HOSTILE = "evil\x1b[2J\x1b]0;pwned\x07end";
 /** Names of two cells a character. */
 const WIDE = "監視監視監視監視監視監視監視監視";
 
+/**
+ * Runs `watch` under the client set in tmux window "w" of `columns`×24 against a bare
+ * listener, then `fn` with the window and the one connection watch made to it.
+ */
+async function withWatchInTmux(
+  columns: number,
+  fn: (tmux: Tmux, conn: Deno.UnixConn) => Promise<void>,
+): Promise<void> {
+  await withDir(async (dir) => {
+    const socket = `${dir}/s.sock`;
+    const listener = Deno.listen({ transport: "unix", path: socket });
+    const tmux = new Tmux(`${dir}/tmux.sock`);
+    try {
+      await tmux.start("w", columns, 24, watchCommand(socket));
+      const conn = await listener.accept();
+      try {
+        await fn(tmux, conn);
+      } finally {
+        conn.close();
+      }
+    } finally {
+      await tmux.close();
+      listener.close();
+    }
+  });
+}
+
 Deno.test({
   name:
     "watch in tmux (client set): a shorter view leaves nothing behind, a resize redraws, wide names fit",
   ignore: TMUX === null,
-  async fn() {
-    await withDir(async (dir) => {
-      const socket = `${dir}/s.sock`;
-      const listener = Deno.listen({ transport: "unix", path: socket });
-      const tmux = new Tmux(`${dir}/tmux.sock`);
-      try {
-        await tmux.start("w", 40, 24, watchCommand(socket));
-        const conn = await listener.accept();
-        try {
-          const names = [HOSTILE, WIDE, ...Array.from({ length: 8 }, (_, i) => `proc-${i}`)];
-          await writeAll(conn, frameOf(1, names));
-          const many = await rightScreen(
-            tmux,
-            "w",
-            40,
-            (screen) => screen.some((l) => l.endsWith("proc-7")) ? [] : ["not all processes yet"],
-          );
-          assert.ok(
-            many.screen.some((l) => l.includes("  evil\\x1b[2J\\")),
-            "escaped, not acted on",
-          );
-          assert.ok(many.screen.some((l) => /監視…$/.test(l)), "the wide name cut, marked");
-          assert.ok(many.screen.some((l) => /100\.0 % of 1024\.0 GiB$/.test(l)));
-          await writeAll(conn, frameOf(2, ["only"]));
-          const one = await rightScreen(
-            tmux,
-            "w",
-            40,
-            (screen) => screen.some((l) => l.endsWith("only")) ? [] : ["not redrawn"],
-          );
-          const last = one.screen.findLastIndex((l) => l !== "");
-          assert.match(
-            one.screen[last],
-            /only$/,
-            `rows below the view are blank:\n${one.screen.join("\n")}`,
-          );
-          // No frame comes any more: a resized window is redrawn all the same.
-          await tmux.resize("w", 80, 24);
-          await rightScreen(tmux, "w", 80, (_, bar) => bar === 30 ? [] : ["not redrawn"]);
-        } finally {
-          conn.close();
-        }
-      } finally {
-        await tmux.close();
-        listener.close();
-      }
-    });
-  },
+  fn: () =>
+    withWatchInTmux(40, async (tmux, conn) => {
+      const names = [HOSTILE, WIDE, ...Array.from({ length: 8 }, (_, i) => `proc-${i}`)];
+      await writeAll(conn, frameOf(1, names));
+      const many = await rightScreen(
+        tmux,
+        "w",
+        40,
+        (screen) => screen.some((l) => l.endsWith("proc-7")) ? [] : ["not all processes yet"],
+      );
+      assert.ok(
+        many.screen.some((l) => l.includes("  evil\\x1b[2J\\")),
+        "escaped, not acted on",
+      );
+      assert.ok(many.screen.some((l) => /監視…$/.test(l)), "the wide name cut, marked");
+      assert.ok(many.screen.some((l) => /100\.0 % of 1024\.0 GiB$/.test(l)));
+      await writeAll(conn, frameOf(2, ["only"]));
+      const one = await rightScreen(
+        tmux,
+        "w",
+        40,
+        (screen) => screen.some((l) => l.endsWith("only")) ? [] : ["not redrawn"],
+      );
+      const last = one.screen.findLastIndex((l) => l !== "");
+      assert.match(
+        one.screen[last],
+        /only$/,
+        `rows below the view are blank:\n${one.screen.join("\n")}`,
+      );
+      // No frame comes any more: a resized window is redrawn all the same.
+      await tmux.resize("w", 80, 24);
+      await rightScreen(tmux, "w", 80, (_, bar) => bar === 30 ? [] : ["not redrawn"]);
+    }),
 });
 
 Deno.test({
   name: "watch in tmux (client set): when frames stop coming, the footer's rate falls to 0 fps",
   ignore: TMUX === null,
-  async fn() {
-    await withDir(async (dir) => {
-      const socket = `${dir}/s.sock`;
-      const listener = Deno.listen({ transport: "unix", path: socket });
-      const tmux = new Tmux(`${dir}/tmux.sock`);
-      try {
-        await tmux.start("w", 80, 24, watchCommand(socket));
-        const conn = await listener.accept();
-        try {
-          for (let sequence = 1; sequence <= 3; sequence++) {
-            await writeAll(conn, frameOf(sequence, ["only"]));
-          }
-          // The connection stays open and silent, as a daemon stopped with SIGSTOP.
-          let screen: string[] = [];
-          const stopped = await poll(async () => {
-            screen = await tmux.capture("w");
-            return screen.some((l) => /^frame #3 {2}0 fps /.test(l));
-          }, 10_000);
-          assert.ok(stopped, `the rate of a stream that stopped:\n${screen.join("\n")}`);
-        } finally {
-          conn.close();
-        }
-      } finally {
-        await tmux.close();
-        listener.close();
+  fn: () =>
+    withWatchInTmux(80, async (tmux, conn) => {
+      for (let sequence = 1; sequence <= 3; sequence++) {
+        await writeAll(conn, frameOf(sequence, ["only"]));
       }
-    });
-  },
+      // The connection stays open and silent, as a daemon stopped with SIGSTOP.
+      let screen: string[] = [];
+      const stopped = await poll(async () => {
+        screen = await tmux.capture("w");
+        return screen.some((l) => /^frame #3 {2}0 fps /.test(l));
+      }, 10_000);
+      assert.ok(stopped, `the rate of a stream that stopped:\n${screen.join("\n")}`);
+    }),
 });
