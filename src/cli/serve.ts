@@ -132,6 +132,14 @@ export function parseServeArgs(args: string[]): ServeOptions | null {
       );
     }
     socketMode = parseInt(modeText, 8);
+    // The daemon's own user connects with read and write: a mode without them serves a
+    // socket no client of that user can use, and every client would only say "permission denied".
+    if ((socketMode & 0o600) !== 0o600) {
+      throw new UsageError(
+        `serve: --socket-mode must let the socket's owner read and write (like 0600 or 0660), ` +
+          `got '${modeText}'`,
+      );
+    }
   }
   const thresholds = {
     activeCpu: percent("active-cpu", 60),

@@ -413,6 +413,8 @@ Deno.test("bad flags exit 2 with one line naming the flag", async () => {
       [["--rate", "0"], /--rate/],
       [["--rate", "121"], /--rate/],
       [["--socket-mode", "999"], /--socket-mode/],
+      [["--socket-mode", "0000"], /--socket-mode must let the socket's owner read and write/],
+      [["--socket-mode", "0466"], /--socket-mode must let the socket's owner read and write/],
       [["--stall-timeout", "abc"], /--stall-timeout/],
       [["--bogus"], /--bogus/],
     ];
