@@ -87,6 +87,8 @@ export class RawReader {
   readonly sequences: number[] = [];
   /** The performance.now() arrival time of every frame received. */
   readonly times: number[] = [];
+  /** When the daemon sent every frame received (its `sent_at_us`, in wall-clock ms). */
+  readonly sentAt: number[] = [];
   /** How the read loop ended: end of stream, an error (e.g. closed here), or still running. */
   ended: "eof" | "error" | null = null;
   /** Resolves when the read loop has ended. */
@@ -102,8 +104,10 @@ export class RawReader {
           const n = await conn.read(buffer);
           if (n === null) break;
           for (const body of decoder.push(buffer.subarray(0, n))) {
-            this.sequences.push(decodeMetrics(body).sequence);
+            const frame = decodeMetrics(body);
+            this.sequences.push(frame.sequence);
             this.times.push(performance.now());
+            this.sentAt.push(frame.sentAtUs / 1000);
           }
         }
         this.ended = "eof";
@@ -123,10 +127,12 @@ export class RawReader {
     return (1000 * this.times.filter((t) => t >= from && t < until).length) / (until - from);
   }
 
-  /** Longest time between two frames received since `from`. */
-  maxGap(from: number): number {
-    const times = this.times.filter((t) => t >= from);
-    return Math.max(0, ...times.slice(1).map((t, i) => t - times[i]));
+  /**
+   * When the daemon sent each frame received since `from` (performance.now()): the spacing of
+   * its ticks, whatever delayed this reader's own thread.
+   */
+  sentSince(from: number): number[] {
+    return this.sentAt.filter((_, i) => this.times[i] >= from);
   }
 
   /** Every frame followed its predecessor directly. */
