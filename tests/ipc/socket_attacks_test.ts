@@ -65,16 +65,24 @@ attacker=/run/attacker.py; printf '%s' "$ATTACKER" >"$attacker"; chmod 644 "$att
 /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups -- \
   python3 "$attacker" /run/shared/opta-metrics.sock hold >/run/attack.out 2>&1 &
 attack=$!
-trap 'kill "$attack" 2>/dev/null || true' EXIT
+# Only this shell kills it: a subshell forked for a background start and killed before it
+# execs still holds this trap, and would run it.
+trap '[ "$BASHPID" != "$$" ] || kill "$attack" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -s /run/attack.out ] && break; sleep 0.1; done
 echo "in shared dir: $(cat /run/attack.out)"
 # The new default place, the user's runtime directory.
 echo "in runtime dir: $(as_nobody python3 "$attacker" /run/user/0/opta-metrics.sock once)"
 
-log=/run/daemon.log
+# Each start logs to a file of its own: waiting for its "listening" line must not find an
+# earlier start's, or it signals a start that has not begun.
+listening() {
+  for _ in $(seq 200); do grep -qs ' listening ' "$1" && return; sleep 0.1; done
+  echo "no listening line in $1:"; cat "$1"; return 1
+}
+log=/run/runtime-dir.log
 XDG_RUNTIME_DIR=/run/user/0 deno task start >"$log" 2>&1 &
 pid=$!
-for _ in $(seq 200); do grep -q ' listening ' "$log" && break; sleep 0.1; done
+listening "$log"
 XDG_RUNTIME_DIR=/run/user/0 deno task -q watch --count 2 --json 2>/dev/null | wc -l | sed 's/^/frames: /'
 kill -TERM "$pid"; wait "$pid" || true
 grep -o 'listening socket=[^ ]*' "$log" || cat "$log"
@@ -82,9 +90,10 @@ grep -c 'stayed locked' "$log" | sed 's/^/lock waits: /' || true
 
 # What the lock still does to a socket chosen in a shared directory: the start waits it
 # out, and says so.
+log=/run/shared-dir.log
 OPTA_METRICS_SOCKET=/run/shared/mine.sock deno task start >"$log" 2>&1 &
 pid=$!
-for _ in $(seq 200); do grep -q ' listening ' "$log" && break; sleep 0.1; done
+listening "$log"
 kill -TERM "$pid"; wait "$pid" || true
 grep -o 'socket directory stayed locked by another process; going on socket=/run/shared/mine.sock waited_ms=5000' "$log" || cat "$log"
 kill "$attack"
