@@ -74,8 +74,8 @@ export function queuedWithin(samples: readonly QueuedSample[], from: number, to:
 /**
  * Asserts that no gap between consecutive frames sent at `sentAt` (epoch ms, the daemon's
  * `sent_at_us`) lasts `budgetMs` or more once the time the daemon's thread queued for a CPU
- * during it is taken out; a gap that ends after the last sample is not judged (its wait is
- * unknown). Returns, for notes, the worst gap so judged and the longest gap.
+ * during it is taken out; a gap that ends after the last sample (taken when the watch stops)
+ * is not judged. Returns, for notes, the worst gap so judged and the longest gap.
  */
 export function assertGapsWithin(
   sentAt: readonly number[],
