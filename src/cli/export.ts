@@ -33,6 +33,7 @@ import {
   socketOption,
   UsageError,
 } from "./flags.ts";
+import { onStopSignal } from "./stop_signals.ts";
 
 /** Help text of the export command, for the program name it is run as. */
 export function exportHelp(program = "opta-metrics export"): string {
@@ -126,23 +127,17 @@ export function parseExportArgs(args: string[]): ExportOptions | null {
 }
 
 /**
- * Resolves when SIGINT, SIGTERM or SIGHUP arrives: a closed terminal stops the
- * exporter as cleanly as a service manager does, removing its textfile rather than
- * leaving numbers that no longer change.
+ * Resolves on the first stop signal: a closed terminal stops the exporter as cleanly as a
+ * service manager does, removing its textfile rather than leaving numbers that no longer
+ * change.
  */
 function untilSignal(log: Logger): { stopped: Promise<void>; dispose(): void } {
   const { promise, resolve } = Promise.withResolvers<void>();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  const handler = (signal: Deno.Signal) => () => {
+  const dispose = onStopSignal((signal) => {
     log.log("info", "shutting down", { signal });
     resolve();
-  };
-  const handlers = signals.map((s) => [s, handler(s)] as const);
-  for (const [s, h] of handlers) Deno.addSignalListener(s, h);
-  return {
-    stopped: promise,
-    dispose: () => handlers.forEach(([s, h]) => Deno.removeSignalListener(s, h)),
-  };
+  });
+  return { stopped: promise, dispose };
 }
 
 /** Run the exporter until SIGINT, SIGTERM or SIGHUP; resolves to the exit code. */

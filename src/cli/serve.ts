@@ -1,6 +1,6 @@
 /**
  * `opta-metrics serve` (the default command): flags → {@linkcode ServeOptions},
- * signals → a clean stop (socket removed, exit 0 within a second).
+ * stop signals → a clean stop (socket removed, exit 0 within a second).
  *
  * @module
  */
@@ -25,6 +25,7 @@ import {
   socketOption,
   UsageError,
 } from "./flags.ts";
+import { onStopSignal } from "./stop_signals.ts";
 
 const GC_DEFAULT_S = DEFAULT_GC_INTERVAL_MS / 1000;
 
@@ -217,20 +218,12 @@ export function parseSourceSelection(
   return SOURCE_NAMES.filter((name) => chosen.includes(name) && f[`no-${name}`] !== true);
 }
 
-/** Run the daemon until SIGINT/SIGTERM; resolves to the exit code. */
+/** Run the daemon until a stop signal (Ctrl-C, SIGTERM, SIGHUP); resolves to the exit code. */
 export async function runServe(options: ServeOptions): Promise<number> {
   const stop = new AbortController();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  let received: Deno.Signal | null = null;
-  const handlers = signals.map((signal) => {
-    const handler = () => {
-      if (received) return;
-      received = signal;
-      options.log?.log("info", "shutting down", { signal });
-      stop.abort();
-    };
-    Deno.addSignalListener(signal, handler);
-    return [signal, handler] as const;
+  const dispose = onStopSignal((signal) => {
+    options.log?.log("info", "shutting down", { signal });
+    stop.abort();
   });
   try {
     const server = await serve(await currentPlatform(), { ...options, signal: stop.signal });
@@ -241,6 +234,6 @@ export async function runServe(options: ServeOptions): Promise<number> {
     }
     return 0;
   } finally {
-    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    dispose();
   }
 }

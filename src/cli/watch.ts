@@ -23,6 +23,7 @@ import { resolveSocketPath } from "../ipc/socket_path.ts";
 import { assertPermissionSet, assertSocketGranted } from "../ipc/socket_grants.ts";
 import { defaultPlaceDescription } from "../ipc/socket_place.ts";
 import { CommandError, intFlag, parseFlags, socketOption } from "./flags.ts";
+import { onStopSignal } from "./stop_signals.ts";
 
 /** Help text of the watch command. */
 export const WATCH_HELP = `Usage: opta-metrics watch [--socket PATH] [--json] [--count N]
@@ -157,13 +158,11 @@ export class RecentFrames {
   }
 }
 
-/** Run watch until Ctrl-C, SIGTERM or `count` frames; resolves to the exit code. */
+/** Run watch until a stop signal (Ctrl-C, SIGTERM, SIGHUP) or `count` frames; resolves to the exit code. */
 export async function runWatch(options: WatchOptions): Promise<number> {
   assertSocketGranted(options.socketPath, "watch", options.isDefault);
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
+  const disposeSignals = onStopSignal(() => stop.abort());
   const live = !options.json;
   let latest: ReceivedFrame | null = null;
   let status: SubscriberStatus | null = null;
@@ -236,8 +235,7 @@ export async function runWatch(options: WatchOptions): Promise<number> {
         () => {},
       );
     }
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
+    disposeSignals();
   }
   return 0;
 }

@@ -87,14 +87,17 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     })();
 
   const mode = o.socketMode.toString(8).padStart(4, "0");
-  o.log.log("info", "listening", {
-    socket: path,
-    mode,
-    rate_hz: o.rateHz,
-    platform: platform.name,
-    parent_checked: parentChecked,
-    full_gc: collections.state,
-  });
+  // Stopped while starting: "listening" would follow "shutting down" in the log.
+  if (!o.signal?.aborted) {
+    o.log.log("info", "listening", {
+      socket: path,
+      mode,
+      rate_hz: o.rateHz,
+      platform: platform.name,
+      parent_checked: parentChecked,
+      full_gc: collections.state,
+    });
+  }
   const onAbort = () => void stop(true).then(() => done.resolve(null));
   // An abort that came while starting up (SIGTERM during facts() or the probe) fires no event.
   if (o.signal?.aborted) onAbort();

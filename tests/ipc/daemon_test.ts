@@ -215,8 +215,8 @@ Deno.test("a subscriber resumes within 1 s of a restarted daemon being back", as
   });
 });
 
-Deno.test("SIGTERM and SIGINT remove the socket and exit 0 within 1 s", async () => {
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+Deno.test("SIGTERM, SIGINT and SIGHUP remove the socket and exit 0 within 1 s", async () => {
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     await withDir(async (dir) => {
       const sock = `${dir}/s.sock`;
       const daemon = await startDaemon(sock);
