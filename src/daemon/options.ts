@@ -33,7 +33,10 @@ export interface ServeOptions {
   cadences?: Partial<Cadences>;
   /** Momentum thresholds, targets and easing. */
   momentum?: MomentumConfig;
-  /** How often to check that the socket file is still ours (ms, default 2000). */
+  /**
+   * How often to check that the socket file is still ours (ms, default 2000) while anything
+   * wakes the daemon; with nothing else to do it checks less often (see `socket.ts`).
+   */
   socketCheckMs?: number;
   /** Longest wait at start-up for every source's first reading before accepting (ms, default 2000). */
   startupSettleMs?: number;

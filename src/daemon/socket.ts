@@ -17,6 +17,14 @@ import { ensureSafeParent } from "../ipc/socket_path.ts";
 /** At most one "accept failed" line this often (ms). */
 const ACCEPT_LOG_INTERVAL_MS = 60_000;
 
+/**
+ * The longest a due socket check waits for something else to wake the daemon (ms). While
+ * clients stream, the tick runs it on time; otherwise it runs with the sampler's idle reads,
+ * or alone this long after the last one: a wake-up of its own every few seconds would be most
+ * of what an idle daemon does.
+ */
+export const IDLE_CHECK_MS = 30_000;
+
 /** Options of {@linkcode DaemonSocket.bind}. */
 export interface DaemonSocketOptions {
   /** The resolved, granted socket path. */
@@ -25,7 +33,10 @@ export interface DaemonSocketOptions {
   mode: number;
   /** Where the accept retries and the periodic socket check run. */
   schedule: Schedule;
-  /** How often to check that the socket file is still ours (ms). */
+  /**
+   * How often to check that the socket file is still ours (ms) while anything wakes the
+   * daemon; at least every {@linkcode IDLE_CHECK_MS} when nothing does.
+   */
   checkMs: number;
   /** Lifecycle log. */
   log: Logger;
@@ -77,7 +88,7 @@ export class DaemonSocket {
       this.#check().catch((error) => {
         this.#options.onLost(`cannot re-bind ${path}: ${(error as Error).message}`, true);
       });
-    });
+    }, Math.max(0, IDLE_CHECK_MS - checkMs));
   }
 
   /**

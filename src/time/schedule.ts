@@ -7,7 +7,10 @@
  * up for the tick, or for the next task, and for nothing else.
  *
  * A task runs at the first `runDue` at or after its due time: under the tick that
- * is up to a tick period late, which every periodic task here can afford.
+ * is up to a tick period late, which every periodic task here can afford. A task may also
+ * allow some slack: it runs at the first `runDue` after its due time, but the schedule's own
+ * timer waits for it only until its due time plus the slack, so while nothing ticks it runs
+ * with whatever else wakes the process (as a kernel's timer slack coalesces wake-ups).
  *
  * @example
  * ```ts
@@ -27,6 +30,8 @@ import type { Clock, Timer } from "./clock.ts";
 
 interface Task {
   dueMs: number;
+  /** Its due time plus its slack: the latest the schedule's own timer lets it wait. */
+  latestMs: number;
   fn: () => void;
 }
 
@@ -62,15 +67,19 @@ export class Schedule {
     return this.#tasks.size;
   }
 
-  /** Run `fn` once at or after `dueMs` (a time on the clock). Returns a function that cancels it. */
-  at(dueMs: number, fn: () => void): () => void {
-    const task: Task = { dueMs, fn };
+  /**
+   * Run `fn` once at or after `dueMs` (a time on the clock), by `dueMs + slackMs` at the
+   * latest while the schedule drives itself. Returns a function that cancels it.
+   */
+  at(dueMs: number, fn: () => void, slackMs = 0): () => void {
+    const latestMs = dueMs + slackMs;
+    const task: Task = { dueMs, latestMs, fn };
     this.#tasks.add(task);
     if (dueMs < this.#earliestMs) this.#earliestMs = dueMs;
-    if (this.#timerDriven && dueMs < this.#timerAtMs) this.#arm(dueMs);
+    if (this.#timerDriven && latestMs < this.#timerAtMs) this.#arm(latestMs);
     return () => {
       // The timer was for this task: move it to the next one, or leave none behind.
-      if (this.#tasks.delete(task) && this.#timerDriven && dueMs === this.#timerAtMs) {
+      if (this.#tasks.delete(task) && this.#timerDriven && latestMs === this.#timerAtMs) {
         this.#arm(this.#nextDueMs());
       }
     };
@@ -79,19 +88,20 @@ export class Schedule {
   /**
    * Run `fn` every `intervalMs`, first one interval from now. Runs keep to the
    * interval's grid (a late run does not push the next one back); after a freeze
-   * the missed runs are skipped, not made up. Returns a function that stops it.
+   * the missed runs are skipped, not made up. Each run may wait `slackMs` for another wake-up
+   * (see {@linkcode Schedule.at}). Returns a function that stops it.
    */
-  every(intervalMs: number, fn: () => void): () => void {
+  every(intervalMs: number, fn: () => void, slackMs = 0): () => void {
     let dueMs = this.#clock.now() + intervalMs;
     let cancel: () => void;
     const run = () => {
       const now = this.#clock.now();
       dueMs += intervalMs;
       if (dueMs <= now) dueMs = now + intervalMs;
-      cancel = this.at(dueMs, run);
+      cancel = this.at(dueMs, run, slackMs);
       fn();
     };
-    cancel = this.at(dueMs, run);
+    cancel = this.at(dueMs, run, slackMs);
     return () => cancel();
   }
 
@@ -126,9 +136,10 @@ export class Schedule {
     else this.#arm(Infinity);
   }
 
+  /** When the timer must wake next: the earliest of the tasks' latest times. */
   #nextDueMs(): number {
     let next = Infinity;
-    for (const task of this.#tasks) if (task.dueMs < next) next = task.dueMs;
+    for (const task of this.#tasks) if (task.latestMs < next) next = task.latestMs;
     return next;
   }
 

@@ -15,6 +15,7 @@ import {
 } from "../support/daemon.ts";
 import { assertRate, RawReader, Subscriber } from "../support/readers.ts";
 import { poll } from "../support/wait.ts";
+import { IDLE_CHECK_MS } from "../../src/daemon/socket.ts";
 import { exists, isSocketAt } from "../support/host.ts";
 import { noteWhen } from "../support/note.ts";
 import { assertOneLine } from "../support/one_line.ts";
@@ -317,6 +318,19 @@ Deno.test("a file that is not a socket at the path: exit 1, file untouched", asy
     assert.equal(after.ino, before.ino);
     assert.equal(after.mode, before.mode);
     assert.equal(after.mtime?.getTime(), before.mtime?.getTime());
+  });
+});
+
+Deno.test("idle, with nothing else to wake it, the daemon still binds a deleted socket again", async () => {
+  await withDaemon({ flags: ["--log-level", "debug"] }, async (daemon, sock) => {
+    await daemon.waitForLine(/idle: no clients/, 15_000);
+    await Deno.remove(sock);
+    // Polled with lstat, which wakes nothing in the daemon (a connect attempt would not either,
+    // while the path is gone): the check runs with the idle reads, or alone within 30 s.
+    const rebound = await poll(() => isSocketAt(sock), IDLE_CHECK_MS + 5000);
+    assert.ok(rebound, `no socket ${IDLE_CHECK_MS + 5000} ms after deleting it while idle`);
+    await daemon.waitForLine(/binding again/, 1000);
+    assert.equal(Deno.lstatSync(sock).mode! & 0o777, 0o600);
   });
 });
 

@@ -117,6 +117,40 @@ Deno.test("schedule: driven by its own timer, one timer at a time, at the earlie
   stop();
 });
 
+Deno.test("schedule: a task with slack runs with the next wake-up, its own timer only at the latest", async () => {
+  const clock = new VirtualClock(0);
+  const schedule = new Schedule(clock);
+  schedule.driveWithTimer(true);
+  const ran: [string, number][] = [];
+  // Due every 2 s, but may wait 28 s for another wake-up; another task wakes every 30 s.
+  const stopCheck = schedule.every(2000, () => ran.push(["check", clock.now()]), 28_000);
+  const stopReads = schedule.every(30_000, () => ran.push(["read", clock.now()]));
+  assert.equal(clock.nextDueMs, 30_000, "one timer, at the earlier of the latest times");
+  await clock.advance(90_000);
+  assert.deepEqual(ran, [
+    ["check", 30_000],
+    ["read", 30_000],
+    ["check", 60_000],
+    ["read", 60_000],
+    ["check", 90_000],
+    ["read", 90_000],
+  ], "the check runs only when the process wakes anyway");
+  // Alone, it runs at its latest: its due time plus the slack.
+  stopReads();
+  ran.length = 0;
+  await clock.advance(60_000);
+  assert.deepEqual(ran, [["check", 120_000], ["check", 150_000]]);
+  // Under a tick (runDue every 40 ms) it is on time.
+  schedule.driveWithTimer(false);
+  ran.length = 0;
+  for (let t = 150_040; t <= 156_000; t += 40) {
+    await clock.advance(40);
+    schedule.runDue();
+  }
+  assert.deepEqual(ran.map(([, at]) => at), [152_000, 154_000, 156_000]);
+  stopCheck();
+});
+
 Deno.test("schedule: cancelling the task the timer waits for leaves no timer behind", () => {
   const clock = new VirtualClock(0);
   const schedule = new Schedule(clock);
