@@ -17,8 +17,10 @@
  *
  * A client may instead ask for one frame at a time (`OPTQ`, PROTOCOL.md "Asking for frames"):
  * it then starts neither the tick nor the full cadence. While others stream it gets the
- * latest frame at once; otherwise the sampler reads its fast sources once more and one frame
- * is made for every request waiting, so a scraper every 15 s costs a read every 15 s.
+ * latest frame at once; otherwise the sampler reads its fast sources once more (and, while
+ * requests keep coming, the slow ones that are due: {@linkcode Sampler.refreshOnRequest}) and
+ * one frame is made for every request waiting, so a scraper every 15 s costs one read every
+ * 15 s and nothing between.
  *
  * @module
  */
@@ -90,6 +92,8 @@ export class Publisher {
   #steppedFor: Snapshot | null = null;
   #settled = false;
   #cancelIdle: (() => void) | undefined;
+  /** When the last streaming client left (-∞: none has yet). */
+  #streamedUntil = -Infinity;
   /** When the sampler left idle for a client: no frame goes out until it is fresh again. */
   #waitingSince: number | null = null;
   /** Clients waiting for the frame they asked for. */
@@ -123,6 +127,11 @@ export class Publisher {
   /** Frames published so far (the last `sequence`). */
   get sequence(): number {
     return this.#sequence;
+  }
+
+  /** When a client last streamed, on the schedule's clock: now while one does. */
+  lastStreamedMs(): number {
+    return this.#broadcaster.streaming > 0 ? this.#schedule.clock.now() : this.#streamedUntil;
   }
 
   /** Broadcaster counters. */
@@ -175,12 +184,12 @@ export class Publisher {
     if (this.#broadcaster.streaming === 0) void this.#answerRequests();
   }
 
-  /** With nobody streaming: read the fast sources once more, then make one frame for all waiting. */
+  /** With nobody streaming: read for the request, then make one frame for all waiting. */
   async #answerRequests(): Promise<void> {
     if (this.#refreshing) return; // the refresh in flight answers this request too
     this.#refreshing = true;
     try {
-      await this.#sampler.refreshFast(FIRST_FRAME_WAIT_MS);
+      await this.#sampler.refreshOnRequest(FIRST_FRAME_WAIT_MS);
     } finally {
       this.#refreshing = false;
     }
@@ -202,6 +211,7 @@ export class Publisher {
   }
 
   #lastClient(): void {
+    this.#streamedUntil = this.#schedule.clock.now();
     this.#ticker.stop();
     if (this.#stopped) return;
     this.#schedule.driveWithTimer(true);

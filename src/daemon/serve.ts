@@ -56,7 +56,12 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
   });
   const momentum = o.momentum ?? DEFAULT_MOMENTUM_CONFIG;
   const publisher = new Publisher({ ...o, sampler, schedule, momentum });
-  const collections = scheduleCollections(schedule, o.gcIntervalMs ?? DEFAULT_GC_INTERVAL_MS);
+  const collections = scheduleCollections(
+    schedule,
+    o.gcIntervalMs ?? DEFAULT_GC_INTERVAL_MS,
+    undefined,
+    () => publisher.lastStreamedMs(),
+  );
   const stopStats = reportStats(schedule, o.statsIntervalMs ?? 0, o.log, () => ({
     stats: publisher.stats(),
     frames: publisher.sequence,
@@ -64,6 +69,7 @@ export async function serve(platform: Platform, options: ServeOptions): Promise<
     health: sampler.health(),
     gcMs: collections.lastPauseMs,
     gcReduced: collections.reduced,
+    gcSkipped: collections.skipped,
   }));
   schedule.driveWithTimer(true);
   // Sample before accepting anyone, at full cadence: even the first frame is complete, and a

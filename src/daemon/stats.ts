@@ -32,12 +32,14 @@ export interface StatsInput {
   gcMs: number | null;
   /** How many collections also returned freed heap pages to the OS. */
   gcReduced: number;
+  /** How many due collections were skipped: nobody streamed and the heap had not grown. */
+  gcSkipped: number;
 }
 
 /** What the daemon knows and the stats task cannot measure itself. */
 export type DaemonCounters = Pick<
   StatsInput,
-  "stats" | "frames" | "spawns" | "health" | "gcMs" | "gcReduced"
+  "stats" | "frames" | "spawns" | "health" | "gcMs" | "gcReduced" | "gcSkipped"
 >;
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
@@ -45,8 +47,8 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
 /**
  * The fields of a `stats` log line: clients, frames published, sent and dropped
  * for slow clients, clients closed for stalling, connections refused, tools spawned since
- * start, own CPU %, RSS, JavaScript heap, the last full collection's pause and how many
- * collections returned memory so far, and per source the cost of its last reading, its age
+ * start, own CPU %, RSS, JavaScript heap, the last full collection's pause, how many
+ * collections returned memory and how many were skipped so far, and per source the cost of its last reading, its age
  * and its error.
  */
 export function statsFields(input: StatsInput): LogFields {
@@ -64,6 +66,7 @@ export function statsFields(input: StatsInput): LogFields {
     heap_mib: round(input.heapBytes / 1048576, 1),
     gc_ms: input.gcMs === null ? null : round(input.gcMs, 1),
     gc_reduced: input.gcReduced,
+    gc_skipped: input.gcSkipped,
   };
   for (const [name, h] of Object.entries(health) as [SourceName, SourceStatus][]) {
     fields[`${name}_cost_ms`] = h.costMs === null ? null : round(h.costMs, 2);

@@ -6,7 +6,11 @@
  * before it levels off. A full collection every minute costs a few
  * milliseconds and keeps the heap at its live size from the first minute on,
  * as the JDK's periodic collections (JEP 346) do for idle services. After a
- * burst of clients, one of them also returns the burst's heap pages to the OS. It needs
+ * burst of clients, one of them also returns the burst's heap pages to the OS. While
+ * nobody streams, and nobody has since the last collection, a collection runs only if the
+ * heap has grown since that one: an idle daemon, or one asked for a frame now and then,
+ * promotes next to nothing, and a collection that finds nothing new would be its largest
+ * cost. It needs
  * V8's `gc` hook, which the runtime exposes with `--v8-flags=--expose-gc`: the
  * compiled binary has it baked in and `deno task start` passes it; without it
  * V8's own heuristics apply. BENCHMARKS.md ("Soak") has the measured cost and
@@ -78,6 +82,8 @@ export interface Collections {
   readonly lastPauseMs: number | null;
   /** How many collections also gave freed heap pages back to the OS. */
   readonly reduced: number;
+  /** How many times a collection was due but skipped: nobody streamed and the heap was flat. */
+  readonly skipped: number;
   /** Stops collecting. */
   stop(): void;
 }
@@ -88,15 +94,25 @@ export interface Collections {
  * at its lowest, it runs a memory-reducing collection too: after a burst of clients, V8 frees
  * the burst's heap pages but keeps them resident, and with `--single-threaded` its own memory
  * reducer, which would return them, never runs.
+ *
+ * `lastStreamedMs` tells when a client last streamed (the schedule's clock; now while one
+ * does). A due collection is skipped when that was before the last collection and the heap's
+ * committed size has not grown since: so the first collection after clients have left always
+ * runs, and returns what they left. Without it every due collection runs.
  */
 export function scheduleCollections(
   schedule: Schedule,
   intervalMs: number,
   runtime: GcRuntime | null = v8Runtime(),
+  lastStreamedMs: () => number = () => schedule.clock.now(),
 ): Collections {
   const on = intervalMs > 0 ? runtime : null;
   let lastPauseMs: number | null = null;
   let reduced = 0;
+  let skipped = 0;
+  /** When the last collection started, and the heap's committed size it left (none yet: -∞). */
+  let collectedAt = -Infinity;
+  let heapAfter = -Infinity;
   const beyondHeap = () => {
     const { rss, heapTotal } = on!.memory();
     return rss - heapTotal;
@@ -109,6 +125,11 @@ export function scheduleCollections(
   const stop = on
     ? schedule.every(intervalMs, () => {
       const started = schedule.clock.now();
+      if (lastStreamedMs() < collectedAt && on.memory().heapTotal <= heapAfter) {
+        skipped++;
+        return;
+      }
+      collectedAt = started;
       on.collect();
       const held = beyondHeap();
       if (held > floor + RETAINED_MARGIN_BYTES) {
@@ -118,6 +139,7 @@ export function scheduleCollections(
       } else {
         floor = Math.min(floor, held);
       }
+      heapAfter = on.memory().heapTotal;
       lastPauseMs = schedule.clock.now() - started;
     })
     : () => {};
@@ -132,6 +154,9 @@ export function scheduleCollections(
     },
     get reduced() {
       return reduced;
+    },
+    get skipped() {
+      return skipped;
     },
     stop,
   };

@@ -42,6 +42,8 @@ function scriptedRuntime(rssMiB: number, heapMiB: number) {
   return {
     runtime,
     calls,
+    /** The process grows by itself between collections. */
+    grow: (rss: number, heap: number) => set(rss, heap),
     next(collect: [number, number], reduce: [number, number] | null = null) {
       afterCollect = collect;
       afterReduce = reduce;
@@ -94,6 +96,44 @@ Deno.test("a burst before the first collection counts against the level at start
     r.next([175, 15], [70, 8]);
     await clock.advance(60_000);
     assert.deepEqual(r.calls, ["collect", "reduce"]);
+  } finally {
+    collections.stop();
+  }
+});
+
+Deno.test("with nobody streaming and the heap flat, due collections are skipped", async () => {
+  const clock = new VirtualClock(0);
+  const schedule = new Schedule(clock);
+  schedule.driveWithTimer(true);
+  const r = scriptedRuntime(60, 10);
+  let streamed = -Infinity; // when a client last streamed
+  const collections = scheduleCollections(schedule, 60_000, r.runtime, () => streamed);
+  try {
+    r.next([60, 10]);
+    await clock.advance(60_000);
+    assert.deepEqual(r.calls, ["collect"], "the first collection always runs");
+    await clock.advance(120_000);
+    assert.deepEqual(r.calls, ["collect"], "nobody streamed, the heap is as the last one left it");
+    assert.equal(collections.skipped, 2);
+    r.grow(61, 10.25); // requests now and then promote a little: one page more
+    await clock.advance(60_000);
+    assert.deepEqual(r.calls, ["collect", "collect"], "the heap grew");
+    // A burst of clients comes and goes between two collections: the next one runs and
+    // returns the burst's pages, the one after that is skipped.
+    await clock.advance(30_000);
+    streamed = clock.now();
+    r.grow(175, 15);
+    r.next([175, 15], [72, 10]);
+    await clock.advance(30_000);
+    assert.deepEqual(r.calls.slice(2), ["collect", "reduce"]);
+    await clock.advance(60_000);
+    assert.deepEqual(r.calls.slice(4), [], "nobody since, heap flat");
+    // While a client streams, every collection runs.
+    streamed = Infinity;
+    r.next([72, 10]);
+    await clock.advance(120_000);
+    assert.deepEqual(r.calls.slice(4), ["collect", "collect"]);
+    assert.equal(collections.skipped, 3);
   } finally {
     collections.stop();
   }

@@ -28,6 +28,7 @@ Deno.test("statsFields reports counters, own cost and every source's cost, age a
     heapBytes: 7_654_321,
     gcMs: 12.345,
     gcReduced: 2,
+    gcSkipped: 5,
   });
   assert.deepEqual(fields, {
     clients: 3,
@@ -42,6 +43,7 @@ Deno.test("statsFields reports counters, own cost and every source's cost, age a
     heap_mib: 7.3,
     gc_ms: 12.3,
     gc_reduced: 2,
+    gc_skipped: 5,
     cpu_cost_ms: 0.31,
     cpu_age_ms: 120,
     memory_cost_ms: 0.02,
@@ -124,6 +126,44 @@ Deno.test("full collections: on by default, off with --gc-interval 0, unavailabl
       } finally {
         await daemon.stop();
       }
+    }
+  });
+});
+
+Deno.test("full collections are skipped while nobody streams and the heap is flat, never while one does", async () => {
+  await withDir(async (dir) => {
+    const sock = `${dir}/k.sock`;
+    const daemon = await startDaemon(sock, {
+      flags: ["--stats-interval", "1s", "--gc-interval", "1s", "--log-format", "json"],
+    });
+    const stop = new AbortController();
+    try {
+      // Idle: once the heap stops moving, due collections are skipped.
+      await daemon.waitForLine(/"gc_skipped":[1-9]/, 20_000);
+      let frames = 0;
+      const reading = (async () => {
+        for await (const _ of subscribe(sock, { signal: stop.signal })) frames++;
+      })();
+      const streaming = performance.now();
+      while (frames < 10) {
+        assert.ok(performance.now() - streaming < 5000, `${frames} frames in 5 s`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const firstLine = await daemon.waitForLine(/"event":"stats"/, 3000, daemon.lines.length);
+      const secondLine = await daemon.waitForLine(
+        /"event":"stats"/,
+        3000,
+        daemon.lines.indexOf(firstLine) + 1,
+      );
+      const [first, second] = [JSON.parse(firstLine), JSON.parse(secondLine)];
+      stop.abort();
+      await reading;
+      assert.equal(second.clients, 1);
+      assert.equal(second.gc_skipped, first.gc_skipped, "a collection skipped while streaming");
+      assert.ok(second.gc_ms !== null, "collections run while a client streams");
+    } finally {
+      stop.abort();
+      await daemon.stop();
     }
   });
 });
