@@ -87,6 +87,7 @@ export function polledSource(
 
   return {
     name,
+    streamed: false,
     start(newIntervalMs, newSink, newSchedule) {
       active = true;
       intervalMs = newIntervalMs;

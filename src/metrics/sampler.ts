@@ -5,6 +5,7 @@
  * subscriber the daemon calls {@linkcode Sampler.idle}: every source slows to the
  * idle cadence; when a client comes back, {@linkcode Sampler.start} reads every source
  * at once and {@linkcode Sampler.freshSince} tells when the fast ones have new values.
+ * A client that asks for one frame at a time gets {@linkcode Sampler.refreshOnRequest}.
  *
  * Reads run only as tasks of the sampler's {@linkcode Schedule}: the daemon
  * passes the schedule its tick runs, so while frames flow every read happens
@@ -19,12 +20,11 @@
 import { type Logger, silentLogger } from "../log.ts";
 import { systemClock } from "../time/clock.ts";
 import { Schedule } from "../time/schedule.ts";
-import { READING_LIST } from "./catalog.ts";
-import type { Reading } from "./reading.ts";
-import { absentValue } from "./shape.ts";
+import { assembleSnapshot, type HeldReadings } from "./assemble.ts";
 import { type Readings, type Source, SOURCE_NAMES, type SourceName } from "./source.ts";
 import type { Snapshot, SourceStatus } from "./types.ts";
 import { type Cadences, DEFAULT_CADENCES, FAST_CADENCE_MS } from "./cadences.ts";
+import { RequestPace } from "./request_pace.ts";
 
 export type { SourceStatus } from "./types.ts";
 export { type Cadences, DEFAULT_CADENCES } from "./cadences.ts";
@@ -47,11 +47,8 @@ export interface SamplerOptions {
 /** Sampling modes. */
 export type SamplerMode = "stopped" | "active" | "idle";
 
-interface SourceState {
+interface SourceState extends HeldReadings {
   source: Source;
-  readings: Readings;
-  lastGoodMono: number | null;
-  lastGoodWall: number;
   /** When it last delivered a reading or a failure (monotonic ms). */
   lastAttemptMono: number;
   error: string | null;
@@ -74,6 +71,7 @@ export class Sampler {
   readonly #ownsSchedule: boolean;
   #mode: SamplerMode = "stopped";
   #cached: Snapshot | null = null;
+  readonly #pace: RequestPace;
 
   /** A sampler of `sources` (one per kind; a kind with none stays empty), stopped until started. */
   constructor(sources: Source[], options: SamplerOptions = {}) {
@@ -82,6 +80,12 @@ export class Sampler {
     this.#ownsSchedule = options.schedule === undefined;
     this.#schedule = options.schedule ?? new Schedule(systemClock);
     this.#enabled = options.enabled ?? SOURCE_NAMES;
+    // Requests have stopped: the polled sources read on their own idle timers again.
+    this.#pace = new RequestPace(this.#schedule, this.#cadences.idle, () => {
+      for (const state of this.#states.values()) {
+        if (this.#followsRequests(state)) this.#startSource(state, "idle");
+      }
+    });
     for (const source of sources) {
       if (!this.#enabled.includes(source.name)) continue;
       this.#states.set(source.name, {
@@ -118,6 +122,7 @@ export class Sampler {
   /** Stop every source; resolves when no timer or child is left. */
   async stop(): Promise<void> {
     this.#mode = "stopped";
+    this.#pace.end();
     if (this.#ownsSchedule) this.#schedule.driveWithTimer(false);
     await Promise.all([...this.#states.values()].map((s) => s.source.stop()));
     for (const state of this.#states.values()) this.#wake(state);
@@ -133,16 +138,25 @@ export class Sampler {
   }
 
   /**
-   * Read every fast source (see {@linkcode Sampler.freshSince}) once more now, at the current
-   * mode's interval (the next read follows one interval later), and resolve once each has a
-   * new reading or a failure, or after `timeoutMs`: a fresh snapshot on request while idle.
+   * Read for a client's request for a frame, and resolve once each source read has a new
+   * reading or a failure, or after `timeoutMs`: a fresh snapshot on request while idle. Every
+   * fast source (see {@linkcode Sampler.freshSince}) reads now. While idle and requests come
+   * at least once per idle interval (`request_pace.ts`), every polled slow source reads on
+   * them too, at the first one at which its reading is an idle interval old, in the same
+   * batch as the fast ones, and its own timer waits behind; a streamed one keeps its child's
+   * cadence (a restart would cost a new child).
    */
-  refreshFast(timeoutMs: number): Promise<void> {
+  refreshOnRequest(timeoutMs: number): Promise<void> {
     if (this.#mode === "stopped") return Promise.resolve();
     const since = this.#schedule.clock.now();
-    const fast = [...this.#states.values()].filter((s) => this.#isFast(s));
-    for (const state of fast) this.#startSource(state, this.#mode);
-    return this.#until(fast, (s) => s.lastAttemptMono >= since, timeoutMs);
+    const pace = this.#mode === "idle" ? this.#pace.request() : null;
+    const read = [...this.#states.values()].filter((s) =>
+      this.#isFast(s) ||
+      (pace !== null && this.#followsRequests(s) &&
+        (pace === "start" || this.#pace.due(s.lastAttemptMono)))
+    );
+    for (const state of read) this.#startSource(state, this.#mode);
+    return this.#until(read, (s) => s.lastAttemptMono >= since, timeoutMs);
   }
 
   /** Resolves once `done` holds for each of `states` (checked as they report), or after `timeoutMs`. */
@@ -171,27 +185,8 @@ export class Sampler {
    * snapshot by identity (and skip the momentum step).
    */
   snapshot(): Snapshot {
-    if (this.#cached === null) this.#cached = this.#assemble();
+    if (this.#cached === null) this.#cached = assembleSnapshot(this.#states);
     return this.#cached;
-  }
-
-  #assemble(): Snapshot {
-    // The wall time of the newest sample, picked by the monotonic clock: after the wall clock
-    // stepped back, the largest wall time belongs to an older sample.
-    let timestamp = 0;
-    let newest = -Infinity;
-    for (const state of this.#states.values()) {
-      if (state.lastGoodMono !== null && state.lastGoodMono > newest) {
-        newest = state.lastGoodMono;
-        timestamp = state.lastGoodWall;
-      }
-    }
-    const snapshot: Record<string, unknown> = { timestamp };
-    for (const reading of READING_LIST) {
-      const value = this.#states.get(reading.source as SourceName)?.readings[reading.key];
-      snapshot[reading.key] = value ?? absentReading(reading);
-    }
-    return snapshot as unknown as Snapshot;
   }
 
   /**
@@ -208,6 +203,11 @@ export class Sampler {
 
   #isFast(state: SourceState): boolean {
     return this.#cadences[state.source.name] <= FAST_CADENCE_MS;
+  }
+
+  /** A source that reads on requests while they lead: a polled one. */
+  #followsRequests(state: SourceState): boolean {
+    return !state.source.streamed;
   }
 
   /** Age and error state of every source. */
@@ -235,14 +235,21 @@ export class Sampler {
   #switch(mode: "active" | "idle"): void {
     if (this.#mode === mode) return;
     this.#mode = mode;
+    this.#pace.end();
     if (this.#ownsSchedule) this.#schedule.driveWithTimer(true);
     for (const state of this.#states.values()) this.#startSource(state, mode);
   }
 
-  /** (Re)start a source at `mode`'s interval: a polled one reads at once. */
+  /**
+   * (Re)start a source at `mode`'s interval: a polled one reads at once. While requests lead,
+   * a polled source's own timer is only a fallback: twice the idle interval, so it never runs
+   * before the next request, which reads it when due (or ends the lead, restarting it).
+   */
   #startSource(state: SourceState, mode: "active" | "idle"): void {
     const own = this.#cadences[state.source.name];
-    const interval = mode === "idle" ? Math.max(own, this.#cadences.idle) : own;
+    const idle = Math.max(own, this.#cadences.idle);
+    const led = mode === "idle" && this.#pace.leading && this.#followsRequests(state);
+    const interval = mode === "active" ? own : led ? 2 * idle : idle;
     state.source.start(interval, {
       emit: (readings, costMs) => this.#emit(state, readings, costMs),
       fail: (error) => this.#fail(state, error),
@@ -281,14 +288,6 @@ export class Sampler {
   #wake(state: SourceState): void {
     for (const resolve of state.waiters.splice(0)) resolve();
   }
-}
-
-/**
- * What a snapshot holds for a reading its source has not produced: absent (null, or an
- * empty list), or 0 for a reading the seed's frame cannot leave out.
- */
-function absentReading(reading: Reading): unknown {
-  return reading.shape.kind === "vector" || reading.shape.optional ? absentValue(reading.shape) : 0;
 }
 
 /**

@@ -50,6 +50,11 @@ export interface Source {
   /** Which reading it produces. */
   readonly name: SourceName;
   /**
+   * Fed by a long-lived child: starting it again restarts the child (a polled source reads
+   * at once instead), so the sampler never restarts it just for one more reading.
+   */
+  readonly streamed: boolean;
+  /**
    * Start producing about every `intervalMs` into `sink`, as tasks of `schedule`
    * (restarts with the new cadence if already running).
    */

@@ -47,6 +47,7 @@ export function streamedSource(name: SourceName, spec: StreamedSpec): Source {
   let cancelRestart: (() => void) | undefined;
   const source: Source = {
     name,
+    streamed: true,
     start(intervalMs, sink, schedule) {
       cancelRestart?.();
       const previous = child;
@@ -122,6 +123,9 @@ export function fallbackSource(
   let stopping: Promise<void> = Promise.resolve();
   return {
     name: primary.name,
+    get streamed() {
+      return (fellBack ? secondary : primary).streamed;
+    },
     start(intervalMs, sink, schedule) {
       if (fellBack) return secondary.start(intervalMs, sink, schedule);
       primary.start(intervalMs, {

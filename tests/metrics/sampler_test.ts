@@ -256,6 +256,69 @@ Deno.test("freshSince() waits for a new outcome of every fast source, never a sl
   await stop();
 });
 
+Deno.test("requests every 15 s lead the slow sources: each reads at a request, none between", async () => {
+  const c = cpu();
+  const disk = scripted("disk", () => ({ diskUsage: 50 }));
+  const load = scripted("load", () => ({ loadAverage: { one: 1, five: 1, fifteen: 1 } }));
+  const topStarts: number[] = [];
+  let clockRef: VirtualClock | null = null;
+  const top: Source = {
+    name: "processes",
+    streamed: true,
+    start: () => void topStarts.push(clockRef!.now()),
+    stop: () => Promise.resolve(),
+  };
+  const { clock, sampler, stop } = virtualSampler((on) => {
+    clockRef = on;
+    return [c.source(on), disk.source(on), load.source(on), top];
+  }, { cpu: 250, disk: 30_000, load: 5000, idle: 30_000 });
+  sampler.idle(); // every source reads at once, at 0
+  // A scraper every 15 s, a few ms early or late: the first request alone reads the fast
+  // sources; from the second on, requests lead and the slow ones read at the first request
+  // at which they are an idle interval old.
+  const asks = [5000, 20_000, 35_000, 49_990, 65_000, 80_010];
+  for (const at of asks) {
+    await clock.advance(at - clock.now());
+    const answered = sampler.refreshOnRequest(1500);
+    await clock.advance(0);
+    await answered;
+  }
+  assert.deepEqual(c.reads, [0, ...asks], "the fast source reads at every request, only then");
+  assert.deepEqual(disk.reads, [0, 20_000, 49_990, 80_010], "no read of its own between");
+  assert.deepEqual(load.reads, [0, 20_000, 49_990, 80_010]);
+  // Requests stop: an idle interval after the last one, the sources' own timers take over.
+  await clock.advance(110_010 + 30_000 - clock.now());
+  assert.deepEqual(disk.reads.slice(4), [110_010, 140_010]);
+  assert.deepEqual(c.reads.slice(asks.length + 1), [110_010, 140_010]);
+  assert.deepEqual(topStarts, [0], "a streamed source's child is never restarted for a request");
+  await stop();
+});
+
+Deno.test("a client that streams ends the requests' lead; requests after it lead again", async () => {
+  const disk = scripted("disk", () => ({ diskUsage: 50 }));
+  const { clock, sampler, stop } = virtualSampler(
+    (on) => [cpu().source(on), disk.source(on)],
+    { cpu: 250, disk: 30_000, idle: 30_000 },
+  );
+  sampler.idle();
+  const ask = async (at: number) => {
+    await clock.advance(at - clock.now());
+    const answered = sampler.refreshOnRequest(1500);
+    await clock.advance(0);
+    await answered;
+  };
+  await ask(10_000);
+  await ask(20_000); // leads: disk reads
+  sampler.start(); // a streaming client: full cadence, disk every 30 s from now
+  await clock.advance(1000);
+  sampler.idle(); // it left: idle cadence, a read at once
+  await ask(40_000); // the first request after: the fast sources only
+  await ask(55_000); // leads again: disk reads at once
+  // Before the lead starts again, its own idle timer reads it (at 51 000).
+  assert.deepEqual(disk.reads, [0, 20_000, 20_000, 21_000, 51_000, 55_000]);
+  await stop();
+});
+
 // ---- the Linux top source over a real child, on the virtual clock --------------------------
 
 /** The Linux platform's processes source with `top` replaced, in a virtual sampler. */
@@ -324,6 +387,7 @@ Deno.test("failures differing only by line number are one failure for the log", 
   let sink: SourceSink | undefined;
   const stub: Source = {
     name: "processes",
+    streamed: true,
     start: (_interval, s) => void (sink = s),
     stop: () => Promise.resolve(),
   };

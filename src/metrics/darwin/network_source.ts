@@ -182,6 +182,7 @@ export function networkSource(tools: NetworkTools, spawns: SpawnCounter): Source
 
   return {
     name: "network",
+    streamed: true,
     start(newIntervalMs, newSink, newSchedule) {
       generation++;
       cancelCheck?.();

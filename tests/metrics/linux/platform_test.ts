@@ -33,6 +33,7 @@ const DENO_COMM = basename(Deno.execPath()).slice(0, 15);
 function tapped(source: Source, tap: (readings: Readings) => void): Source {
   return {
     name: source.name,
+    streamed: source.streamed,
     start: (interval, sink, schedule) =>
       source.start(interval, {
         emit(readings) {
