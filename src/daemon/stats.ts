@@ -32,7 +32,7 @@ export interface StatsInput {
   gcMs: number | null;
   /** How many collections also returned freed heap pages to the OS. */
   gcReduced: number;
-  /** How many due collections were skipped: nobody streamed and the heap had not grown. */
+  /** How many due collections were skipped: nobody streamed and the old generation had not grown. */
   gcSkipped: number;
 }
 

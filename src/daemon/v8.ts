@@ -1,24 +1,23 @@
 /**
- * The daemon's V8 flags and its periodic full garbage collection. While frames flow, V8's young-generation
- * collector promotes a steady trickle of short-lived objects into the old
- * generation, and V8 collects that only when it reaches a limit set well above
- * the live heap: left alone, the daemon's RSS climbs for its first minutes
- * before it levels off. A full collection every minute costs a few
- * milliseconds and keeps the heap at its live size from the first minute on,
- * as the JDK's periodic collections (JEP 346) do for idle services. After a
- * burst of clients, one of them also returns the burst's heap pages to the OS. While
- * nobody streams, and nobody has since the last collection, a collection runs only if the
- * heap has grown since that one: an idle daemon, or one asked for a frame now and then,
- * promotes next to nothing, and a collection that finds nothing new would be its largest
- * cost. It needs
- * V8's `gc` hook, which the runtime exposes with `--v8-flags=--expose-gc`: the
- * compiled binary has it baked in and `deno task start` passes it; without it
- * V8's own heuristics apply. BENCHMARKS.md ("Soak") has the measured cost and
- * growth.
+ * The daemon's V8 flags and its periodic full garbage collection. While frames flow, V8's
+ * young-generation collector promotes a steady trickle of short-lived objects into the old
+ * generation, and V8 collects that only when it reaches a limit set well above the live heap:
+ * left alone, the daemon's RSS climbs for its first minutes before it levels off. A full
+ * collection every minute costs a few milliseconds and keeps the heap at its live size from the
+ * first minute on, as the JDK's periodic collections (JEP 346) do for idle services. After a
+ * burst of clients, one of them also returns the burst's heap pages to the OS. While nobody
+ * streams, and nobody has since the last collection, a collection runs only if the heap beyond
+ * its young generation (what survives young collections, and piles up) has grown since that
+ * one: an idle daemon, or one asked for a frame now and then, promotes next to nothing, and a
+ * collection that finds nothing new would be its largest cost. It needs V8's `gc` hook, which
+ * the runtime exposes with `--v8-flags=--expose-gc`: the compiled binary has it baked in and
+ * `deno task start` passes it; without it V8's own heuristics apply. BENCHMARKS.md ("Soak") has
+ * the measured cost and growth.
  *
  * @module
  */
 
+import { getHeapSpaceStatistics } from "node:v8";
 import type { Schedule } from "../time/schedule.ts";
 
 /**
@@ -60,6 +59,11 @@ export interface GcRuntime {
   reduce(): void;
   /** The process's resident memory and the JS heap's committed size, bytes. */
   memory(): { rss: number; heapTotal: number };
+  /**
+   * The committed size of the heap beyond its young generation, bytes: what grows only when
+   * objects survive (the young generation's own size comes and goes with every allocation).
+   */
+  oldGeneration(): number;
 }
 
 /** V8's collections when the runtime exposes them (`--expose-gc`), else null. */
@@ -71,6 +75,13 @@ export function v8Runtime(): GcRuntime | null {
     // V8's "last resort" collection: what it does itself on a low-memory notification.
     reduce: () => void gc({ type: "major", execution: "sync", flavor: "last-resort" }),
     memory: () => Deno.memoryUsage(),
+    oldGeneration: () => {
+      let size = 0;
+      for (const space of getHeapSpaceStatistics()) {
+        if (!space.space_name.startsWith("new_")) size += space.space_size;
+      }
+      return size;
+    },
   };
 }
 
@@ -82,7 +93,7 @@ export interface Collections {
   readonly lastPauseMs: number | null;
   /** How many collections also gave freed heap pages back to the OS. */
   readonly reduced: number;
-  /** How many times a collection was due but skipped: nobody streamed and the heap was flat. */
+  /** How many times a collection was due but skipped: nobody streamed and the old generation was flat. */
   readonly skipped: number;
   /** Stops collecting. */
   stop(): void;
@@ -96,9 +107,9 @@ export interface Collections {
  * reducer, which would return them, never runs.
  *
  * `lastStreamedMs` tells when a client last streamed (the schedule's clock; now while one
- * does). A due collection is skipped when that was before the last collection and the heap's
- * committed size has not grown since: so the first collection after clients have left always
- * runs, and returns what they left. Without it every due collection runs.
+ * does). A due collection is skipped when that was before the last collection and the heap
+ * beyond its young generation has not grown since: so the first collection after clients have
+ * left always runs, and returns what they left. Without it every due collection runs.
  */
 export function scheduleCollections(
   schedule: Schedule,
@@ -110,9 +121,9 @@ export function scheduleCollections(
   let lastPauseMs: number | null = null;
   let reduced = 0;
   let skipped = 0;
-  /** When the last collection started, and the heap's committed size it left (none yet: -∞). */
+  /** When the last collection started, and the old generation's size it left (none yet: -∞). */
   let collectedAt = -Infinity;
-  let heapAfter = -Infinity;
+  let oldAfter = -Infinity;
   const beyondHeap = () => {
     const { rss, heapTotal } = on!.memory();
     return rss - heapTotal;
@@ -125,7 +136,7 @@ export function scheduleCollections(
   const stop = on
     ? schedule.every(intervalMs, () => {
       const started = schedule.clock.now();
-      if (lastStreamedMs() < collectedAt && on.memory().heapTotal <= heapAfter) {
+      if (lastStreamedMs() < collectedAt && on.oldGeneration() <= oldAfter) {
         skipped++;
         return;
       }
@@ -139,7 +150,7 @@ export function scheduleCollections(
       } else {
         floor = Math.min(floor, held);
       }
-      heapAfter = on.memory().heapTotal;
+      oldAfter = on.oldGeneration();
       lastPauseMs = schedule.clock.now() - started;
     })
     : () => {};

@@ -20,10 +20,12 @@ const MiB = 1024 * 1024;
 /** A runtime whose memory is what the test says, before and after each kind of collection. */
 function scriptedRuntime(rssMiB: number, heapMiB: number) {
   const calls: string[] = [];
-  const state = { rss: rssMiB * MiB, heapTotal: heapMiB * MiB };
-  const set = (rss: number, heap: number) => {
+  // The old generation: the heap but for a young generation of 1 MiB, unless the test says.
+  const state = { rss: rssMiB * MiB, heapTotal: heapMiB * MiB, old: (heapMiB - 1) * MiB };
+  const set = (rss: number, heap: number, old = heap - 1) => {
     state.rss = rss * MiB;
     state.heapTotal = heap * MiB;
+    state.old = old * MiB;
   };
   /** What the next collection leaves, and what a reducing one after it leaves. */
   let afterCollect: [number, number] | null = null;
@@ -37,13 +39,14 @@ function scriptedRuntime(rssMiB: number, heapMiB: number) {
       calls.push("reduce");
       if (afterReduce) set(...afterReduce);
     },
-    memory: () => ({ ...state }),
+    memory: () => ({ rss: state.rss, heapTotal: state.heapTotal }),
+    oldGeneration: () => state.old,
   };
   return {
     runtime,
     calls,
     /** The process grows by itself between collections. */
-    grow: (rss: number, heap: number) => set(rss, heap),
+    grow: (rss: number, heap: number, old?: number) => set(rss, heap, old),
     next(collect: [number, number], reduce: [number, number] | null = null) {
       afterCollect = collect;
       afterReduce = reduce;
@@ -101,7 +104,7 @@ Deno.test("a burst before the first collection counts against the level at start
   }
 });
 
-Deno.test("with nobody streaming and the heap flat, due collections are skipped", async () => {
+Deno.test("with nobody streaming and the old generation flat, due collections are skipped", async () => {
   const clock = new VirtualClock(0);
   const schedule = new Schedule(clock);
   schedule.driveWithTimer(true);
@@ -115,7 +118,11 @@ Deno.test("with nobody streaming and the heap flat, due collections are skipped"
     await clock.advance(120_000);
     assert.deepEqual(r.calls, ["collect"], "nobody streamed, the heap is as the last one left it");
     assert.equal(collections.skipped, 2);
-    r.grow(61, 10.25); // requests now and then promote a little: one page more
+    r.grow(60.5, 10.5, 9); // the young generation grows with each request's garbage: flat
+    await clock.advance(60_000);
+    assert.deepEqual(r.calls, ["collect"], "only the young generation grew");
+    assert.equal(collections.skipped, 3);
+    r.grow(61, 10.75, 9.25); // requests now and then promote a little: one page more
     await clock.advance(60_000);
     assert.deepEqual(r.calls, ["collect", "collect"], "the heap grew");
     // A burst of clients comes and goes between two collections: the next one runs and
@@ -133,7 +140,7 @@ Deno.test("with nobody streaming and the heap flat, due collections are skipped"
     r.next([72, 10]);
     await clock.advance(120_000);
     assert.deepEqual(r.calls.slice(4), ["collect", "collect"]);
-    assert.equal(collections.skipped, 3);
+    assert.equal(collections.skipped, 4);
   } finally {
     collections.stop();
   }

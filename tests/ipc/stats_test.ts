@@ -130,7 +130,7 @@ Deno.test("full collections: on by default, off with --gc-interval 0, unavailabl
   });
 });
 
-Deno.test("full collections are skipped while nobody streams and the heap is flat, never while one does", async () => {
+Deno.test("full collections are skipped while nobody streams and the old generation is flat, never while one does", async () => {
   await withDir(async (dir) => {
     const sock = `${dir}/k.sock`;
     const daemon = await startDaemon(sock, {
