@@ -7,8 +7,8 @@
  * first minute on, as the JDK's periodic collections (JEP 346) do for idle services. After a
  * burst of clients, one of them also returns the burst's heap pages to the OS. While nobody
  * streams, and nobody has since the last collection, a collection runs only if the heap beyond
- * its young generation (what survives young collections, and piles up) has grown since that
- * one: an idle daemon, or one asked for a frame now and then, promotes next to nothing, and a
+ * its young generation (what survives young collections, and piles up) has grown by more than a
+ * margin since that one: an idle daemon, or one asked for a frame now and then, promotes next to nothing, and a
  * collection that finds nothing new would be its largest cost. It needs V8's `gc` hook, which
  * the runtime exposes with `--v8-flags=--expose-gc`: the compiled binary has it baked in and
  * `deno task start` passes it; without it V8's own heuristics apply. BENCHMARKS.md ("Soak") has
@@ -50,6 +50,13 @@ export const DEFAULT_GC_INTERVAL_MS = 60_000;
  * clients leaves behind.
  */
 export const RETAINED_MARGIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * How much the heap beyond its young generation may grow past what the last collection left
+ * while nobody streams, before a due collection runs (bytes): a scraper's requests promote a
+ * little now and then, and a collection for each page of it would cost more than the page.
+ */
+export const IDLE_GROWTH_MARGIN_BYTES = 1024 * 1024;
 
 /** What the periodic collections use of the runtime; {@linkcode v8Runtime} is the real one. */
 export interface GcRuntime {
@@ -108,7 +115,8 @@ export interface Collections {
  *
  * `lastStreamedMs` tells when a client last streamed (the schedule's clock; now while one
  * does). A due collection is skipped when that was before the last collection and the heap
- * beyond its young generation has not grown since: so the first collection after clients have
+ * beyond its young generation has not grown by more than {@linkcode IDLE_GROWTH_MARGIN_BYTES}
+ * since: so the first collection after clients have
  * left always runs, and returns what they left. Without it every due collection runs.
  */
 export function scheduleCollections(
@@ -136,7 +144,8 @@ export function scheduleCollections(
   const stop = on
     ? schedule.every(intervalMs, () => {
       const started = schedule.clock.now();
-      if (lastStreamedMs() < collectedAt && on.oldGeneration() <= oldAfter) {
+      const flat = on.oldGeneration() <= oldAfter + IDLE_GROWTH_MARGIN_BYTES;
+      if (lastStreamedMs() < collectedAt && flat) {
         skipped++;
         return;
       }
