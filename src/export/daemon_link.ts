@@ -16,6 +16,7 @@
  */
 
 import { assertTrustedSocket, UntrustedSocketError } from "../ipc/client.ts";
+import { notASocket } from "../ipc/socket_claim.ts";
 import { FRAME_REQUEST } from "../ipc/client_input.ts";
 import { DecodeError, decodeMetrics, type MetricsFrame } from "../ipc/codec.ts";
 import { FrameDecoder, FrameError } from "../ipc/framing.ts";
@@ -48,6 +49,8 @@ function connectFailure(path: string, error: unknown): Fetched {
   if (error instanceof UntrustedSocketError) {
     return { ok: false, kind: "untrusted", reason: error.message };
   }
+  const other = error instanceof Deno.errors.NotFound ? null : notASocket(path);
+  if (other !== null) return { ok: false, kind: "unreachable", reason: other };
   const what = error instanceof Deno.errors.NotFound
     ? "no socket (is the daemon running?)"
     : error instanceof Deno.errors.ConnectionRefused

@@ -30,6 +30,8 @@ import { type Clock, sleep, systemClock } from "../time/clock.ts";
 import { WallClock } from "../time/wall_clock.ts";
 import { DecodeError, decodeMetrics, type MetricsFrame } from "./codec.ts";
 import { FrameDecoder, FrameError, PARTIAL_FRAME_TIMEOUT_MS } from "./framing.ts";
+import { notASocket } from "./socket_claim.ts";
+import { SocketPathError } from "./socket_path.ts";
 
 export type { MetricsFrame } from "./codec.ts";
 export type {
@@ -158,7 +160,8 @@ function describe(error: unknown): string {
  * something that is not a valid stream or leaves a frame half-sent for
  * {@linkcode PARTIAL_FRAME_TIMEOUT_MS}; reports gaps in `sequence` and restarts.
  * Ends when `signal` aborts; throws {@linkcode UntrustedSocketError} when the
- * socket belongs to another user.
+ * socket belongs to another user, and `SocketPathError` when the path holds
+ * something other than a socket (no daemon will replace it).
  */
 export async function* subscribe(
   path: string,
@@ -194,6 +197,8 @@ export async function* subscribe(
       if (error instanceof Deno.errors.NotCapable || error instanceof UntrustedSocketError) {
         throw error;
       }
+      const other = error instanceof Deno.errors.NotFound ? null : notASocket(path);
+      if (other !== null) throw new SocketPathError(other);
       if (!await wait(describe(error))) return;
       continue;
     }

@@ -9,6 +9,33 @@
 
 import { mayRead, parentOf, SocketPathError, socketPathOsError } from "./socket_path.ts";
 
+/** What a file that is not a socket is, in words ("a regular file"). */
+function kindOf(info: Deno.FileInfo): string {
+  if (info.isFile) return "a regular file";
+  if (info.isDirectory) return "a directory";
+  if (info.isFifo) return "a FIFO (named pipe)";
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  return "a file of another kind";
+}
+
+/**
+ * The one line for a client's socket path that holds something other than a socket, naming
+ * what; null when it holds a socket, nothing, or cannot be read. No daemon replaces such a
+ * file, so a client that waits for one there waits for ever.
+ */
+export function notASocket(path: string): string | null {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch {
+    return null;
+  }
+  if (info.isSocket !== false) return null; // a socket, or a platform that cannot tell
+  return `${path} is ${kindOf(info)}, not a socket: name the daemon's socket (--socket or ` +
+    "OPTA_METRICS_SOCKET), or remove the file if it is yours and start the daemon";
+}
+
 /** What is at a path. */
 export type PathState =
   | "free"
