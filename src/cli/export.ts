@@ -35,6 +35,13 @@ import {
 } from "./flags.ts";
 import { onStopSignal } from "./stop_signals.ts";
 
+/**
+ * Where a reader finds how to serve or write elsewhere: the source's docs, which a binary
+ * installed without them (release tarballs carry none) can still be pointed to.
+ */
+const ELSEWHERE = `see "Running it" in docs/prometheus.md of the opta-metrics source, ` +
+  "https://github.com/opta-dev/opta-metrics";
+
 /** Help text of the export command, for the program name it is run as. */
 export function exportHelp(program = "opta-metrics export"): string {
   return `Usage: ${program} [--listen HOST:PORT | --textfile PATH] [options]
@@ -53,7 +60,8 @@ to a file for node_exporter's textfile collector.
   -h, --help           show this help
 
 This build may listen on: ${listenGrants().join(", ")}
-and write textfiles in: ${textfileDirectories().join(", ")} (README: "Many machines").`;
+and write textfiles in: ${textfileDirectories().join(", ")}.
+For others, run from source or build your own binary: ${ELSEWHERE}.`;
 }
 
 /** Parsed export flags. */
@@ -166,7 +174,7 @@ async function serveHttp(
   if (Deno.permissions.querySync({ name: "net", host: address }).state !== "granted") {
     throw new CommandError(
       `export: this build may listen only on ${listenGrants().join(", ")}, not ${address}; ` +
-        `for another address run from source or build your own binary (README: "Many machines")`,
+        `for another address run from source or build your own binary (${ELSEWHERE})`,
     );
   }
   narrowPermissions({ socket: o.socketPath, listen: address });
@@ -204,7 +212,8 @@ async function writeLoop(
   if (Deno.permissions.querySync({ name: "write", path: directory }).state !== "granted") {
     throw new CommandError(
       `export: this build may write textfiles only in ${textfileDirectories().join(", ")}, ` +
-        `not ${printable(directory)} (README: "Many machines")`,
+        `not ${printable(directory)}; for another directory run from source or build your own ` +
+        `binary (${ELSEWHERE})`,
     );
   }
   narrowPermissions({ socket: o.socketPath, directory });
