@@ -22,7 +22,13 @@ import {
 } from "../export/grants.ts";
 import { HttpServer } from "../export/http_server.ts";
 import { negotiate } from "../export/negotiate.ts";
-import { removeTextfile, writeTextfile } from "../export/textfile.ts";
+import {
+  lockTextfile,
+  removeTextfile,
+  TextfileBusyError,
+  unlockTextfile,
+  writeTextfile,
+} from "../export/textfile.ts";
 import {
   CommandError,
   durationFlag,
@@ -217,22 +223,40 @@ async function writeLoop(
     );
   }
   narrowPermissions({ socket: o.socketPath, directory });
+  // Another exporter on this file is refused; a lock file that cannot be made yet (its
+  // directory missing, say) is tried again with each write, as the file itself is.
+  const claim = () =>
+    lockTextfile(path).catch((error) => {
+      if (error instanceof TextfileBusyError) throw new CommandError(`export: ${error.message}`);
+      throw error;
+    });
+  let lock = await claim().catch((error) => {
+    if (error instanceof CommandError) throw error;
+    return null;
+  });
   o.log.log("info", "writing", { textfile: path, interval_ms: o.intervalMs, socket: o.socketPath });
   let stop = false;
   void stopped.then(() => stop = true);
   let lastError = "";
-  while (!stop) {
-    try {
-      await writeTextfile(path, await exporter.scrape("text"));
-      lastError = "";
-    } catch (error) {
-      const message = (error as Error).message.split("\n")[0];
-      if (message !== lastError) o.log.log("error", "textfile not written", { error: message });
-      lastError = message;
+  try {
+    while (!stop) {
+      try {
+        lock ??= await claim();
+        await writeTextfile(path, await exporter.scrape("text"));
+        lastError = "";
+      } catch (error) {
+        if (error instanceof CommandError) throw error;
+        const message = (error as Error).message.split("\n")[0];
+        if (message !== lastError) o.log.log("error", "textfile not written", { error: message });
+        lastError = message;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([stopped, new Promise((r) => timer = setTimeout(r, o.intervalMs))]);
+      clearTimeout(timer);
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([stopped, new Promise((r) => timer = setTimeout(r, o.intervalMs))]);
-    clearTimeout(timer);
+    // Only the lock's holder wrote the file: one that never held it leaves it alone.
+    if (lock !== null) await removeTextfile(path).catch(() => {});
+  } finally {
+    if (lock !== null) await unlockTextfile(path, lock);
   }
-  await removeTextfile(path).catch(() => {});
 }
