@@ -23,6 +23,7 @@ import { SCRIPT_SNAPSHOT, scriptedFrame, ScriptedListener } from "../support/scr
 import { MomentumColor } from "../../src/momentum/momentum.ts";
 import { EXTENDED_SNAPSHOT } from "../support/codec_fixtures.ts";
 import { SOURCE_NAMES } from "../../src/metrics/source.ts";
+import { readDoc } from "../docs/docs.ts";
 
 /** A name that would clear the screen, retitle the window and recolour the terminal. */
 const HOSTILE = "evil\x1b[2J\x1b]0;pwned\x07\x9b31m\x7f\x00end";
@@ -583,4 +584,26 @@ Deno.test("screenUpdate overwrites in place inside one synchronized update: no c
   );
   // Colour codes take no room: a coloured line as wide as the screen is full.
   assert.ok(!screenUpdate("\x1b[31mab\x1b[0m", { rows: 1, columns: 2 }).includes("\x1b[K"));
+});
+
+/** The kinds of line a window of `columns`×`rows` shows, for docs/cli.md's tiny windows. */
+function kept(columns: number, rows: number): string[] {
+  return renderView(received([]), stats, null, "/run/s.sock", { columns, rows, ansi: false })
+    .split("\n").filter((l) => l !== "").map((l) =>
+      l.startsWith("opta-metrics watch") ? "title" : l.startsWith("frame #") ? "footer" : l
+    ).map((l) =>
+      /^(title|footer|CPU|Memory|Disk \(\/\)|Temperature|Momentum)(?= |$)/.exec(l)?.[1] ?? l
+    );
+}
+
+Deno.test("renderView on a tiny window: the kept rows and footer fit at 80×7, else cut from the bottom", () => {
+  const all = ["title", "CPU", "Memory", "Disk (/)", "Temperature", "Momentum", "footer"];
+  assert.deepEqual(kept(80, 7), all);
+  assert.deepEqual(kept(80, 6), all.slice(0, 6), "the footer goes first");
+  assert.deepEqual(kept(20, 5), all.slice(0, 5), "then the momentum");
+  assert.match(
+    readDoc("docs/cli.md").replace(/\s+/g, " "),
+    /at 20×5: the title, CPU, memory, disk and temperature/,
+    "docs/cli.md says so",
+  );
 });
