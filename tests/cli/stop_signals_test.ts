@@ -110,11 +110,16 @@ Deno.test({
         const [pid, , , alternate, cursor] = (await pane()).trim().split(" ");
         assert.deepEqual([alternate, cursor], ["1", "0"], "watch took the screen");
         Deno.kill(Number(pid), "SIGHUP");
+        // exited, not killed by the signal; the normal screen back, the cursor shown (tmux may
+        // read watch's last bytes after it saw the exit: wait for them)
+        const restored = ["1", "[]", "0", "1"];
         let state = "";
-        await poll(async () => (state = (await pane()).trim()).split(" ")[1] === "1", 10_000);
+        await poll(async () => {
+          state = (await pane()).trim();
+          return state.split(" ").slice(1).join(" ") === restored.join(" ");
+        }, 10_000);
         conn.close();
-        // exited, not killed by the signal; the normal screen back, the cursor shown
-        assert.deepEqual(state.split(" ").slice(1), ["1", "[]", "0", "1"], state);
+        assert.deepEqual(state.split(" ").slice(1), restored, state);
       } finally {
         await tmux.close();
         listener.close();
