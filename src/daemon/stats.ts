@@ -48,8 +48,8 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
  * The fields of a `stats` log line: clients, frames published, sent and dropped
  * for slow clients, clients closed for stalling, connections refused, tools spawned since
  * start, own CPU %, RSS, JavaScript heap, the last full collection's pause, how many
- * collections returned memory and how many were skipped so far, and per source the cost of its last reading, its age
- * and its error.
+ * collections returned memory and how many were skipped so far, and per source the cost of its
+ * last reading, its age and its error.
  */
 export function statsFields(input: StatsInput): LogFields {
   const { stats, health } = input;

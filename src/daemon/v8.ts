@@ -8,11 +8,11 @@
  * burst of clients, one of them also returns the burst's heap pages to the OS. While nobody
  * streams, and nobody has since the last collection, a collection runs only if the heap beyond
  * its young generation (what survives young collections, and piles up) has grown by more than a
- * margin since that one: an idle daemon, or one asked for a frame now and then, promotes next to nothing, and a
- * collection that finds nothing new would be its largest cost. It needs V8's `gc` hook, which
- * the runtime exposes with `--v8-flags=--expose-gc`: the compiled binary has it baked in and
- * `deno task start` passes it; without it V8's own heuristics apply. BENCHMARKS.md ("Soak") has
- * the measured cost and growth.
+ * margin since that one: an idle daemon, or one asked for a frame now and then, promotes next
+ * to nothing, and a collection that finds nothing new would be its largest cost. It needs V8's
+ * `gc` hook, which the runtime exposes with `--v8-flags=--expose-gc`: the compiled binary has it
+ * baked in and `deno task start` passes it; without it V8's own heuristics apply. BENCHMARKS.md
+ * ("Soak") has the measured cost and growth.
  *
  * @module
  */
@@ -100,7 +100,7 @@ export interface Collections {
   readonly lastPauseMs: number | null;
   /** How many collections also gave freed heap pages back to the OS. */
   readonly reduced: number;
-  /** How many times a collection was due but skipped: nobody streamed and the old generation was flat. */
+  /** How many due collections were skipped: nobody streamed and the old generation was flat. */
   readonly skipped: number;
   /** Stops collecting. */
   stop(): void;
@@ -116,8 +116,8 @@ export interface Collections {
  * `lastStreamedMs` tells when a client last streamed (the schedule's clock; now while one
  * does). A due collection is skipped when that was before the last collection and the heap
  * beyond its young generation has not grown by more than {@linkcode IDLE_GROWTH_MARGIN_BYTES}
- * since: so the first collection after clients have
- * left always runs, and returns what they left. Without it every due collection runs.
+ * since: so the first collection after clients have left always runs, and returns what they
+ * left. Without it every due collection runs.
  */
 export function scheduleCollections(
   schedule: Schedule,
