@@ -6,6 +6,8 @@
  * idle cadence; when a client comes back, {@linkcode Sampler.start} reads every source
  * at once and {@linkcode Sampler.freshSince} tells when the fast ones have new values.
  * A client that asks for one frame at a time gets {@linkcode Sampler.refreshOnRequest}.
+ * A source nobody needs for a while is {@linkcode Sampler.pause}d: stopped, its readings
+ * dropped, until {@linkcode Sampler.resume}.
  *
  * Reads run only as tasks of the sampler's {@linkcode Schedule}: the daemon
  * passes the schedule its tick runs, so while frames flow every read happens
@@ -20,14 +22,18 @@
 import { type Logger, silentLogger } from "../log.ts";
 import { systemClock } from "../time/clock.ts";
 import { Schedule } from "../time/schedule.ts";
-import { assembleSnapshot, type HeldReadings } from "./assemble.ts";
+import { assembleSnapshot } from "./assemble.ts";
 import { type Readings, type Source, SOURCE_NAMES, type SourceName } from "./source.ts";
 import type { Snapshot, SourceStatus } from "./types.ts";
+import { type HeldStatus, sourceHealth } from "./source_health.ts";
 import { type Cadences, DEFAULT_CADENCES, FAST_CADENCE_MS } from "./cadences.ts";
 import { RequestPace } from "./request_pace.ts";
+import { failureKey } from "./failure_key.ts";
+import { untilEach, type Waitable } from "./waiters.ts";
 
 export type { SourceStatus } from "./types.ts";
 export { type Cadences, DEFAULT_CADENCES } from "./cadences.ts";
+export { failureKey } from "./failure_key.ts";
 
 /** Options of {@linkcode Sampler}. */
 export interface SamplerOptions {
@@ -47,17 +53,14 @@ export interface SamplerOptions {
 /** Sampling modes. */
 export type SamplerMode = "stopped" | "active" | "idle";
 
-interface SourceState extends HeldReadings {
+interface SourceState extends HeldStatus, Waitable {
   source: Source;
   /** When it last delivered a reading or a failure (monotonic ms). */
   lastAttemptMono: number;
-  error: string | null;
   /** {@linkcode failureKey} of the failure last logged, while failing. */
   errorKey: string | null;
-  samples: number;
-  failures: number;
-  costMs: number | null;
-  waiters: (() => void)[];
+  /** Why it is paused (see {@linkcode Sampler.pause}) and when it has stopped; null if running. */
+  paused: { reason: string; stopped: Promise<void> } | null;
 }
 
 /** Holds the latest readings of every source and switches their cadence. */
@@ -99,6 +102,7 @@ export class Sampler {
         samples: 0,
         failures: 0,
         costMs: null,
+        paused: null,
         waiters: [],
       });
     }
@@ -134,7 +138,7 @@ export class Sampler {
    */
   settled(timeoutMs: number, values: Partial<Record<SourceName, number>> = {}): Promise<void> {
     const done = (s: SourceState) => s.failures > 0 || s.samples >= (values[s.source.name] ?? 1);
-    return this.#until([...this.#states.values()], done, timeoutMs);
+    return untilEach([...this.#states.values()], done, timeoutMs, this.#schedule.clock);
   }
 
   /**
@@ -156,27 +160,7 @@ export class Sampler {
         (pace === "start" || this.#pace.due(s.lastAttemptMono)))
     );
     for (const state of read) this.#startSource(state, this.#mode);
-    return this.#until(read, (s) => s.lastAttemptMono >= since, timeoutMs);
-  }
-
-  /** Resolves once `done` holds for each of `states` (checked as they report), or after `timeoutMs`. */
-  async #until(
-    states: SourceState[],
-    done: (s: SourceState) => boolean,
-    timeoutMs: number,
-  ): Promise<void> {
-    const until = (s: SourceState) =>
-      new Promise<void>((resolve) => {
-        const check = () => done(s) ? resolve() : s.waiters.push(check);
-        check();
-      });
-    const clock = this.#schedule.clock;
-    let timer: unknown;
-    await Promise.race([
-      Promise.all(states.map(until)),
-      new Promise<void>((resolve) => timer = clock.setTimeout(resolve, timeoutMs)),
-    ]);
-    clock.clear(timer);
+    return untilEach(read, (s) => s.lastAttemptMono >= since, timeoutMs, this.#schedule.clock);
   }
 
   /**
@@ -201,35 +185,51 @@ export class Sampler {
     return true;
   }
 
+  /** A running source read at least once a second at full cadence. */
   #isFast(state: SourceState): boolean {
-    return this.#cadences[state.source.name] <= FAST_CADENCE_MS;
+    return state.paused === null && this.#cadences[state.source.name] <= FAST_CADENCE_MS;
   }
 
-  /** A source that reads on requests while they lead: a polled one. */
+  /** A source that reads on requests while they lead: a running polled one. */
   #followsRequests(state: SourceState): boolean {
-    return !state.source.streamed;
+    return state.paused === null && !state.source.streamed;
   }
 
   /** Age and error state of every source. */
   health(): Record<SourceName, SourceStatus> {
-    const now = this.#schedule.clock.now();
-    const out = {} as Record<SourceName, SourceStatus>;
-    for (const name of SOURCE_NAMES) {
-      const s = this.#states.get(name);
-      out[name] = {
-        ageMs: s?.lastGoodMono == null ? null : Math.round(now - s.lastGoodMono),
-        error: s
-          ? s.error
-          : this.#enabled.includes(name)
-          ? "no source on this platform"
-          : "switched off",
-        samples: s?.samples ?? 0,
-        failures: s?.failures ?? 0,
-        costMs: s?.costMs ?? null,
-        unseen: s?.readings.unseen ?? null,
-      };
-    }
-    return out;
+    return sourceHealth(this.#states, this.#enabled, this.#schedule.clock.now());
+  }
+
+  /**
+   * Stop source `name` and drop what it holds, until {@linkcode Sampler.resume}: snapshots
+   * carry its readings as absent, never stale ones, and its health says `reason` (as `unseen`).
+   * Nothing starts it meanwhile, neither a mode switch nor a request.
+   */
+  pause(name: SourceName, reason: string): void {
+    const state = this.#states.get(name);
+    if (state === undefined || state.paused !== null) return;
+    state.paused = { reason, stopped: state.source.stop() };
+    state.readings = { unseen: reason };
+    state.lastGoodMono = null;
+    state.error = state.errorKey = null;
+    this.#cached = null;
+    this.#wake(state);
+  }
+
+  /**
+   * Start paused source `name` again at the mode's cadence, once its stop has completed (a read
+   * still being cancelled is no failure); its readings come as it reads.
+   */
+  resume(name: SourceName): void {
+    const state = this.#states.get(name);
+    if (state === undefined || state.paused === null) return;
+    const { stopped } = state.paused;
+    state.paused = null;
+    state.readings = {};
+    this.#cached = null;
+    void stopped.then(() => {
+      if (state.paused === null && this.#mode !== "stopped") this.#startSource(state, this.#mode);
+    });
   }
 
   #switch(mode: "active" | "idle"): void {
@@ -246,6 +246,7 @@ export class Sampler {
    * before the next request, which reads it when due (or ends the lead, restarting it).
    */
   #startSource(state: SourceState, mode: "active" | "idle"): void {
+    if (state.paused !== null) return;
     const own = this.#cadences[state.source.name];
     const idle = Math.max(own, this.#cadences.idle);
     const led = mode === "idle" && this.#pace.leading && this.#followsRequests(state);
@@ -257,7 +258,7 @@ export class Sampler {
   }
 
   #emit(state: SourceState, readings: Readings, costMs?: number): void {
-    if (this.#mode === "stopped") return;
+    if (this.#mode === "stopped" || state.paused !== null) return;
     state.readings = readings;
     state.costMs = costMs ?? null;
     this.#cached = null;
@@ -273,7 +274,7 @@ export class Sampler {
   }
 
   #fail(state: SourceState, error: Error): void {
-    if (this.#mode === "stopped") return;
+    if (this.#mode === "stopped" || state.paused !== null) return;
     state.failures++;
     state.lastAttemptMono = this.#schedule.clock.now();
     const key = failureKey(error.message);
@@ -288,13 +289,4 @@ export class Sampler {
   #wake(state: SourceState): void {
     for (const resolve of state.waiters.splice(0)) resolve();
   }
-}
-
-/**
- * What makes two failures the same one for logging: the message without its line numbers.
- * A streamed child's parse errors differ only by them (`top: line 812: …`, `line 1624: …`),
- * and would otherwise log one line per refresh, or per output line, for as long as it lasts.
- */
-export function failureKey(message: string): string {
-  return message.replace(/\bline \d+\b/g, "line #");
 }

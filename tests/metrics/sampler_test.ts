@@ -319,6 +319,42 @@ Deno.test("a client that streams ends the requests' lead; requests after it lead
   await stop();
 });
 
+Deno.test("a paused polled source reads neither on requests nor on its timer, and holds nothing", async () => {
+  // As macOS's `ps` processes source: polled, so a paused one must simply not read.
+  const ps = scripted("processes", () => ({
+    topProcesses: [{ pid: 1, name: "launchd", cpuPercent: 1, memoryMb: 2 }],
+  }));
+  const { clock, sampler, stop } = virtualSampler(
+    (on) => [cpu().source(on), ps.source(on)],
+    { cpu: 250, processes: 3000, idle: 30_000 },
+  );
+  sampler.idle(); // every source reads at once, at 0
+  await clock.advance(0);
+  assert.equal(sampler.snapshot().topProcesses.length, 1);
+  sampler.pause("processes", "paused: only light requests");
+  assert.deepEqual(sampler.snapshot().topProcesses, [], "its held list is dropped at once");
+  assert.equal(sampler.health().processes.unseen, "paused: only light requests");
+  assert.equal(sampler.health().processes.ageMs, null);
+  for (const at of [15_000, 30_000, 45_000, 60_000]) { // requests that lead the slow sources
+    await clock.advance(at - clock.now());
+    const answered = sampler.refreshOnRequest(1500);
+    await clock.advance(0);
+    await answered;
+  }
+  sampler.start(); // a mode switch does not start it either
+  await clock.advance(10_000);
+  sampler.idle();
+  await clock.advance(200_000);
+  assert.deepEqual(ps.reads, [0], "no read while paused");
+  assert.deepEqual(sampler.snapshot().topProcesses, []);
+  sampler.resume("processes");
+  await clock.advance(0);
+  assert.deepEqual(ps.reads, [0, clock.now()], "it reads at once when resumed");
+  assert.equal(sampler.snapshot().topProcesses.length, 1);
+  assert.equal(sampler.health().processes.unseen, null);
+  await stop();
+});
+
 // ---- the Linux top source over a real child, on the virtual clock --------------------------
 
 /** The Linux platform's processes source with `top` replaced, in a virtual sampler. */
