@@ -20,7 +20,9 @@
  * latest frame at once; otherwise the sampler reads its fast sources once more (and, while
  * requests keep coming, the slow ones that are due: {@linkcode Sampler.refreshOnRequest}) and
  * one frame is made for every request waiting, so a scraper every 15 s costs one read every
- * 15 s and nothing between.
+ * 15 s and nothing between. A client that asks with `OPTL` needs no process list: while
+ * every client connected does, the process source is paused (its `top` child exits; its list
+ * is empty in every answer), and anyone else restarts it.
  *
  * @module
  */
@@ -49,6 +51,9 @@ import { WallClock } from "../time/wall_clock.ts";
  * its first line (`netstat -w 1` on macOS), short enough for a one-shot client.
  */
 export const FIRST_FRAME_WAIT_MS = 1500;
+
+/** The process source's health while only light requests come (`unseen` of `stats`). */
+export const LIGHT_PAUSE = "paused: only light requests";
 
 /** Options of {@linkcode Publisher}. */
 export interface PublisherOptions {
@@ -120,6 +125,7 @@ export class Publisher {
       onFirstClient: () => this.#firstClient(),
       onLastClient: () => this.#lastClient(),
       onRequest: (client) => this.#request(client),
+      onLightOnly: (lightOnly) => this.#lightOnly(lightOnly),
     });
     this.#ticker = new Ticker(1000 / options.rateHz, this.#tick, options.schedule.clock);
   }
@@ -182,6 +188,14 @@ export class Publisher {
     }
     this.#requested.add(client);
     if (this.#broadcaster.streaming === 0) void this.#answerRequests();
+  }
+
+  /** Every client asks light requests (pause the process list), or someone needs it again. */
+  #lightOnly(lightOnly: boolean): void {
+    if (this.#stopped) return;
+    if (lightOnly) this.#sampler.pause("processes", LIGHT_PAUSE);
+    else this.#sampler.resume("processes");
+    this.#log.log("debug", lightOnly ? "processes paused" : "processes resumed");
   }
 
   /** With nobody streaming: read for the request, then make one frame for all waiting. */

@@ -9,7 +9,8 @@
  * A client that asks for a frame (`OPTQ`, PROTOCOL.md "Asking for frames") turns
  * on-demand: from then on it gets only the frames sent to it with
  * {@linkcode Broadcaster.sendTo}, and the first/last client events count the
- * streaming clients only.
+ * streaming clients only. A client whose latest request was `OPTL` needs no process
+ * list: while every client is such a one, {@linkcode BroadcasterOptions.onLightOnly} says so.
  *
  * Each client's write queue is a {@linkcode Subscriber}; this module holds the set
  * of them: the client limit, the counters, the log and who is closed when.
@@ -18,7 +19,7 @@
  */
 
 import { type Logger, silentLogger } from "../log.ts";
-import { drainClientInput } from "./client_input.ts";
+import { drainClientInput, type RequestKind } from "./client_input.ts";
 import { type BroadcastConn, Subscriber, type SubscriberEvents } from "./subscriber.ts";
 
 export type { BroadcastConn } from "./subscriber.ts";
@@ -38,7 +39,13 @@ export interface BroadcasterOptions {
   /** Called when the last client leaves (1 → 0). */
   onLastClient?: () => void;
   /** Called for every frame a client asks for; the client is on-demand from then on. */
-  onRequest?: (client: Subscriber) => void;
+  onRequest?: (client: Subscriber, kind: RequestKind) => void;
+  /**
+   * Called when it starts or stops being true that clients are connected and every one of
+   * them is on demand with a light (`OPTL`) latest request; called before the request that
+   * changes it is passed on.
+   */
+  onLightOnly?: (lightOnly: boolean) => void;
 }
 
 /** Counters since start. */
@@ -62,13 +69,17 @@ export class Broadcaster {
   /** An array, not a Set: the tick walks it, and a loop over an array allocates nothing. */
   readonly #clients: Subscriber[] = [];
   readonly #options: Required<
-    Omit<BroadcasterOptions, "onFirstClient" | "onLastClient" | "onRequest">
+    Omit<BroadcasterOptions, "onFirstClient" | "onLastClient" | "onRequest" | "onLightOnly">
   >;
   readonly #onFirst: () => void;
   readonly #onLast: () => void;
-  readonly #onRequest: (client: Subscriber) => void;
+  readonly #onRequest: (client: Subscriber, kind: RequestKind) => void;
+  readonly #onLightOnly: (lightOnly: boolean) => void;
   /** Clients that asked for frames: publish() passes them by. */
   readonly #onDemand = new Set<Subscriber>();
+  /** On-demand clients whose latest request was light (`OPTL`). */
+  readonly #light = new Set<Subscriber>();
+  #lightOnly = false;
   readonly #stats: BroadcasterStats = {
     clients: 0,
     framesSent: 0,
@@ -107,6 +118,7 @@ export class Broadcaster {
     this.#onFirst = options.onFirstClient ?? (() => {});
     this.#onLast = options.onLastClient ?? (() => {});
     this.#onRequest = options.onRequest ?? (() => {});
+    this.#onLightOnly = options.onLightOnly ?? (() => {});
   }
 
   /** Clients connected now. */
@@ -143,6 +155,7 @@ export class Broadcaster {
       clients: this.#clients.length,
     });
     if (this.streaming === 1) this.#onFirst();
+    this.#checkLightOnly();
     void this.#readLoop(client);
     if (current) this.#send(client, current, performance.now());
     return true;
@@ -206,7 +219,7 @@ export class Broadcaster {
       this.#options.floodBytesPerSecond,
       this.#discard,
       undefined,
-      () => this.#request(client),
+      (kind) => this.#request(client, kind),
     );
     if (client.closed) return;
     if (end.kind === "eof") {
@@ -224,13 +237,24 @@ export class Broadcaster {
   }
 
   /** A client asked for a frame: it turns on-demand (the last streaming one leaving), then asks. */
-  #request(client: Subscriber): void {
+  #request(client: Subscriber, kind: RequestKind): void {
     if (client.closed) return;
     if (!this.#onDemand.has(client)) {
       this.#onDemand.add(client);
       if (this.streaming === 0) this.#onLast();
     }
-    this.#onRequest(client);
+    if (kind === "light") this.#light.add(client);
+    else this.#light.delete(client);
+    this.#checkLightOnly();
+    this.#onRequest(client, kind);
+  }
+
+  /** Tell when "every client connected asks light requests" changes. */
+  #checkLightOnly(): void {
+    const lightOnly = this.#clients.length > 0 && this.#light.size === this.#clients.length;
+    if (lightOnly === this.#lightOnly) return;
+    this.#lightOnly = lightOnly;
+    this.#onLightOnly(lightOnly);
   }
 
   #close(
@@ -242,12 +266,14 @@ export class Broadcaster {
     if (!client.close()) return;
     this.#clients.splice(this.#clients.indexOf(client), 1);
     const streamed = !this.#onDemand.delete(client);
+    this.#light.delete(client);
     this.#options.log.log(level, event, {
       client: client.id,
       clients: this.#clients.length,
       ...fields,
     });
     if (streamed && this.streaming === 0) this.#onLast();
+    this.#checkLightOnly();
   }
 
   #refuse(conn: BroadcastConn): void {

@@ -5,47 +5,10 @@
  * beside it stream on; a client that sends other bytes (or none) is served as before.
  */
 import assert from "node:assert/strict";
-import { drainClientInput, FRAME_REQUEST } from "../../src/ipc/client_input.ts";
-import { decodeMetrics, type MetricsFrame } from "../../src/ipc/codec.ts";
+import { drainClientInput } from "../../src/ipc/client_input.ts";
+import { Asker } from "../support/asker.ts";
 import { startDaemon, withDir } from "../support/daemon.ts";
-import { frameBodies } from "../support/frame_stream.ts";
 import { Subscriber } from "../support/readers.ts";
-
-/** A connection whose frames are collected as they arrive. */
-class Asker {
-  readonly frames: { frame: MetricsFrame; atMs: number }[] = [];
-  readonly #conn: Deno.UnixConn;
-  readonly #done: Promise<void>;
-  constructor(conn: Deno.UnixConn) {
-    this.#conn = conn;
-    this.#done = (async () => {
-      try {
-        for await (const body of frameBodies(conn)) {
-          this.frames.push({ frame: decodeMetrics(body), atMs: Date.now() });
-        }
-      } catch {
-        // closed by the test
-      }
-    })();
-  }
-  static async open(path: string): Promise<Asker> {
-    return new Asker(await Deno.connect({ transport: "unix", path }));
-  }
-  async ask(bytes: Uint8Array = FRAME_REQUEST): Promise<void> {
-    await this.#conn.write(bytes);
-  }
-  async next(count: number, ms = 3000): Promise<void> {
-    const end = performance.now() + ms;
-    while (this.frames.length < count) {
-      assert.ok(performance.now() < end, `${this.frames.length} of ${count} frames after ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-  async close(): Promise<void> {
-    this.#conn.close();
-    await this.#done;
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -154,6 +154,11 @@ export function childrenOf(pid: number): { pid: number; comm: string; state: str
   return out;
 }
 
+/** Pids of `pid`'s children named `comm` that are running (not zombies). */
+export function runningChildren(pid: number, comm: string): number[] {
+  return childrenOf(pid).filter((c) => c.comm === comm && c.state !== "Z").map((c) => c.pid);
+}
+
 /** True while `/proc/<pid>` exists and is not a zombie. */
 export function alive(pid: number): boolean {
   const fields = procStatFields(pid);
