@@ -157,7 +157,8 @@ function untilSignal(log: Logger): { stopped: Promise<void>; dispose(): void } {
 /** Run the exporter until SIGINT, SIGTERM or SIGHUP; resolves to the exit code. */
 export async function runExport(o: ExportOptions): Promise<number> {
   assertSocketGranted(o.socketPath, "export");
-  const link = new DaemonLink({ socketPath: o.socketPath });
+  // Without processes to export, the daemon need not run its process source for the link.
+  const link = new DaemonLink({ socketPath: o.socketPath, processes: o.processes > 0 });
   const exporter = new Exporter({ link, processes: o.processes, log: o.log });
   const signal = untilSignal(o.log);
   try {

@@ -2,9 +2,11 @@
  * The exporter's side of the daemon's socket: on demand, one fresh frame. The link keeps
  * one connection and asks for each frame (`OPTQ`, PROTOCOL.md "Asking for frames"), so a
  * daemon scraped every 15 s reads its sources every 15 s, neither streaming in between nor
- * starting its full cadence for every scrape. A daemon from before requests keeps
- * streaming to a client that asks: the link notices the frames nobody asked for and falls
- * back to connecting for each fetch and leaving once it has a fresh frame.
+ * starting its full cadence for every scrape. A link that needs no process list asks with
+ * `OPTL` instead: while every client of the daemon does, it runs no process source. A daemon
+ * from before requests (or from before `OPTL`) keeps streaming to a client that asks: the
+ * link notices the frames nobody asked for and falls back to connecting for each fetch and
+ * leaving once it has a fresh frame.
  *
  * A fetch waits for a frame whose newest reading is at most `freshMs` old, up to its
  * deadline; concurrent fetches share one. Whatever goes wrong (no daemon, a socket owned by
@@ -17,7 +19,7 @@
 
 import { assertTrustedSocket, UntrustedSocketError } from "../ipc/client.ts";
 import { notASocket } from "../ipc/socket_claim.ts";
-import { FRAME_REQUEST } from "../ipc/client_input.ts";
+import { FRAME_REQUEST, LIGHT_FRAME_REQUEST } from "../ipc/client_input.ts";
 import { DecodeError, decodeMetrics, type MetricsFrame } from "../ipc/codec.ts";
 import { FrameDecoder, FrameError } from "../ipc/framing.ts";
 
@@ -39,6 +41,8 @@ export interface DaemonLinkOptions {
   timeoutMs?: number;
   /** Wall-clock ms (default Date.now). */
   now?: () => number;
+  /** Whether the frames need their process list (default true): false asks with `OPTL`. */
+  processes?: boolean;
 }
 
 /** Frames nobody asked for, after an answer, that mark a daemon streaming regardless. */
@@ -74,7 +78,7 @@ class Connection {
   #answered = false;
   #unasked = 0;
 
-  constructor(readonly conn: Deno.UnixConn) {
+  constructor(readonly conn: Deno.UnixConn, readonly request: Uint8Array) {
     void this.#read();
   }
 
@@ -89,7 +93,7 @@ class Connection {
         return true;
       };
       this.#onEnd = () => resolve(null);
-      this.conn.write(FRAME_REQUEST).catch(() => this.close());
+      this.conn.write(this.request).catch(() => this.close());
     });
   }
 
@@ -143,6 +147,7 @@ export class DaemonLink {
   readonly #freshMs: number;
   readonly #timeoutMs: number;
   readonly #now: () => number;
+  readonly #request: Uint8Array;
   #connection: Connection | null = null;
   /** The daemon streams whatever a client asks: connect for each fetch, leave after it. */
   #streams = false;
@@ -154,6 +159,7 @@ export class DaemonLink {
     this.#freshMs = options.freshMs ?? 1000;
     this.#timeoutMs = options.timeoutMs ?? 1500;
     this.#now = options.now ?? Date.now;
+    this.#request = options.processes === false ? LIGHT_FRAME_REQUEST : FRAME_REQUEST;
   }
 
   /** A fresh frame, or why there is none; callers at the same time share one fetch. */
@@ -176,6 +182,7 @@ export class DaemonLink {
         assertTrustedSocket(this.#path);
         this.#connection = new Connection(
           await Deno.connect({ transport: "unix", path: this.#path }),
+          this.#request,
         );
       } catch (error) {
         if (error instanceof Deno.errors.NotCapable) throw error; // a setup problem, not an outage
