@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { drainClientInput } from "../../src/ipc/client_input.ts";
 import { Asker } from "../support/asker.ts";
 import { startDaemon, withDir } from "../support/daemon.ts";
+import { chunkedInput } from "../support/fake_conn.ts";
 import { Subscriber } from "../support/readers.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,15 +20,7 @@ Deno.test("OPTQ is found wherever reads split it; other bytes ask for nothing", 
     new TextEncoder().encode("Q"),
     crypto.getRandomValues(new Uint8Array(4096)),
   ];
-  let i = 0;
-  const conn = {
-    read(buffer: Uint8Array) {
-      const chunk = chunks[i++];
-      if (chunk === undefined) return Promise.resolve(null);
-      buffer.set(chunk);
-      return Promise.resolve(chunk.length);
-    },
-  };
+  const conn = chunkedInput(chunks);
   let requests = 0;
   const end = await drainClientInput(conn, 1e9, new Uint8Array(8192), undefined, () => requests++);
   assert.deepEqual(end, { kind: "eof" });

@@ -12,6 +12,7 @@ import {
 } from "../../src/ipc/client_input.ts";
 import { Asker } from "../support/asker.ts";
 import { type Daemon, withDaemon } from "../support/daemon.ts";
+import { chunkedInput } from "../support/fake_conn.ts";
 import { runningChildren } from "../support/procs.ts";
 import { Subscriber } from "../support/readers.ts";
 import { waitFor } from "../support/wait.ts";
@@ -20,15 +21,7 @@ const encode = (text: string) => new TextEncoder().encode(text);
 
 /** The kinds of request `chunks`, read one per read, ask for. */
 async function requestsIn(chunks: Uint8Array[]): Promise<RequestKind[]> {
-  let i = 0;
-  const conn = {
-    read(buffer: Uint8Array) {
-      const chunk = chunks[i++];
-      if (chunk === undefined) return Promise.resolve(null);
-      buffer.set(chunk);
-      return Promise.resolve(chunk.length);
-    },
-  };
+  const conn = chunkedInput(chunks);
   const kinds: RequestKind[] = [];
   const end = await drainClientInput(conn, 1e9, new Uint8Array(8192), undefined, (kind) => {
     kinds.push(kind);

@@ -17,6 +17,7 @@
  */
 
 import type { BroadcastConn } from "../../src/ipc/broadcaster.ts";
+import type { Readable } from "../../src/ipc/client_input.ts";
 
 interface PendingWrite {
   bytes: Uint8Array;
@@ -106,4 +107,17 @@ export class FakeConn implements BroadcastConn {
 /** Resolves once every promise callback queued so far, and those they queue, has run. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** A client's input that comes as `chunks`, one per read, then ends. */
+export function chunkedInput(chunks: Uint8Array[]): Readable {
+  let i = 0;
+  return {
+    read(buffer: Uint8Array) {
+      const chunk = chunks[i++];
+      if (chunk === undefined) return Promise.resolve(null);
+      buffer.set(chunk);
+      return Promise.resolve(chunk.length);
+    },
+  };
 }
