@@ -22,6 +22,7 @@ import { notASocket } from "../ipc/socket_claim.ts";
 import { FRAME_REQUEST, LIGHT_FRAME_REQUEST } from "../ipc/client_input.ts";
 import { DecodeError, decodeMetrics, type MetricsFrame } from "../ipc/codec.ts";
 import { FrameDecoder, FrameError } from "../ipc/framing.ts";
+import { systemClock } from "../time/clock.ts";
 
 /** Why a fetch got no usable frame, as a bounded label value. */
 export type FailureKind = "unreachable" | "untrusted" | "bad_frame" | "closed" | "timeout";
@@ -190,9 +191,9 @@ export class DaemonLink {
       }
     }
     const connection = this.#connection;
-    const timer = setTimeout(() => connection.giveUp(), this.#timeoutMs);
+    const timer = systemClock.setTimeout(() => connection.giveUp(), this.#timeoutMs);
     const frame = await connection.ask((f) => this.#now() - f.timestamp <= this.#freshMs);
-    clearTimeout(timer);
+    systemClock.clear(timer);
     this.#streams ||= connection.streaming;
     // A daemon that streams anyway: leave, and come back for the next fetch only.
     if (this.#streams || connection.failure) {

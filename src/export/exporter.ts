@@ -11,6 +11,7 @@ import type { MetricsFrame } from "../ipc/codec.ts";
 import type { DaemonLink, Fetched } from "./daemon_link.ts";
 import { type ExpositionFormat, writeExposition } from "./exposition.ts";
 import { ExporterCounters, isFresh, scrapeFamilies } from "./scrape.ts";
+import { systemClock, type Timer } from "../time/clock.ts";
 
 /** What is kept of the scraper's timeout for writing and sending the answer, ms. */
 const ANSWER_MARGIN_MS = 250;
@@ -70,9 +71,9 @@ export class Exporter {
     if (scrapeTimeoutMs === null) return await fetching;
     void fetching.catch(() => {}); // a failure after the timeout has nobody left to tell
     const budgetMs = Math.max(100, scrapeTimeoutMs - ANSWER_MARGIN_MS);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: Timer | undefined;
     const late = new Promise<Fetched>((resolve) => {
-      timer = setTimeout(() =>
+      timer = systemClock.setTimeout(() =>
         resolve({
           ok: false,
           kind: "timeout",
@@ -82,7 +83,7 @@ export class Exporter {
     try {
       return await Promise.race([fetching, late]);
     } finally {
-      clearTimeout(timer);
+      systemClock.clear(timer);
     }
   }
 

@@ -17,6 +17,7 @@ import {
   RequestHeadParser,
 } from "./http_head.ts";
 import { refusalBytes, responseBytes, route } from "./route.ts";
+import { systemClock, type Timer } from "../time/clock.ts";
 
 /** The exposition the server answers `/metrics` with. */
 export interface MetricsBody {
@@ -77,7 +78,7 @@ export async function serveConnection(
 ): Promise<void> {
   const parser = new RequestHeadParser(o.limits);
   const buffer = new Uint8Array(4096);
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: Timer | undefined;
   let closed = false;
   // Answered once and kept alive: its next head's clock starts at its first byte.
   let kept = false;
@@ -88,14 +89,14 @@ export async function serveConnection(
     drop: (status?: number, reason?: string) => {
       if (closed) return;
       closed = true;
-      clearTimeout(timer);
+      systemClock.clear(timer);
       if (status === undefined) closeQuietly(conn);
       else void sendAndClose(conn, refusalBytes(status, reason ?? ""), 1000);
     },
   };
   const arm = (ms: number, onExpiry: () => void) => {
-    clearTimeout(timer);
-    timer = setTimeout(onExpiry, ms);
+    systemClock.clear(timer);
+    timer = systemClock.setTimeout(onExpiry, ms);
   };
   const headTimeout = () => {
     const refuse = parser.started;
@@ -199,13 +200,13 @@ function closeQuietly(conn: Deno.Conn): void {
 
 /** Write `bytes` to `conn` (giving up after `ms`), then close it. */
 export async function sendAndClose(conn: Deno.Conn, bytes: Uint8Array, ms: number): Promise<void> {
-  const timer = setTimeout(() => closeQuietly(conn), ms);
+  const timer = systemClock.setTimeout(() => closeQuietly(conn), ms);
   try {
     await writeFully(conn, bytes);
   } catch {
     // the client has gone
   } finally {
-    clearTimeout(timer);
+    systemClock.clear(timer);
     closeQuietly(conn);
   }
 }

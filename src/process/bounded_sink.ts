@@ -16,6 +16,7 @@
  */
 
 import { concatBytes } from "../bytes.ts";
+import { systemClock, type Timer } from "../time/clock.ts";
 
 /** Default number of stderr bytes kept (64 KiB); the rest is read and dropped. */
 export const DEFAULT_MAX_STDERR_BYTES = 64 * 1024;
@@ -125,12 +126,21 @@ export class BoundedSink {
 /** Waits for the sinks of an exited child to end; cancels the ones still open after a short drain. */
 export async function drainSinks(sinks: BoundedSink[]): Promise<void> {
   const all = Promise.all(sinks.map((sink) => sink.done));
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The pipes' ends have almost always arrived with the exit: a timer armed for nothing would
+  // still wake the process when its time came, so one is armed only if a turn is not enough.
+  const ended = await Promise.race([
+    all.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 0)),
+  ]);
+  if (ended) return;
+  let timer: Timer | undefined;
   const late = await Promise.race([
     all.then(() => false),
-    new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), DRAIN_MS)),
+    new Promise<boolean>((resolve) =>
+      timer = systemClock.setTimeout(() => resolve(true), DRAIN_MS)
+    ),
   ]);
-  clearTimeout(timer);
+  systemClock.clear(timer);
   if (late) {
     for (const sink of sinks) sink.cancel();
     await all;

@@ -18,6 +18,7 @@
  */
 
 import { ProcessFailure } from "./failure.ts";
+import { systemClock, type Timer } from "../time/clock.ts";
 
 /**
  * The environment every child starts with (the parent's environment is never inherited).
@@ -135,7 +136,7 @@ export function spawnChild(
 export class Terminator {
   readonly #child: Deno.ChildProcess;
   readonly #graceMs: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Timer | undefined;
   #sent = false;
   #finished = false;
   #killed = false;
@@ -151,7 +152,7 @@ export class Terminator {
     if (this.#sent || this.#finished) return;
     this.#sent = true;
     signalChild(this.#child, "SIGTERM");
-    this.#timer = setTimeout(() => {
+    this.#timer = systemClock.setTimeout(() => {
       this.#timer = undefined;
       this.#killed = true;
       signalChild(this.#child, "SIGKILL");
@@ -161,7 +162,7 @@ export class Terminator {
   /** The child has exited: cancel the pending SIGKILL and refuse further signals. */
   finish(): void {
     this.#finished = true;
-    clearTimeout(this.#timer);
+    systemClock.clear(this.#timer);
     this.#timer = undefined;
   }
 

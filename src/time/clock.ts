@@ -15,6 +15,8 @@
  * @module
  */
 
+import { type QueuedTimer, TimerQueue } from "./timer_queue.ts";
+
 /** An opaque timer handle from {@linkcode Clock.setTimeout} or {@linkcode Clock.setInterval}. */
 export type Timer = unknown;
 
@@ -30,14 +32,34 @@ export interface Clock {
   clear(timer: Timer | undefined): void;
 }
 
-/** The process's real clock: `performance.now()` and the runtime's timers. */
+/** An interval of {@linkcode systemClock}: the runtime's own, told apart from queued timeouts. */
+class RuntimeInterval {
+  constructor(readonly id: ReturnType<typeof setInterval>) {}
+}
+
+/**
+ * The runtime's timeouts behind one queue (`timer_queue.ts`): the process wakes for the
+ * earliest timeout still wanted, not for every one set and cleared since. It is per process
+ * because the runtime's timers are.
+ */
+const runtimeTimeouts = new TimerQueue({
+  now: () => performance.now(),
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  defer: (fn) => queueMicrotask(fn),
+});
+
+/**
+ * The process's real clock: `performance.now()`, timeouts on the runtime's timers through
+ * one queue, intervals on the runtime's own (the tick's fires every period anyway).
+ */
 export const systemClock: Clock = Object.freeze({
   now: () => performance.now(),
-  setTimeout: (fn: () => void, ms: number): Timer => setTimeout(fn, ms),
-  setInterval: (fn: () => void, ms: number): Timer => setInterval(fn, ms),
+  setTimeout: (fn: () => void, ms: number): Timer => runtimeTimeouts.set(fn, ms),
+  setInterval: (fn: () => void, ms: number): Timer => new RuntimeInterval(setInterval(fn, ms)),
   clear(timer: Timer | undefined): void {
-    // Deno's clearTimeout cancels either kind of timer.
-    clearTimeout(timer as ReturnType<typeof setTimeout> | undefined);
+    if (timer instanceof RuntimeInterval) clearInterval(timer.id);
+    else if (timer !== undefined) runtimeTimeouts.cancel(timer as QueuedTimer);
   },
 });
 
