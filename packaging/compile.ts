@@ -22,6 +22,7 @@
 
 import config from "../deno.json" with { type: "json" };
 import { DAEMON_V8_FLAGS } from "../src/daemon/v8.ts";
+import { EXPORTER_V8_FLAGS } from "../src/export/v8.ts";
 import { denoDir, denortMissingMessage, isDenortDownloadFailure } from "./denort.ts";
 
 /** The release targets. */
@@ -57,6 +58,7 @@ export function exporterCompileArgs(target: string): string[] {
     "--frozen",
     "--no-prompt",
     `-P=${exporterPermissionSetFor(target)}`,
+    `--v8-flags=${EXPORTER_V8_FLAGS.join(",")}`,
     "--target",
     target,
     "--output",

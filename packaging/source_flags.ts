@@ -18,6 +18,7 @@
 
 import config from "../deno.json" with { type: "json" };
 import { DAEMON_V8_FLAGS } from "../src/daemon/v8.ts";
+import { EXPORTER_V8_FLAGS } from "../src/export/v8.ts";
 import { clientSocketCandidates } from "../src/ipc/default_socket.ts";
 import {
   programOf,
@@ -56,7 +57,11 @@ export function sourceFlags(
     ...list("write", granted.write),
     ...list("net", granted.net),
     ...list("env", [...set.env, TASK_VARIABLE]),
-    ...(command === "serve" ? [`--v8-flags=${DAEMON_V8_FLAGS.join(",")}`] : []),
+    ...(command === "serve"
+      ? [`--v8-flags=${DAEMON_V8_FLAGS.join(",")}`]
+      : command === "export"
+      ? [`--v8-flags=${EXPORTER_V8_FLAGS.join(",")}`]
+      : []),
   ];
 }
 

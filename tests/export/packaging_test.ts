@@ -4,6 +4,7 @@
  * release smoke-test it beside the daemon, the tarball carries it with its service files,
  * and the release renders its Homebrew formula as it renders the daemon's.
  */
+import { EXPORTER_V8_FLAGS } from "../../src/export/v8.ts";
 import assert from "node:assert/strict";
 import { runScripts } from "../../.ci/workflow_scripts.ts";
 import { compileArgs, exporterCompileArgs, TARGETS } from "../../packaging/compile.ts";
@@ -20,7 +21,11 @@ Deno.test("compile builds the exporter per target with the exporter's set, no V8
     }
     assert.equal(args[args.indexOf("--output") + 1], `dist/opta-metrics-export-${target}`);
     assert.equal(args.at(-1), "src/export_main.ts");
-    assert.ok(!args.some((a) => a.startsWith("--allow") || a === "-A" || a.startsWith("--v8")));
+    assert.ok(!args.some((a) => a.startsWith("--allow") || a === "-A"));
+    // the exporter's own V8 flags, never the daemon's (no exposed gc hook)
+    assert.deepEqual(args.filter((a) => a.startsWith("--v8")), [
+      `--v8-flags=${EXPORTER_V8_FLAGS.join(",")}`,
+    ]);
     assert.ok(compileArgs(target).includes(`-P=${set.replace("export", "serve")}`));
   }
   const out = new Deno.Command(Deno.execPath(), {

@@ -14,6 +14,7 @@ import {
   listenGrants,
   textfileDirectories,
 } from "../../src/export/grants.ts";
+import { EXPORTER_V8_FLAGS } from "../../src/export/v8.ts";
 import { daemonConfigFile } from "./daemon_permissions.ts";
 import { LoggedChild } from "./logged_child.ts";
 
@@ -64,6 +65,7 @@ export function exporterCommand(grants: ExporterGrants, args: string[]): string[
     "--no-prompt",
     `--config=${daemonConfigFile(exporterPermissionSet(grants), "export-test")}`,
     "-P=export-test",
+    `--v8-flags=${EXPORTER_V8_FLAGS.join(",")}`,
     ENTRY,
     "--socket",
     grants.socket,
