@@ -29,6 +29,8 @@
 import type { Clock, Timer } from "./clock.ts";
 
 interface Task {
+  /** Cancelled: a batch that has taken it as due skips it. */
+  cancelled?: boolean;
   dueMs: number;
   /** Its due time plus its slack: the latest the schedule's own timer lets it wait. */
   latestMs: number;
@@ -78,6 +80,7 @@ export class Schedule {
     if (dueMs < this.#earliestMs) this.#earliestMs = dueMs;
     if (this.#timerDriven && latestMs < this.#timerAtMs) this.#arm(latestMs);
     return () => {
+      task.cancelled = true;
       // The timer was for this task: move it to the next one, or leave none behind.
       if (this.#tasks.delete(task) && this.#timerDriven && latestMs === this.#timerAtMs) {
         this.#arm(this.#nextDueMs());
@@ -118,6 +121,7 @@ export class Schedule {
     due.sort((a, b) => a.dueMs - b.dueMs);
     for (const task of due) this.#tasks.delete(task);
     for (const task of due) {
+      if (task.cancelled) continue; // by a task that ran before it in this batch
       try {
         task.fn();
       } catch (error) {

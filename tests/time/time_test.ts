@@ -78,6 +78,22 @@ Deno.test("schedule: a task added by a task, earlier than the rest, is found", (
   assert.deepEqual(ran, ["a", "b", "added by b", "c"]);
 });
 
+Deno.test("schedule: a task cancelled by a task of the same batch does not run", () => {
+  // A mode switch that runs at the moment a source's own read is due restarts the source,
+  // cancelling that read: had it run anyway, the source would read on two timers from then on.
+  const schedule = new Schedule(new VirtualClock(0));
+  const ran: string[] = [];
+  let cancelRead = () => {};
+  schedule.at(100, () => {
+    ran.push("switch");
+    cancelRead();
+  });
+  cancelRead = schedule.at(100, () => ran.push("read"));
+  schedule.runDue(100);
+  assert.deepEqual(ran, ["switch"]);
+  assert.equal(schedule.size, 0);
+});
+
 Deno.test("schedule: every keeps to its grid under a tick and skips what a freeze missed", () => {
   const clock = new VirtualClock(0);
   const schedule = new Schedule(clock);
