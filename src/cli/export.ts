@@ -180,8 +180,9 @@ async function serveHttp(
   const address = grantName(listen.hostname, listen.port);
   if (Deno.permissions.querySync({ name: "net", host: address }).state !== "granted") {
     throw new CommandError(
-      `export: this build may listen only on ${listenGrants().join(", ")}, not ${address}; ` +
-        `for another address run from source or build your own binary (${ELSEWHERE})`,
+      `export: listening on ${address} is not granted (the shipped sets grant ` +
+        `${listenGrants().join(", ")}); from source add it to --allow-net, or build your own ` +
+        `binary (${ELSEWHERE})`,
     );
   }
   narrowPermissions({ socket: o.socketPath, listen: address });
@@ -218,9 +219,9 @@ async function writeLoop(
   const directory = path.slice(0, path.lastIndexOf("/")) || "/";
   if (Deno.permissions.querySync({ name: "write", path: directory }).state !== "granted") {
     throw new CommandError(
-      `export: this build may write textfiles only in ${textfileDirectories().join(", ")}, ` +
-        `not ${printable(directory)}; for another directory run from source or build your own ` +
-        `binary (${ELSEWHERE})`,
+      `export: writing in ${printable(directory)} is not granted (the shipped sets grant ` +
+        `${textfileDirectories().join(", ")}); from source add it to --allow-write, or build ` +
+        `your own binary (${ELSEWHERE})`,
     );
   }
   narrowPermissions({ socket: o.socketPath, directory });
