@@ -54,7 +54,7 @@ class OptaMetricsExport < Formula
     assert_match version.to_s, shell_output("#{bin}/opta-metrics-export --version")
     # A port the binary's permission set does not grant is refused in one line.
     refusal = shell_output("#{bin}/opta-metrics-export --listen 127.0.0.1:9613 2>&1", 1)
-    assert_match "may listen only on", refusal
+    assert_match "is not granted", refusal
 
     # It serves whether or not the daemon runs: opta_up says which, and without the daemon
     # no other reading of the machine is written.

@@ -25,7 +25,16 @@ import { FrameDecoder, FrameError } from "../ipc/framing.ts";
 import { systemClock } from "../time/clock.ts";
 
 /** Why a fetch got no usable frame, as a bounded label value. */
-export type FailureKind = "unreachable" | "untrusted" | "bad_frame" | "closed" | "timeout";
+export type FailureKind = typeof FAILURE_KINDS[number];
+
+/** Every {@linkcode FailureKind}. */
+export const FAILURE_KINDS = [
+  "unreachable",
+  "untrusted",
+  "bad_frame",
+  "closed",
+  "timeout",
+] as const;
 
 /** The outcome of a fetch. */
 export type Fetched =

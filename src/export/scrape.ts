@@ -21,7 +21,7 @@
 
 import config from "../../deno.json" with { type: "json" };
 import type { MetricsFrame } from "../ipc/codec.ts";
-import type { FailureKind } from "./daemon_link.ts";
+import { FAILURE_KINDS, type FailureKind } from "./daemon_link.ts";
 import { type Family, type FrameContext, frameFamilies } from "./families.ts";
 
 /** A frame older than this at the scrape makes `opta_up` 0, ms. */
@@ -29,10 +29,14 @@ export const UP_MAX_AGE_MS = 2000;
 
 /** What the exporter counts about itself. */
 export class ExporterCounters {
+  // Counters start at 0 for every reason (and for 200, which every scraper gets), so that
+  // `increase()` sees the first failure rather than a series that appears at 1.
   /** HTTP responses by status code. */
-  readonly responses = new Map<number, number>();
+  readonly responses = new Map<number, number>([[200, 0]]);
   /** Fetches that got no fresh frame, by why. */
-  readonly failures = new Map<FailureKind | "stale", number>();
+  readonly failures = new Map<FailureKind | "stale", number>(
+    [...FAILURE_KINDS, "stale" as const].map((kind) => [kind, 0]),
+  );
 
   /** Count one response. */
   response(status: number): void {

@@ -35,6 +35,12 @@ Deno.test("a frame over 2 s old: opta_up 0 and its age, no reading of the machin
   assert.deepEqual(scrape(UP_MAX_AGE_MS).get("opta_up"), [1]); // exactly 2 s is still fresh
 });
 
+Deno.test("the exporter's counters are there at 0 before their first event", () => {
+  const v = scrape(null, new ExporterCounters());
+  assert.deepEqual(v.get("opta_exporter_http_responses"), [0]);
+  assert.deepEqual(v.get("opta_exporter_daemon_failures"), [0, 0, 0, 0, 0, 0]);
+});
+
 Deno.test("no frame: opta_up 0, no age, and the exporter's own families", () => {
   const counters = new ExporterCounters();
   counters.response(200);
@@ -54,5 +60,6 @@ Deno.test("no frame: opta_up 0, no age, and the exporter's own families", () => 
     ],
   );
   assert.deepEqual(v.get("opta_exporter_http_responses"), [2, 1]);
-  assert.deepEqual(v.get("opta_exporter_daemon_failures"), [1]);
+  // every reason from the start, in label order: bad_frame closed stale timeout unreachable untrusted
+  assert.deepEqual(v.get("opta_exporter_daemon_failures"), [0, 0, 0, 0, 1, 0]);
 });
