@@ -39,7 +39,7 @@ export interface BroadcasterOptions {
   /** Called when the last client leaves (1 → 0). */
   onLastClient?: () => void;
   /** Called for every frame a client asks for; the client is on-demand from then on. */
-  onRequest?: (client: Subscriber, kind: RequestKind) => void;
+  onRequest?: (client: Subscriber) => void;
   /**
    * Called when it starts or stops being true that clients are connected and every one of
    * them is on demand with a light (`OPTL`) latest request; called before the request that
@@ -73,7 +73,7 @@ export class Broadcaster {
   >;
   readonly #onFirst: () => void;
   readonly #onLast: () => void;
-  readonly #onRequest: (client: Subscriber, kind: RequestKind) => void;
+  readonly #onRequest: (client: Subscriber) => void;
   readonly #onLightOnly: (lightOnly: boolean) => void;
   /** Clients that asked for frames: publish() passes them by. */
   readonly #onDemand = new Set<Subscriber>();
@@ -246,7 +246,7 @@ export class Broadcaster {
     if (kind === "light") this.#light.add(client);
     else this.#light.delete(client);
     this.#checkLightOnly();
-    this.#onRequest(client, kind);
+    this.#onRequest(client);
   }
 
   /** Tell when "every client connected asks light requests" changes. */
